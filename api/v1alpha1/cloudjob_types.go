@@ -1,0 +1,301 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Service names the cloud service whose job API a CloudJob polls. Each service has
+// its own job-status path and response shape.
+// +kubebuilder:validation:Enum=bms;ecs;evs;ims;vpc;elb;elbv3
+type Service string
+
+// The services whose job APIs the operator understands.
+const (
+	// ServiceBMS is Bare Metal Server: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceBMS Service = "bms"
+	// ServiceECS is Elastic Cloud Server: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceECS Service = "ecs"
+	// ServiceEVS is Elastic Volume Service: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceEVS Service = "evs"
+	// ServiceIMS is Image Management Service: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceIMS Service = "ims"
+	// ServiceVPC is Virtual Private Cloud (EIP jobs): GET /v1/{project_id}/jobs/{job_id}.
+	ServiceVPC Service = "vpc"
+	// ServiceELB is the classic Elastic Load Balance job API: GET /v1.0/{project_id}/jobs/{job_id}.
+	ServiceELB Service = "elb"
+	// ServiceELBv3 is the dedicated Elastic Load Balance job API: GET /v3/{project_id}/elb/jobs/{job_id}.
+	ServiceELBv3 Service = "elbv3"
+)
+
+// MaxSubJobs is how many sub-jobs status.subJobs lists at most. The counts and
+// status.subJobsTotal stay exact past it.
+const MaxSubJobs = 100
+
+// CloudJobSpec names the cloud job to track and how to reach it.
+// +kubebuilder:validation:XValidation:rule="has(self.region) || has(self.endpoint)",message="spec.region or spec.endpoint is required: set region (for example cn-north-4) to use the default endpoint, or endpoint to name one"
+type CloudJobSpec struct {
+	// projectID is the cloud project (tenant) that owns the job: 1-64 characters of
+	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.projectID is immutable: create a new CloudJob to track another project"
+	ProjectID string `json:"projectID"`
+
+	// jobID is the job id the cloud returned for the asynchronous operation
+	// (for example 2c9eb2c5544cbf6101544f0635672b60): 1-64 characters of
+	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.jobID is immutable: create a new CloudJob to track another job"
+	JobID string `json:"jobID"`
+
+	// service is the cloud service that returned the job, which decides the
+	// job-status path and response shape: bms, ecs, evs, ims, vpc, elb (the classic
+	// v1.0 load balancer job API) or elbv3 (the dedicated load balancer job API).
+	// +required
+	Service Service `json:"service"`
+
+	// region is the cloud region, for example cn-north-4 or eu-de: lowercase letters,
+	// digits and dashes. With it the endpoint defaults to
+	// https://{service}.{region}.{cloud domain}. Either region or endpoint is required.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`
+	Region string `json:"region,omitempty"`
+
+	// endpoint is the base URL of the service's API, for example
+	// https://bms.eu-de.otc.t-systems.com. It overrides the default derived from
+	// region. It must be an absolute https URL without user info, query or fragment;
+	// plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1).
+	// The operator also calls only hosts under its configured cloud domains.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="spec.endpoint must be an absolute URL such as https://bms.cn-north-4.myhuaweicloud.com"
+	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && (url(self).getHostname() == 'localhost' || url(self).getHostname() == '::1' || url(self).getHostname().startsWith('127.')))",message="spec.endpoint must use https; plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1)"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="spec.endpoint must not contain user info ('@'), a query ('?') or a fragment ('#')"
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// credentialsSecretRef names a Secret in the CloudJob's own namespace that holds
+	// the access key pair: keys accessKey and secretKey, and optionally
+	// securityToken for temporary credentials.
+	// +required
+	CredentialsSecretRef SecretReference `json:"credentialsSecretRef"`
+
+	// pollInterval caps the time between two polls of the cloud job, as a duration
+	// from 1s to 1h (for example 30s or 5m). The operator polls a new job at once and
+	// then less often as the job ages, never less often than this. Defaults to the
+	// operator's --max-poll-interval.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('1h')",message="spec.pollInterval must be between 1s and 1h"
+	PollInterval *metav1.Duration `json:"pollInterval,omitempty"`
+
+	// activeDeadlineSeconds is how long, counted from the CloudJob's creation, the
+	// operator waits for the cloud job to finish. When it passes, the CloudJob fails
+	// with reason DeadlineExceeded and polling stops. At least 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
+
+	// ttlSecondsAfterFinished deletes the CloudJob this many seconds after it
+	// finished (succeeded or failed). 0 deletes it as soon as it finished; unset
+	// keeps it. At least 0.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+}
+
+// SecretReference names a Secret in the same namespace as the object that refers to it.
+type SecretReference struct {
+	// name of the Secret: a DNS subdomain name (lowercase letters, digits, '-' and
+	// '.', at most 253 characters).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name"`
+}
+
+// ResourceIDs are the ids of the cloud resources a job or sub-job acted on, as far
+// as the job API names them.
+type ResourceIDs struct {
+	// serverID is the server (BMS or ECS) the job acted on.
+	// +optional
+	ServerID string `json:"serverID,omitempty"`
+	// nicID is the network interface the job acted on.
+	// +optional
+	NICID string `json:"nicID,omitempty"`
+	// volumeID is the disk (EVS volume) the job acted on.
+	// +optional
+	VolumeID string `json:"volumeID,omitempty"`
+	// imageID is the image (IMS) the job acted on.
+	// +optional
+	ImageID string `json:"imageID,omitempty"`
+	// resourceID is the resource a dedicated load balancer (elbv3) job acted on.
+	// +optional
+	ResourceID string `json:"resourceID,omitempty"`
+}
+
+// JobRecord is what the cloud said about a job or a sub-job.
+type JobRecord struct {
+	// jobID is the cloud's id of the job.
+	// +optional
+	JobID string `json:"jobID,omitempty"`
+	// jobType is the cloud's name for the operation, for example
+	// baremetalBatchCreate or createELB.
+	// +optional
+	JobType string `json:"jobType,omitempty"`
+	// state is the cloud's own status string: INIT, RUNNING, SUCCESS, FAIL,
+	// PENDING_PAYMENT, or whatever else the API says.
+	// +optional
+	State string `json:"state,omitempty"`
+	// beginTime is when the cloud started the job.
+	// +optional
+	BeginTime *metav1.Time `json:"beginTime,omitempty"`
+	// endTime is when the cloud finished the job.
+	// +optional
+	EndTime *metav1.Time `json:"endTime,omitempty"`
+	// errorCode is the cloud's error code for a failed job.
+	// +optional
+	ErrorCode string `json:"errorCode,omitempty"`
+	// failReason is the cloud's explanation of a failed job.
+	// +optional
+	FailReason string `json:"failReason,omitempty"`
+
+	ResourceIDs `json:",inline"`
+
+	// entities is the job's entities object as the cloud returned it, for example
+	// {"elb": {...}} for a classic load balancer job. Sub-job lists are not repeated
+	// here; they are in subJobs.
+	// +optional
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
+	Entities *apiextensionsv1.JSON `json:"entities,omitempty"`
+}
+
+// SubJobCounts counts sub-jobs by outcome. They stay exact when status.subJobs is
+// cut at its bound.
+type SubJobCounts struct {
+	// succeeded counts sub-jobs in state SUCCESS (or elbv3 COMPLETE).
+	Succeeded int32 `json:"succeeded"`
+	// failed counts sub-jobs that failed.
+	Failed int32 `json:"failed"`
+	// running counts sub-jobs not finished yet.
+	Running int32 `json:"running"`
+}
+
+// CloudJobStatus is what the operator observed of the cloud job.
+type CloudJobStatus struct {
+	// observedGeneration is the metadata.generation this status describes. It is -1
+	// until the operator has looked at the object, so that tools such as kstatus do
+	// not read a fresh object as done.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	JobRecord `json:",inline"`
+
+	// code is the error code of the job API's own answer, when it gave one.
+	// +optional
+	Code string `json:"code,omitempty"`
+	// message is the error message of the job API's own answer, when it gave one.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// subJobsTotal is how many sub-jobs the cloud reports.
+	// +optional
+	SubJobsTotal int32 `json:"subJobsTotal,omitempty"`
+	// subJobCounts counts the sub-jobs by outcome.
+	// +optional
+	SubJobCounts *SubJobCounts `json:"subJobCounts,omitempty"`
+	// subJobsProgress reads "succeeded/total", for example 2/3; empty when the job
+	// has no sub-jobs.
+	// +optional
+	SubJobsProgress string `json:"subJobsProgress,omitempty"`
+	// subJobs lists the sub-jobs, at most 100 (failed ones first when cut).
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=atomic
+	SubJobs []JobRecord `json:"subJobs,omitempty"`
+
+	// startTime is when the operator first saw the job (the cloud's beginTime when
+	// it gives one).
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// completionTime is when the job finished: the cloud's endTime, or when the
+	// operator recorded the end if the cloud gave none.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+
+	// conditions: Ready, Succeeded, Reconciling and Stalled. Ready=True means the job
+	// succeeded; Succeeded=True/False gives the outcome once known; Reconciling=True
+	// while the job runs; Stalled=True when it failed or cannot progress without help.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// CloudJob tracks one asynchronous cloud job (for example a batch server create)
+// until it succeeds or fails, and records its state, sub-jobs and failure reasons.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=cj,categories=cloud
+// +kubebuilder:printcolumn:name="Service",type=string,JSONPath=`.spec.service`
+// +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.spec.jobID`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
+// +kubebuilder:printcolumn:name="Sub-jobs",type=string,JSONPath=`.status.subJobsProgress`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type CloudJob struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec names the cloud job and how to reach it.
+	// +required
+	Spec CloudJobSpec `json:"spec"`
+
+	// status is what the operator observed of the cloud job.
+	// +optional
+	// +kubebuilder:default={"observedGeneration":-1}
+	Status CloudJobStatus `json:"status,omitempty"`
+}
+
+// CloudJobList is a list of CloudJobs.
+// +kubebuilder:object:root=true
+type CloudJobList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CloudJob `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&CloudJob{}, &CloudJobList{})
+}
