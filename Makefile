@@ -1,0 +1,119 @@
+# cloudjob-operator Makefile. `make help` lists the targets.
+
+# Image the deploy and build-installer targets use.
+IMG ?= ghcr.io/cloudjob-operator/cloudjob-operator:dev
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+# Versions of the test control plane, built from the Go module proxy by `make envtest`.
+K8S_VERSION ?= 1.37.2
+ETCD_VERSION ?= 3.6.16
+
+# Never switch Go toolchains behind the user's back: the module proxy serves modules,
+# and go.mod asks for no newer toolchain than the one installed.
+export GOTOOLCHAIN = local
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+LOCALBIN ?= $(CURDIR)/bin
+ENVTEST_DIR ?= $(LOCALBIN)/k8s/$(K8S_VERSION)
+KUBECTL ?= $(ENVTEST_DIR)/kubectl
+CONTROLLER_GEN ?= go tool -modfile=hack/tools/go.mod controller-gen
+GOLANGCI_LINT ?= go tool -modfile=hack/tools/lint/go.mod golangci-lint
+TEST_TIMEOUT ?= 60m
+FUZZTIME ?= 30s
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: ## Generate the CRD and RBAC manifests from the API types and markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./internal/controller/..." \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: ## Generate the deepcopy methods of the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: verify-generated
+verify-generated: ## Fail when the committed CRD, RBAC or deepcopy files are stale.
+	@hack/verify-generated.sh
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: ## Run golangci-lint (built from the module proxy on first use).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver, kubectl and etcd into bin/k8s/<version> (first build takes several minutes).
+	@K8S_VERSION=$(K8S_VERSION) hack/envtest.sh $(ENVTEST_DIR)
+
+.PHONY: test
+test: verify-generated vet envtest ## Check generated files, vet, and run every test against a real control plane.
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout $(TEST_TIMEOUT) -count=1 ./... 
+
+.PHONY: fuzz
+fuzz: ## Fuzz the response decoder and the signer (FUZZTIME each, default 30s).
+	go test ./internal/huaweicloud/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	go test ./internal/signer/ -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime $(FUZZTIME)
+
+##@ Build
+
+.PHONY: build
+build: generate ## Build the operator and the simulator into bin/.
+	go build -ldflags "-X github.com/cloudjob-operator/cloudjob-operator/internal/version.Version=$(VERSION)" -o $(LOCALBIN)/manager .
+	go build -o $(LOCALBIN)/cloudsim ./hack/cloudsim
+
+.PHONY: run
+run: manifests generate ## Run the operator from your host against the cluster in your kubeconfig.
+	go run . --metrics-bind-address=0 $(ARGS)
+
+.PHONY: docker-build
+docker-build: ## Build the operator image (needs a Docker engine).
+	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: build-installer
+build-installer: manifests generate envtest ## Write dist/install.yaml: CRD, RBAC and Deployment for IMG.
+	mkdir -p dist
+	rm -rf $(LOCALBIN)/installer && mkdir -p $(LOCALBIN)/installer && cp -r config $(LOCALBIN)/installer/
+	cd $(LOCALBIN)/installer/config/manager && $(KUBECTL) kustomize . >/dev/null && \
+		sed -i 's|image: controller:latest|image: $(IMG)|' manager.yaml
+	$(KUBECTL) kustomize $(LOCALBIN)/installer/config/default > dist/install.yaml
+	@echo "wrote dist/install.yaml for image $(IMG)"
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests envtest ## Install the CRD into the cluster in your kubeconfig.
+	$(KUBECTL) kustomize config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests envtest ## Remove the CRD (and every CloudJob) from the cluster. ignore-not-found=true to ignore absent resources.
+	$(KUBECTL) kustomize config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: build-installer ## Deploy the operator with image IMG to the cluster in your kubeconfig.
+	$(KUBECTL) apply --server-side -f dist/install.yaml
+
+.PHONY: undeploy
+undeploy: build-installer ## Remove the operator from the cluster. ignore-not-found=true to ignore absent resources.
+	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f dist/install.yaml

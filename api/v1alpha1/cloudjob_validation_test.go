@@ -1,0 +1,286 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	env, err = testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+	}
+	os.Exit(code)
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// namespace creates a namespace of its own for one test.
+func namespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "api-"}}
+	if err := env.Client.Create(ctx(t), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+func validJob(ns, name string) *jobsv1alpha1.CloudJob {
+	return &jobsv1alpha1.CloudJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: jobsv1alpha1.CloudJobSpec{
+			ProjectID:            "bbf1946d374b44a0a2a95533562ba954",
+			JobID:                "2c9eb2c5544cbf6101544f0602af2b4f",
+			Service:              jobsv1alpha1.ServiceBMS,
+			Region:               "cn-north-4",
+			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: "cloud-credentials"},
+		},
+	}
+}
+
+func TestSamplesAreAccepted(t *testing.T) {
+	ns := namespace(t)
+	files, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "samples", "jobs_v1alpha1_cloudjob_*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := map[jobsv1alpha1.Service]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var job jobsv1alpha1.CloudJob
+		if err := yaml.UnmarshalStrict(data, &job); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		job.Namespace = ns
+		if err := env.Client.Create(ctx(t), &job); err != nil {
+			t.Errorf("%s was rejected: %v", filepath.Base(f), err)
+		}
+		services[job.Spec.Service] = true
+	}
+	for _, s := range []jobsv1alpha1.Service{"bms", "ecs", "evs", "ims", "vpc", "elb", "elbv3"} {
+		if !services[s] {
+			t.Errorf("config/samples has no CloudJob for service %q", s)
+		}
+	}
+}
+
+func TestNewObjectStatusReadsAsNotObserved(t *testing.T) {
+	ns := namespace(t)
+	job := validJob(ns, "fresh")
+	if err := env.Client.Create(ctx(t), job); err != nil {
+		t.Fatal(err)
+	}
+	var got jobsv1alpha1.CloudJob
+	if err := env.Client.Get(ctx(t), keyOf(job), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.ObservedGeneration != -1 {
+		t.Errorf("status.observedGeneration of a new CloudJob = %d, want -1 so kstatus reads it as in progress", got.Status.ObservedGeneration)
+	}
+}
+
+func keyOf(j *jobsv1alpha1.CloudJob) client.ObjectKey { return client.ObjectKeyFromObject(j) }
+
+func ptr[T any](v T) *T { return &v }
+
+// TestInvalidManifestsAreRejected checks that the API server refuses each bad
+// manifest with an error that names the offending field.
+func TestInvalidManifestsAreRejected(t *testing.T) {
+	ns := namespace(t)
+	cases := []struct {
+		name      string
+		mutate    func(*jobsv1alpha1.CloudJob)
+		wantField string
+	}{
+		{"missing projectID", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = "" }, "spec.projectID"},
+		{"projectID too long", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = strings.Repeat("a", 65) }, "spec.projectID"},
+		{"projectID with a slash", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = "../etc" }, "spec.projectID"},
+		{"projectID with a space", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = "abc def" }, "spec.projectID"},
+		{"missing jobID", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "" }, "spec.jobID"},
+		{"jobID too long", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = strings.Repeat("f", 65) }, "spec.jobID"},
+		{"jobID megabyte long", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = strings.Repeat("f", 1<<20) }, "spec.jobID"},
+		{"jobID with a control character", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "abc\x00def" }, "spec.jobID"},
+		{"jobID with a unicode look-alike", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "2c9eb2c5544cbf61\u04300154" }, "spec.jobID"},
+		{"jobID with a query", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "abc?x=1" }, "spec.jobID"},
+		{"missing service", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "" }, "spec.service"},
+		{"unknown service", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "rds" }, "spec.service"},
+		{"service in capitals", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "BMS" }, "spec.service"},
+		{"region in capitals", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "CN-North-4" }, "spec.region"},
+		{"region with a dot", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "cn-north-4.evil.io" }, "spec.region"},
+		{"region ending in a dash", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "cn-north-" }, "spec.region"},
+		{"missing region and endpoint", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "" }, "spec.region or spec.endpoint"},
+		{"plain http endpoint", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
+		{"relative endpoint", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
+		{"ftp endpoint", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "ftp://bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
+		{"endpoint with user info", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://user:pw@bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
+		{"endpoint with a query", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://bms.cn-north-4.myhuaweicloud.com/?a=b" }, "spec.endpoint"},
+		{"plain http to the metadata address", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://169.254.169.254" }, "spec.endpoint"},
+		{"endpoint too long", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://" + strings.Repeat("a", 600) + ".com" }, "spec.endpoint"},
+		{"missing credentials reference", func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "" }, "spec.credentialsSecretRef.name"},
+		{"credentials name not a DNS name", func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "Cloud_Credentials" }, "spec.credentialsSecretRef.name"},
+		{"pollInterval below 1s", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.PollInterval = &metav1.Duration{Duration: 500 * time.Millisecond}
+		}, "spec.pollInterval"},
+		{"pollInterval above 1h", func(j *jobsv1alpha1.CloudJob) { j.Spec.PollInterval = &metav1.Duration{Duration: 2 * time.Hour} }, "spec.pollInterval"},
+		{"negative pollInterval", func(j *jobsv1alpha1.CloudJob) { j.Spec.PollInterval = &metav1.Duration{Duration: -time.Minute} }, "spec.pollInterval"},
+		{"activeDeadlineSeconds zero", func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = ptr[int64](0) }, "spec.activeDeadlineSeconds"},
+		{"negative activeDeadlineSeconds", func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = ptr[int64](-5) }, "spec.activeDeadlineSeconds"},
+		{"negative ttlSecondsAfterFinished", func(j *jobsv1alpha1.CloudJob) { j.Spec.TTLSecondsAfterFinished = ptr[int32](-1) }, "spec.ttlSecondsAfterFinished"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			job := validJob(ns, fmt.Sprintf("invalid-%d", i))
+			tc.mutate(job)
+			err := env.Client.Create(ctx(t), job)
+			if err == nil {
+				t.Fatalf("accepted; want a rejection naming %s", tc.wantField)
+			}
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("got %v; want an Invalid error naming %s", err, tc.wantField)
+			}
+			if !strings.Contains(err.Error(), tc.wantField) {
+				t.Errorf("error does not name %s:\n%v", tc.wantField, err)
+			}
+		})
+	}
+	if len(cases) < 25 {
+		t.Fatalf("only %d invalid manifests; keep at least 25", len(cases))
+	}
+}
+
+// TestBadDurationStringIsRejected sends a pollInterval that is not a duration at
+// all, which the typed client cannot express.
+func TestBadDurationStringIsRejected(t *testing.T) {
+	ns := namespace(t)
+	for i, bad := range []string{"soon", "10", "1d", "PT5M"} {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "jobs.cloudjob.io/v1alpha1",
+			"kind":       "CloudJob",
+			"metadata":   map[string]any{"namespace": ns, "name": fmt.Sprintf("bad-duration-%d", i)},
+			"spec": map[string]any{
+				"projectID": "p1", "jobID": "j1", "service": "bms", "region": "cn-north-4",
+				"credentialsSecretRef": map[string]any{"name": "c"},
+				"pollInterval":         bad,
+			},
+		}}
+		err := env.Client.Create(ctx(t), u)
+		if err == nil || !strings.Contains(err.Error(), "spec.pollInterval") {
+			t.Errorf("pollInterval %q: got %v, want a rejection naming spec.pollInterval", bad, err)
+		}
+	}
+}
+
+func TestIDsAreImmutable(t *testing.T) {
+	ns := namespace(t)
+	for _, tc := range []struct {
+		field  string
+		mutate func(*jobsv1alpha1.CloudJob)
+	}{
+		{"spec.jobID", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "ffffffffffffffffffffffffffffffff" }},
+		{"spec.projectID", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = "otherproject" }},
+	} {
+		job := validJob(ns, "immutable-"+strings.ToLower(strings.TrimPrefix(tc.field, "spec.")))
+		if err := env.Client.Create(ctx(t), job); err != nil {
+			t.Fatal(err)
+		}
+		tc.mutate(job)
+		err := env.Client.Update(ctx(t), job)
+		if err == nil {
+			t.Fatalf("changing %s was accepted", tc.field)
+		}
+		if !strings.Contains(err.Error(), tc.field+" is immutable") {
+			t.Errorf("changing %s: error does not say it is immutable:\n%v", tc.field, err)
+		}
+	}
+}
+
+func TestOptionalFieldsCanChange(t *testing.T) {
+	ns := namespace(t)
+	job := validJob(ns, "mutable")
+	if err := env.Client.Create(ctx(t), job); err != nil {
+		t.Fatal(err)
+	}
+	job.Spec.PollInterval = &metav1.Duration{Duration: 30 * time.Second}
+	job.Spec.ActiveDeadlineSeconds = ptr[int64](3600)
+	job.Spec.Endpoint = "https://bms.cn-north-4.myhuaweicloud.com"
+	if err := env.Client.Update(ctx(t), job); err != nil {
+		t.Fatalf("changing pollInterval, activeDeadlineSeconds and endpoint was rejected: %v", err)
+	}
+}
+
+func TestLoopbackHTTPEndpointIsAccepted(t *testing.T) {
+	ns := namespace(t)
+	for i, ep := range []string{"http://127.0.0.1:8443", "http://localhost:9000", "http://[::1]:8443", "https://bms.eu-de.otc.t-systems.com"} {
+		job := validJob(ns, fmt.Sprintf("loopback-%d", i))
+		job.Spec.Region = ""
+		job.Spec.Endpoint = ep
+		if err := env.Client.Create(ctx(t), job); err != nil {
+			t.Errorf("endpoint %s was rejected: %v", ep, err)
+		}
+	}
+}
+
+func TestKubectlExplainShowsFieldDocs(t *testing.T) {
+	out, err := env.Kubectl("explain", "cloudjob.spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"projectID", "jobID", "credentialsSecretRef", "1-64 characters", "pollInterval", "activeDeadlineSeconds"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl explain cloudjob.spec does not show %q:\n%s", want, out)
+		}
+	}
+	out, err = env.Kubectl("explain", "cloudjob.status.conditions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Reconciling") {
+		t.Errorf("kubectl explain cloudjob.status.conditions does not document the condition types:\n%s", out)
+	}
+}
