@@ -1,0 +1,174 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cloudsim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+)
+
+// fakeClock is a wall clock that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var testCred = Credential{AccessKey: "test-ak", SecretKey: "test-sk"}
+
+// harness is a server on a fake clock, called in-process.
+type harness struct {
+	t     *testing.T
+	clock *fakeClock
+	s     *Server
+}
+
+func newHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	clock := newFakeClock()
+	cfg.Now = clock.Now
+	if cfg.Credentials == nil {
+		cfg.Credentials = []Credential{testCred}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return &harness{t: t, clock: clock, s: s}
+}
+
+func (h *harness) add(specs ...JobSpec) []JobInfo {
+	h.t.Helper()
+	out, err := h.s.AddJobs(specs...)
+	if err != nil {
+		h.t.Fatalf("AddJobs: %v", err)
+	}
+	return out
+}
+
+// signedRequest builds a GET signed with cred at the fake clock's time.
+func (h *harness) signedRequest(path string, cred Credential) *http.Request {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "http://sim.test"+path, nil)
+	sg := signer.Signer{Now: h.clock.Now}
+	if err := sg.Sign(req, nil, signer.Credentials{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey}); err != nil {
+		h.t.Fatalf("Sign: %v", err)
+	}
+	return req
+}
+
+// response is a recorded answer with its body decoded when it is JSON.
+type response struct {
+	code   int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (h *harness) do(req *http.Request) response {
+	h.t.Helper()
+	rec := httptest.NewRecorder()
+	h.s.APIHandler().ServeHTTP(rec, req)
+	res := rec.Result()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{code: res.StatusCode, header: res.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (h *harness) get(path string) response {
+	h.t.Helper()
+	return h.do(h.signedRequest(path, testCred))
+}
+
+// status fetches a job and returns its status field, failing on non-200.
+func (h *harness) status(path string) string {
+	h.t.Helper()
+	r := h.get(path)
+	if r.code != http.StatusOK {
+		h.t.Fatalf("GET %s: %d %s", path, r.code, r.raw)
+	}
+	if job, ok := r.body["job"].(map[string]any); ok {
+		return job["status"].(string)
+	}
+	return r.body["status"].(string)
+}
+
+func (h *harness) admin(method, path, body string) response {
+	h.t.Helper()
+	req := httptest.NewRequest(method, "http://admin.test"+path, strings.NewReader(body))
+	rec := httptest.NewRecorder()
+	h.s.AdminHandler().ServeHTTP(rec, req)
+	res := rec.Result()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{code: res.StatusCode, header: res.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func wantError(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.code != status {
+		t.Fatalf("status = %d, want %d; body %s", r.code, status, r.raw)
+	}
+	got, _ := r.body["error_code"].(string)
+	if e, ok := r.body["error"].(map[string]any); ok {
+		got, _ = e["code"].(string)
+	}
+	if got != code {
+		t.Fatalf("error code = %q, want %q; body %s", got, code, r.raw)
+	}
+	if r.header.Get("X-Request-Id") == "" {
+		t.Fatalf("no X-Request-Id header")
+	}
+}
+
+func dur(d time.Duration) Duration { return Duration(d) }
+
+func durPtr(d time.Duration) *Duration { v := Duration(d); return &v }
+
+func path(projectID, jobID string) string { return "/v1/" + projectID + "/jobs/" + jobID }

@@ -1,0 +1,201 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cloudsim
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// Hostile answers for client robustness tests. The big ones are streamed
+// in fixed-size chunks so the simulator's memory stays flat however large
+// the answer is.
+
+const chunkSize = 32 << 10
+
+// repeatWrite writes pattern n times, a chunk at a time.
+func repeatWrite(w *bufio.Writer, pattern []byte, n int64) error {
+	per := int64(max(1, chunkSize/len(pattern)))
+	chunk := bytes.Repeat(pattern, int(per))
+	for n > 0 {
+		k := min(n, per)
+		if _, err := w.Write(chunk[:k*int64(len(pattern))]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+func startStream(w http.ResponseWriter) *bufio.Writer {
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	return bufio.NewWriterSize(w, chunkSize)
+}
+
+// writeHugeBody streams {"status":"RUNNING","job_id":...,"padding":"xxx…"}
+// with size bytes of padding, without a Content-Length.
+func writeHugeBody(w http.ResponseWriter, jobID string, size int64) {
+	if size == 0 {
+		size = DefaultHugeBodySize
+	}
+	bw := startStream(w)
+	id, _ := json.Marshal(jobID)
+	fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"padding":"`, id)
+	if repeatWrite(bw, []byte("x"), size) != nil {
+		return
+	}
+	bw.WriteString(`"}`)
+	bw.Flush()
+}
+
+// writeDeepNesting streams entities nested depth objects deep.
+func writeDeepNesting(w http.ResponseWriter, jobID string, depth int) {
+	if depth == 0 {
+		depth = DefaultNestingDepth
+	}
+	bw := startStream(w)
+	id, _ := json.Marshal(jobID)
+	fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"entities":`, id)
+	if repeatWrite(bw, []byte(`{"a":`), int64(depth)) != nil {
+		return
+	}
+	bw.WriteString("{}")
+	if repeatWrite(bw, []byte("}"), int64(depth)) != nil {
+		return
+	}
+	bw.WriteString("}")
+	bw.Flush()
+}
+
+// Placeholders put into a rendered body and swapped for what
+// encoding/json cannot produce: a streamed list, raw invalid bytes.
+const (
+	subJobsPlaceholder = `"\u0000cloudsim:sub_jobs\u0000"`
+	badTextPlaceholder = "\x00cloudsim:bad\x00"
+	invalidUTF8        = "bad\xff\xfe\xc3(utf8"
+)
+
+// topObject returns the object that holds the job's own fields: the body,
+// or its "job" member for ELB v3.
+func topObject(v jobView, body object) object {
+	if v.job.spec.Service == ServiceELBv3 {
+		j, _ := body.get("job")
+		return j.(object)
+	}
+	return body
+}
+
+// setTop replaces the job fields of body.
+func setTop(v jobView, body *object, top object) {
+	if v.job.spec.Service == ServiceELBv3 {
+		body.set("job", top)
+		return
+	}
+	*body = top
+}
+
+// writeHostileJob answers the job's view, changed by the rule.
+func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
+	body := v.body()
+	top := topObject(v, body)
+	switch rule.Kind {
+	case FaultMalformed:
+		b, _ := marshalNoEscape(body)
+		half := b[:len(b)/2]
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.Header().Set("Content-Length", strconv.Itoa(len(half)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(half)
+	case FaultWrongType:
+		top.set("status", 1)
+		setTop(v, &body, top)
+		writeJSON(w, http.StatusOK, body)
+	case FaultInvalidUTF8:
+		top.set("job_type", badTextPlaceholder)
+		if v.job.spec.Service == ServiceELBv3 {
+			top.set("error_msg", badTextPlaceholder)
+		} else {
+			top.set("fail_reason", badTextPlaceholder)
+		}
+		setTop(v, &body, top)
+		b, _ := marshalNoEscape(body)
+		quoted, _ := json.Marshal(badTextPlaceholder)
+		b = bytes.ReplaceAll(b, quoted, []byte(`"`+invalidUTF8+`"`))
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(b)
+	case FaultManySubJobs:
+		writeManySubJobs(w, rule, v, body)
+	}
+}
+
+// writeManySubJobs streams the job with n generated sub-jobs in place of
+// its own.
+func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body object) {
+	n := rule.Entries
+	if n == 0 {
+		n = DefaultManySubJobs
+	}
+	placeholder := json.RawMessage(subJobsPlaceholder)
+	switch v.job.spec.Service {
+	case ServiceELB:
+		body.set("sub_jobs", placeholder)
+	case ServiceELBv3:
+		top := topObject(v, body)
+		top.set("sub_jobs", placeholder)
+		body.set("job", top)
+	default:
+		e, _ := body.get("entities")
+		entities := e.(object)
+		if v.job.spec.Service == ServiceBMS || v.job.spec.Service == ServiceECS || v.job.spec.Service == ServiceVPC {
+			entities.set("sub_jobs_total", n)
+		}
+		entities.set("sub_jobs", placeholder)
+		body.set("entities", entities)
+	}
+	b, _ := marshalNoEscape(body)
+	prefix, suffix, _ := bytes.Cut(b, []byte(subJobsPlaceholder))
+	render := v.subJobRenderer()
+	bw := startStream(w)
+	bw.Write(prefix)
+	bw.WriteByte('[')
+	for i := range n {
+		spec := SubJobSpec{
+			JobID:     fmt.Sprintf("%032x", i),
+			JobType:   subJobType(v.job.spec.JobType),
+			Outcome:   OutcomeSuccess,
+			Resources: Resources{ServerID: fmt.Sprintf("00000000-0000-0000-0000-%012x", i), ResourceID: fmt.Sprintf("%032x", i)},
+		}
+		sj := subJobView{spec: &spec, state: StateRunning, begin: v.tl.begin}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		out, _ := marshalNoEscape(render(sj))
+		if _, err := bw.Write(out); err != nil {
+			return
+		}
+	}
+	bw.WriteByte(']')
+	bw.Write(suffix)
+	bw.Flush()
+}

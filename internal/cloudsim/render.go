@@ -1,0 +1,432 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cloudsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// object is a JSON object that keeps its keys in insertion order, so the
+// simulator answers with fields in the order the API documents show and
+// faults can replace single fields of an otherwise normal answer.
+type object []field
+
+type field struct {
+	key   string
+	value any
+}
+
+func (o object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(f.key)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := marshalNoEscape(f.value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// marshalNoEscape encodes v without HTML escaping, as real APIs do.
+func marshalNoEscape(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
+}
+
+func (o *object) set(key string, v any) {
+	for i := range *o {
+		if (*o)[i].key == key {
+			(*o)[i].value = v
+			return
+		}
+	}
+	*o = append(*o, field{key, v})
+}
+
+func (o object) get(key string) (any, bool) {
+	for _, f := range o {
+		if f.key == key {
+			return f.value, true
+		}
+	}
+	return nil, false
+}
+
+// rawFields splits a free-form JSON object into ordered fields whose values
+// stay raw, so scripted entities come back exactly as written.
+func rawFields(raw json.RawMessage) object {
+	if len(raw) == 0 {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return nil
+	}
+	var out object
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return out
+		}
+		out.set(key, v)
+	}
+	return out
+}
+
+// nullable renders "" as JSON null, as the real APIs do for error fields.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// imsTime is the IMS example style, 04-Jun-2015 18:11:06:586, whose
+// milliseconds follow a colon that Go layouts cannot express.
+func imsTime(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s:%03d", t.Format("02-Jan-2006 15:04:05"), t.Nanosecond()/int(time.Millisecond))
+}
+
+// jobView is what the API shows of a job at one instant.
+type jobView struct {
+	job       *job
+	tl        timeline
+	state     string
+	ended     bool
+	failed    bool
+	errorCode string
+	reason    string
+	end       time.Time
+	progress  float64
+	subJobs   []subJobView
+	requestID string
+}
+
+func (j *job) viewAt(t time.Time) jobView {
+	tl := j.timeline()
+	ph := tl.phaseAt(t)
+	v := jobView{job: j, tl: tl, state: j.stateString(tl, ph), subJobs: j.subJobsAt(tl, t)}
+	if ph == phaseEnded {
+		v.ended, v.end = true, tl.end
+		if j.failed(tl) {
+			v.failed = true
+			v.errorCode, v.reason = j.errorFields(tl)
+		}
+	}
+	if !tl.cancelled {
+		v.progress = tl.progress(t)
+	}
+	return v
+}
+
+// body renders the view in its service's shape.
+func (v jobView) body() object {
+	switch v.job.spec.Service {
+	case ServiceEVS:
+		return v.evsBody()
+	case ServiceIMS:
+		return v.imsBody()
+	case ServiceELB:
+		return v.elbBody()
+	case ServiceELBv3:
+		return v.elbv3Body()
+	default:
+		return v.ecsBody()
+	}
+}
+
+func (v jobView) endTime(format func(time.Time) string, running any) any {
+	if !v.ended {
+		return running
+	}
+	return format(v.end)
+}
+
+// ecsBody is the BMS/ECS/VPC shape of the BMS seed document.
+func (v jobView) ecsBody() object {
+	s := &v.job.spec
+	entities := object{}
+	if s.Service == ServiceECS || s.Service == ServiceVPC {
+		addResourceIDs(&entities, s.Resources)
+	}
+	subs := make([]object, len(v.subJobs))
+	for i, sj := range v.subJobs {
+		subs[i] = v.ecsSubJob(sj)
+	}
+	entities.set("sub_jobs_total", len(subs))
+	entities.set("sub_jobs", subs)
+	mergeFields(&entities, s.Entities)
+	return object{
+		{"status", v.state},
+		{"entities", entities},
+		{"job_id", s.JobID},
+		{"job_type", s.JobType},
+		{"begin_time", isoTime(v.tl.begin)},
+		{"end_time", v.endTime(isoTime, nil)},
+		{"error_code", nullable(v.errorCode)},
+		{"fail_reason", nullable(v.reason)},
+	}
+}
+
+func addResourceIDs(o *object, r Resources) {
+	if r.ServerID != "" {
+		o.set("server_id", r.ServerID)
+	}
+	if r.NICID != "" {
+		o.set("nic_id", r.NICID)
+	}
+}
+
+func mergeFields(o *object, raw json.RawMessage) {
+	for _, f := range rawFields(raw) {
+		o.set(f.key, f.value)
+	}
+}
+
+// subJobEnd is a sub-job's end_time: null until it ends.
+func subJobEnd(sj subJobView, format func(time.Time) string, running any) any {
+	if sj.end.IsZero() {
+		return running
+	}
+	return format(sj.end)
+}
+
+func subJobErrors(sj subJobView) (code, reason string) {
+	if sj.state == StateFail {
+		return sj.spec.ErrorCode, sj.spec.FailReason
+	}
+	return "", ""
+}
+
+func (v jobView) ecsSubJob(sj subJobView) object {
+	entities := object{}
+	addResourceIDs(&entities, sj.spec.Resources)
+	code, reason := subJobErrors(sj)
+	if v.job.spec.Service == ServiceECS && reason != "" {
+		entities.set("errorcode_message", reason)
+	}
+	mergeFields(&entities, sj.spec.Entities)
+	return object{
+		{"status", sj.state},
+		{"entities", entities},
+		{"job_id", sj.spec.JobID},
+		{"job_type", sj.spec.JobType},
+		{"begin_time", isoTime(sj.begin)},
+		{"end_time", subJobEnd(sj, isoTime, nil)},
+		{"error_code", nullable(code)},
+		{"fail_reason", nullable(reason)},
+	}
+}
+
+// evsBody: flat entities, no sub_jobs_total, end_time "" while running.
+func (v jobView) evsBody() object {
+	s := &v.job.spec
+	entities := object{}
+	if s.Resources.VolumeID != "" {
+		entities.set("volume_id", s.Resources.VolumeID)
+	}
+	mergeFields(&entities, s.Entities)
+	if len(s.SubJobs) > 0 {
+		subs := make([]object, len(v.subJobs))
+		for i, sj := range v.subJobs {
+			code, reason := subJobErrors(sj)
+			se := object{}
+			if sj.spec.Resources.VolumeID != "" {
+				se.set("volume_id", sj.spec.Resources.VolumeID)
+			}
+			mergeFields(&se, sj.spec.Entities)
+			subs[i] = object{
+				{"status", sj.state},
+				{"entities", se},
+				{"job_id", sj.spec.JobID},
+				{"job_type", sj.spec.JobType},
+				{"begin_time", isoTime(sj.begin)},
+				{"end_time", subJobEnd(sj, isoTime, "")},
+				{"error_code", nullable(code)},
+				{"fail_reason", nullable(reason)},
+			}
+		}
+		entities.set("sub_jobs", subs)
+	}
+	return object{
+		{"status", v.state},
+		{"entities", entities},
+		{"job_id", s.JobID},
+		{"job_type", s.JobType},
+		{"begin_time", isoTime(v.tl.begin)},
+		{"end_time", v.endTime(isoTime, "")},
+		{"error_code", nullable(v.errorCode)},
+		{"fail_reason", nullable(v.reason)},
+	}
+}
+
+// imsBody: image entities with progress, and IMS's own time style.
+func (v jobView) imsBody() object {
+	s := &v.job.spec
+	entities := object{}
+	if s.Resources.ImageID != "" {
+		entities.set("image_id", s.Resources.ImageID)
+	}
+	if s.Resources.ImageName != "" {
+		entities.set("image_name", s.Resources.ImageName)
+	}
+	entities.set("process_percent", v.progress)
+	mergeFields(&entities, s.Entities)
+	return object{
+		{"status", v.state},
+		{"entities", entities},
+		{"job_id", s.JobID},
+		{"job_type", s.JobType},
+		{"begin_time", imsTime(v.tl.begin)},
+		{"end_time", v.endTime(imsTime, "")},
+		{"error_code", nullable(v.errorCode)},
+		{"fail_reason", nullable(v.reason)},
+	}
+}
+
+// elbBody is the classic ELB shape of the ELB seed document: free-form
+// entities and sub_jobs at the top level.
+func (v jobView) elbBody() object {
+	s := &v.job.spec
+	entities := rawFields(s.Entities)
+	if entities == nil {
+		entities = object{}
+	}
+	o := object{
+		{"status", v.state},
+		{"entities", entities},
+		{"job_id", s.JobID},
+		{"job_type", s.JobType},
+		{"begin_time", isoTime(v.tl.begin)},
+		{"end_time", v.endTime(isoTime, nil)},
+		{"error_code", nullable(v.errorCode)},
+		{"fail_reason", nullable(v.reason)},
+	}
+	if len(s.SubJobs) > 0 {
+		subs := make([]object, len(v.subJobs))
+		for i, sj := range v.subJobs {
+			subs[i] = v.elbSubJob(sj)
+		}
+		o.set("sub_jobs", subs)
+	}
+	return o
+}
+
+func (v jobView) elbSubJob(sj subJobView) object {
+	code, reason := subJobErrors(sj)
+	entities := rawFields(sj.spec.Entities)
+	if entities == nil {
+		entities = object{}
+	}
+	return object{
+		{"status", sj.state},
+		{"entities", entities},
+		{"job_id", sj.spec.JobID},
+		{"job_type", sj.spec.JobType},
+		{"begin_time", isoTime(sj.begin)},
+		{"end_time", subJobEnd(sj, isoTime, nil)},
+		{"error_code", nullable(code)},
+		{"fail_reason", nullable(reason)},
+	}
+}
+
+// elbv3Body wraps the job and repeats the request id in the body.
+func (v jobView) elbv3Body() object {
+	s := &v.job.spec
+	subs := make([]object, len(v.subJobs))
+	for i, sj := range v.subJobs {
+		subs[i] = v.elbv3SubJob(sj)
+	}
+	job := object{
+		{"status", v.state},
+		{"job_id", s.JobID},
+		{"job_type", s.JobType},
+		{"begin_time", isoTime(v.tl.begin)},
+		{"end_time", v.endTime(isoTime, nil)},
+		{"error_code", nullable(v.errorCode)},
+		{"error_msg", nullable(v.reason)},
+		{"project_id", s.ProjectID},
+		{"resource_id", s.Resources.ResourceID},
+		{"sub_jobs", subs},
+	}
+	return object{{"job", job}, {"request_id", v.requestID}}
+}
+
+func (v jobView) elbv3SubJob(sj subJobView) object {
+	code, reason := subJobErrors(sj)
+	entities := []object{}
+	if r := sj.spec.Resources; r.ResourceID != "" || r.ResourceType != "" {
+		entities = append(entities, object{{"resource_id", r.ResourceID}, {"resource_type", r.ResourceType}})
+	}
+	return object{
+		{"status", sj.state},
+		{"job_id", sj.spec.JobID},
+		{"job_type", sj.spec.JobType},
+		{"begin_time", isoTime(sj.begin)},
+		{"end_time", subJobEnd(sj, isoTime, nil)},
+		{"error_code", nullable(code)},
+		{"error_msg", nullable(reason)},
+		{"project_id", v.job.spec.ProjectID},
+		{"resource_id", sj.spec.Resources.ResourceID},
+		{"entities", entities},
+	}
+}
+
+// subJobRenderer renders one sub-job in the service's shape; the
+// many-sub-jobs fault streams generated entries through it.
+func (v jobView) subJobRenderer() func(subJobView) object {
+	switch v.job.spec.Service {
+	case ServiceELB:
+		return v.elbSubJob
+	case ServiceELBv3:
+		return v.elbv3SubJob
+	default:
+		return v.ecsSubJob
+	}
+}
