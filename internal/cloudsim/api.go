@@ -120,10 +120,13 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	}
 	info.routed, info.projectID, info.jobID = true, rt.projectID, rt.jobID
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, gatewayError("APIG.0201", "API request error", requestID))
-		return
+	var body []byte
+	if r.Body != nil { // nil only when a caller invokes the handler directly
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, maxRequestBody)); err != nil {
+			writeJSON(w, http.StatusBadRequest, gatewayError("APIG.0201", "API request error", requestID))
+			return
+		}
 	}
 	wallNow, simNow := s.clock.wallNow(), s.clock.simNow()
 	accessKey, aerr := s.auth.authenticate(r, body, wallNow, simNow)

@@ -176,6 +176,9 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body ob
 	b, _ := marshalNoEscape(body)
 	prefix, suffix, _ := bytes.Cut(b, []byte(subJobsPlaceholder))
 	render := v.subJobRenderer()
+	var entry bytes.Buffer
+	enc := json.NewEncoder(&entry)
+	enc.SetEscapeHTML(false)
 	bw := startStream(w)
 	bw.Write(prefix)
 	bw.WriteByte('[')
@@ -190,8 +193,9 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body ob
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		out, _ := marshalNoEscape(render(sj))
-		if _, err := bw.Write(out); err != nil {
+		entry.Reset()
+		render(sj).writeTo(&entry, enc)
+		if _, err := bw.Write(entry.Bytes()); err != nil {
 			return
 		}
 	}

@@ -164,7 +164,7 @@ type SubJobSpec struct {
 	Outcome    Outcome         `json:"outcome,omitempty"` // SUCCESS when empty
 	ErrorCode  string          `json:"errorCode,omitempty"`
 	FailReason string          `json:"failReason,omitempty"`
-	Resources  Resources       `json:"resources,omitempty"`
+	Resources  Resources       `json:"resources,omitzero"`
 	Entities   json.RawMessage `json:"entities,omitempty"` // free-form object merged into the entities
 }
 
@@ -204,7 +204,7 @@ type JobSpec struct {
 	// Config.Retention (one day, as ECS documents).
 	Retention *Duration `json:"retention,omitempty"`
 
-	Resources Resources `json:"resources,omitempty"`
+	Resources Resources `json:"resources,omitzero"`
 	// Entities is a free-form object: the whole entities of a classic ELB
 	// job (e.g. {"elb":{...}}), merged into the entities of other shapes.
 	Entities json.RawMessage `json:"entities,omitempty"`

@@ -35,25 +35,58 @@ type field struct {
 
 func (o object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := o.writeTo(&b, enc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeTo writes o to b directly: going through MarshalJSON for every
+// nested object would re-validate the same bytes once per level.
+func (o object) writeTo(b *bytes.Buffer, enc *json.Encoder) error {
 	b.WriteByte('{')
 	for i, f := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, err := json.Marshal(f.key)
-		if err != nil {
-			return nil, err
+		if err := writeValue(b, enc, f.key); err != nil {
+			return err
 		}
-		b.Write(k)
 		b.WriteByte(':')
-		v, err := marshalNoEscape(f.value)
-		if err != nil {
-			return nil, err
+		if err := writeValue(b, enc, f.value); err != nil {
+			return err
 		}
-		b.Write(v)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
+}
+
+func writeValue(b *bytes.Buffer, enc *json.Encoder, v any) error {
+	switch v := v.(type) {
+	case object:
+		return v.writeTo(b, enc)
+	case []object:
+		b.WriteByte('[')
+		for i, o := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := o.writeTo(b, enc); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	case json.RawMessage:
+		return json.Compact(b, v)
+	}
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode ends every value with a newline
+	return nil
 }
 
 // marshalNoEscape encodes v without HTML escaping, as real APIs do.

@@ -28,7 +28,7 @@ import (
 // or JSON. The package doc shows the format.
 type Scenario struct {
 	// Settings are defaults for the simulator binary; its flags win.
-	Settings    ScenarioSettings `json:"settings,omitempty"`
+	Settings    ScenarioSettings `json:"settings,omitzero"`
 	Credentials []Credential     `json:"credentials,omitempty"`
 	Jobs        []JobSpec        `json:"jobs,omitempty"`
 	Faults      []FaultRule      `json:"faults,omitempty"`

@@ -1,0 +1,165 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package cloudsim simulates the asynchronous-job APIs of Huawei Cloud (and
+// the clouds that serve the same APIs) for tests, demos and benchmarks.
+//
+// # Job API
+//
+// One listener serves every service, each job answering only on its own
+// service's path and in its own service's body shape:
+//
+//	GET /v1/{project_id}/jobs/{job_id}         bms, ecs, evs, ims, vpc
+//	GET /v1.0/{project_id}/jobs/{job_id}       elb (classic)
+//	GET /v3/{project_id}/elb/jobs/{job_id}     elbv3
+//
+// BMS, ECS and VPC answer {status, entities{sub_jobs_total, sub_jobs[...]},
+// job_id, job_type, begin_time, end_time, error_code, fail_reason} with null
+// error fields and a null end_time until the job ends; ECS and VPC add
+// server_id/nic_id to entities, ECS sub-jobs add errorcode_message. EVS has
+// flat entities {volume_id, ..., sub_jobs} and an end_time of "" while
+// running. IMS has entities {image_id, image_name, process_percent (0 to 1)}
+// and times like 04-Jun-2015 18:11:06:586. Classic ELB has free-form
+// entities and sub_jobs at the top level. ELB v3 answers {"job":{status,
+// job_id, job_type, begin_time, end_time, error_code, error_msg, project_id,
+// resource_id, sub_jobs[{..., entities:[{resource_id, resource_type}]}]},
+// "request_id"}. Every answer carries an X-Request-Id header.
+//
+// Requests go through what the API gateway does, in this order:
+//
+//   - routing: an unknown path or a method other than GET is 404
+//     APIG.0101;
+//   - authentication: an SDK-HMAC-SHA256 signature (internal/signer) by a
+//     configured access key with X-Sdk-Date signed. A bad signature, an
+//     unknown key or a missing header is 401 APIGW.0301; a date more than
+//     Config.MaxClockSkew (15 minutes) off the wall clock is 401 APIGW.0303.
+//     More than Config.MaxAuthFailures (5) consecutive failures lock the key
+//     for Config.LockDuration (5 simulated minutes): meanwhile even correct
+//     requests get 401 APIGW.0301 saying the key is locked. A success resets
+//     the count;
+//   - the quota: a token bucket per access key holding
+//     Config.RequestsPerMinute tokens (2000, BMS's documented limit) and
+//     refilling at that rate per simulated minute. An empty bucket is 429
+//     APIG.0308 with a Retry-After header in real seconds (at least 1);
+//   - faults (below);
+//   - the job: a job of another project, an unknown or expired id, a job
+//     whose clock has not started, or one asked through another service's
+//     path is 400 {"error":{"code":"Common.0011","message":"invalid JobId"}},
+//     the ECS/EVS answer, for every service.
+//
+// # Time
+//
+// Simulated time starts equal to the wall clock (Config.Now) when the
+// server is created and runs Config.TimeScale times faster. Scripted phase
+// durations, retention, the quota minute, the key lock and fault windows
+// are simulated time; the signature date check and the Delay of hang and
+// slow faults are wall-clock time, because they act on real clients. Tests
+// inject Config.Now to step through a lifecycle without sleeping.
+//
+// # Jobs
+//
+// A JobSpec scripts a job: its clock starts when it is added (moved by
+// StartOffset); with a Payment it is PENDING_PAYMENT until the order is
+// paid (then it goes on) or cancelled (then it is FAIL with a payment
+// reason, kept for 14 days); it is INIT for Init, RUNNING for Running (at
+// least until its last sub-job ends), optionally ROLLBACKING for
+// RollingBack, then reaches its Outcome (or FinalState, such as ELB v3's
+// COMPLETE), and answers "invalid JobId" once Retention (one day) has
+// passed. Sub-jobs are listed once the parent runs; each has its own delay,
+// duration, outcome and entity ids.
+//
+// # Scenario files
+//
+// A Scenario is YAML (or JSON); unknown fields are errors:
+//
+//	settings:                 # defaults for hack/cloudsim; its flags win
+//	  timeScale: 60
+//	  requestsPerMinute: 2000
+//	  seed: 1
+//	credentials:
+//	  - {accessKey: AK, secretKey: SK}
+//	jobs:
+//	  - service: bms          # bms ecs evs ims vpc elb elbv3
+//	    projectId: bbf1946d374b44a0a2a95533562ba954
+//	    jobId: 2c9eb2c5544cbf6101544f0602af2b4f   # required in scenarios
+//	    jobType: baremetalBatchCreate             # a service default if empty
+//	    startOffset: -1m      # durations are strings: 90s, 1h30m, 14d
+//	    payment: {after: 30s, resolution: paid}   # or cancelled, or {} to wait
+//	    init: 10s
+//	    running: 4m
+//	    rollingBack: 0s
+//	    outcome: FAIL         # SUCCESS (default) or FAIL
+//	    errorCode: BMS.0001
+//	    failReason: no capacity
+//	    finalState: ""        # replaces the final status string
+//	    retention: 24h
+//	    resources: {serverId: ..., nicId: ..., volumeId: ..., imageId: ..., imageName: ..., resourceId: ..., resourceType: ...}
+//	    entities: {elb: {id: ...}}                # free-form object
+//	    subJobs:
+//	      - {jobId: ..., jobType: ..., delay: 0s, running: 3m, outcome: SUCCESS, resources: {serverId: ...}}
+//	faults:
+//	  - {kind: error, status: 503, probability: 0.1, jobId: ..., count: 5, after: 1m, for: 10m}
+//
+// hack/scenarios/seed-examples.yaml reproduces the examples of the BMS and
+// classic ELB documents.
+//
+// # Faults
+//
+// FaultRule kinds: error (any 4xx/5xx status with a gateway- or
+// service-shaped body; 500 by default), hang (hold until the client leaves,
+// or for Delay and then 504), slow (Delay, then the normal answer),
+// malformed (200 with the body cut in half), throttle (429 APIG.0308 bursts
+// bounded by Count or For), reset (close the connection), and hostile
+// answers: hugeBody (a streamed string of Size bytes), deepNesting (Depth
+// nested objects), manySubJobs (Entries generated sub-jobs, streamed),
+// invalidUTF8 (invalid bytes in job_type and the error text), wrongType (a
+// numeric status). A rule may be limited to a project or job, a
+// probability (drawn from a math/rand/v2 PCG seeded with Config.Seed, so
+// runs repeat), a count and a simulated-time window.
+//
+// # Admin API
+//
+// AdminHandler serves JSON on a separate listener, without authentication:
+//
+//	GET    /healthz                       "ok"
+//	GET    /clock                         {wall, simulated, timeScale}
+//	POST   /jobs                          a JobSpec or a list -> 201 [JobInfo]
+//	                                      (400 invalid, 409 duplicate, 507 full)
+//	GET    /jobs                          [JobInfo]
+//	GET    /jobs/{project}/{id}           JobInfo
+//	DELETE /jobs/{project}/{id}           204; the job answers Common.0011 from now
+//	POST   /jobs/{project}/{id}/pay       resolve a pending order now -> JobInfo
+//	POST   /jobs/{project}/{id}/cancel    cancel a pending order now -> JobInfo
+//	                                      (409 when the job is not pending payment)
+//	GET    /faults                        [FaultStatus]
+//	PUT    /faults                        a FaultRule or a list: replace the rules
+//	POST   /faults                        a FaultRule or a list: append
+//	DELETE /faults                        remove every rule
+//	POST   /credentials                   [{accessKey, secretKey}]: accept more keys
+//	POST   /scenario                      a scenario (YAML or JSON) -> 201 [JobInfo]
+//	GET    /stats                         Stats
+//	POST   /stats/reset                   204; zero the counters
+//
+// Errors are {"error":"..."}.
+//
+// # Stats
+//
+// Stats counts requests in total, per HTTP status, per access key and per
+// job, and 429 answers; for each job it gives the wall-clock time it really
+// reached its final state (EndedAt, whether or not anyone asked) and the
+// first time an answer showed that state (FinalServedAt). Memory is bounded
+// by Config.MaxJobs, MaxRetiredJobs and MaxTrackedKeys.
+package cloudsim
