@@ -1,0 +1,346 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package huaweicloud
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+// TestGetJobPerService fetches each fixture through a real signed request to the
+// fake cloud and compares the whole normalized job.
+func TestGetJobPerService(t *testing.T) {
+	const project = "bbf1946d374b44a0a2a95533562ba954"
+	tests := []struct {
+		name     string
+		service  Service
+		path     string // where the service's job must be asked for
+		fixture  string
+		answer   answer
+		wantJob  Job
+		finished bool
+	}{
+		{
+			name: "BMS seed example", service: ServiceBMS, fixture: "bms-success.json",
+			path: "/v1/" + project + "/jobs/2c9eb2c5544cbf6101544f0602af2b4f",
+			wantJob: Job{
+				JobID: "2c9eb2c5544cbf6101544f0602af2b4f", JobType: "baremetalBatchCreate",
+				State: "SUCCESS", Phase: PhaseSucceeded,
+				BeginTime: at("2019-04-25T20:04:34.604Z"), EndTime: at("2019-04-25T20:08:41.593Z"),
+				Entities: raw(`{"sub_jobs_total":1}`), SubJobsTotal: 1,
+				RequestID: "req-2c9eb2c5544cbf6101544f0602af2b4f",
+				SubJobs: []Job{{
+					JobID: "2c9eb2c5544cbf6101544f0635672b60", JobType: "baremetalSingleCreate",
+					State: "SUCCESS", Phase: PhaseSucceeded,
+					BeginTime: at("2019-04-25T20:04:47.591Z"), EndTime: at("2019-04-25T20:08:21.328Z"),
+					Entities:  raw(`{"server_id":"bae51750-0089-41a1-9b18-5c777978ff6d"}`),
+					Resources: ResourceIDs{ServerID: "bae51750-0089-41a1-9b18-5c777978ff6d"},
+				}},
+			},
+			finished: true,
+		},
+		{
+			name: "BMS running, awkward fields", service: ServiceBMS, fixture: "bms-running-awkward.json",
+			path: "/v1/" + project + "/jobs/2c9eb2c5544cbf6101544f0602af2b4f",
+			wantJob: Job{
+				JobID: "2c9eb2c5544cbf6101544f0602af2b4f", JobType: "baremetalBatchCreate",
+				State: "RUNNING", Phase: PhaseRunning,
+				BeginTime: at("2019-04-25T20:04:34.604Z"), // no zone: UTC
+				Entities:  raw(`{"sub_jobs_total":"3"}`),
+				// sub_jobs_total given as a string counts; the string entry is skipped.
+				SubJobsTotal: 3,
+				RequestID:    "req-2c9eb2c5544cbf6101544f0602af2b4f",
+				SubJobs: []Job{
+					{
+						JobID: "sub-1", JobType: "baremetalSingleCreate", State: "SUCCESS", Phase: PhaseSucceeded,
+						BeginTime: at("2019-04-25T20:04:47Z"), EndTime: at("2019-04-25T12:08:21Z"),
+						Entities:  raw(`[{"server_id":"11111111-0000-0000-0000-000000000001"},{"nic_id":"n-1"}]`),
+						Resources: ResourceIDs{ServerID: "11111111-0000-0000-0000-000000000001", NICID: "n-1"},
+					},
+					{
+						JobID: "sub-2", JobType: "baremetalSingleCreate",
+						State: "QUEUED_FOR_HARDWARE", Phase: PhaseUnknown,
+						BeginTime: at("2019-04-25T20:04:48Z"),
+					},
+				},
+			},
+		},
+		{
+			name: "ECS failed batch", service: ServiceECS, fixture: "ecs-fail.json",
+			path: "/v1/" + project + "/jobs/ff80808288d41e1b0188d4a1f0e10000",
+			wantJob: Job{
+				JobID: "ff80808288d41e1b0188d4a1f0e10000", JobType: "createServer",
+				State: "FAIL", Phase: PhaseFailed,
+				BeginTime: at("2023-06-12T08:00:00Z"), EndTime: at("2023-06-12T08:01:03Z"),
+				ErrorCode: "Ecs.0012", FailReason: "Insufficient capacity: 1 of 2 servers failed.",
+				Entities: raw(`{"sub_jobs_total":2}`), SubJobsTotal: 2,
+				RequestID: "req-ff80808288d41e1b0188d4a1f0e10000",
+				SubJobs: []Job{
+					{
+						JobID: "ff80808288d41e1b0188d4a1f0e10001", JobType: "createSingleServer",
+						State: "FAIL", Phase: PhaseFailed,
+						BeginTime: at("2023-06-12T08:00:01Z"), EndTime: at("2023-06-12T08:01:02Z"),
+						ErrorCode: "Ecs.0012", FailReason: "Insufficient capacity in the AZ.",
+						Entities:  raw(`{"server_id":"a1b2c3d4-0000-0000-0000-000000000001","errorcode_message":"Insufficient capacity in the AZ."}`),
+						Resources: ResourceIDs{ServerID: "a1b2c3d4-0000-0000-0000-000000000001"},
+					},
+					{
+						JobID: "ff80808288d41e1b0188d4a1f0e10002", JobType: "createSingleServer",
+						State: "SUCCESS", Phase: PhaseSucceeded,
+						BeginTime: at("2023-06-12T08:00:01Z"), EndTime: at("2023-06-12T08:00:40Z"),
+						Entities:  raw(`{"server_id":"a1b2c3d4-0000-0000-0000-000000000002","nic_id":"b0000000-0000-0000-0000-000000000002"}`),
+						Resources: ResourceIDs{ServerID: "a1b2c3d4-0000-0000-0000-000000000002", NICID: "b0000000-0000-0000-0000-000000000002"},
+					},
+				},
+			},
+			finished: true,
+		},
+		{
+			name: "ECS awaiting payment", service: ServiceECS, fixture: "ecs-pending-payment.json",
+			path: "/v1/" + project + "/jobs/ff80808288d41e1b0188d4a1f0e10003",
+			wantJob: Job{
+				JobID: "ff80808288d41e1b0188d4a1f0e10003", JobType: "createServer",
+				State: "PENDING_PAYMENT", Phase: PhaseAwaitingPayment,
+				BeginTime: at("2023-06-12T08:00:00Z"),
+				Entities:  raw(`{"server_id":"c0000000-0000-0000-0000-000000000001"}`),
+				Resources: ResourceIDs{ServerID: "c0000000-0000-0000-0000-000000000001"},
+				RequestID: "req-ff80808288d41e1b0188d4a1f0e10003",
+			},
+		},
+		{
+			name: "ECS code and message only", service: ServiceECS, fixture: "ecs-code-message.json",
+			path: "/v1/" + project + "/jobs/ff80808288d41e1b0188d4a1f0e10004",
+			wantJob: Job{
+				JobID: "ff80808288d41e1b0188d4a1f0e10004", // from the request
+				Phase: PhaseUnknown, Code: "Ecs.0000", Message: "The job is being processed by another node.",
+				RequestID: "req-ff80808288d41e1b0188d4a1f0e10004",
+			},
+		},
+		{
+			name: "EVS running, end time empty", service: ServiceEVS, fixture: "evs-running.json",
+			path: "/v1/" + project + "/jobs/70a599e0-31e7-49b7-b260-868f441e862b",
+			wantJob: Job{
+				JobID: "70a599e0-31e7-49b7-b260-868f441e862b", JobType: "createVolume",
+				State: "RUNNING", Phase: PhaseRunning, BeginTime: at("2016-01-25T20:00:00.155Z"),
+				Entities:  raw(`{"volume_id":"bd5b12d0-3d2d-49ee-9f80-3ba8fd1e6e5a","name":"data-disk","size":10,"volume_type":"SATA"}`),
+				Resources: ResourceIDs{VolumeID: "bd5b12d0-3d2d-49ee-9f80-3ba8fd1e6e5a"},
+				RequestID: "req-70a599e0-31e7-49b7-b260-868f441e862b",
+			},
+		},
+		{
+			name: "IMS with its own time format", service: ServiceIMS, fixture: "ims-success.json",
+			path: "/v1/" + project + "/jobs/4010b39b5281d3590152874bfa3b1604",
+			wantJob: Job{
+				JobID: "4010b39b5281d3590152874bfa3b1604", JobType: "createImageByInstance",
+				State: "SUCCESS", Phase: PhaseSucceeded,
+				BeginTime: at("2015-06-04T18:11:06.586Z"), EndTime: at("2015-06-04T18:16:15.385Z"),
+				Entities: raw(`{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","image_name":"web-server-golden","process_percent":100,"current_task":"",` +
+					`"results":[{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","project_id":"bbf1946d374b44a0a2a95533562ba954","status":"SUCCESS"}]}`),
+				Resources: ResourceIDs{ImageID: "4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1"},
+				RequestID: "req-4010b39b5281d3590152874bfa3b1604",
+			},
+			finished: true,
+		},
+		{
+			name: "VPC initializing", service: ServiceVPC, fixture: "vpc-init.json",
+			path: "/v1/" + project + "/jobs/ff8080826c9c4bd6016c9e8a6a5a0000",
+			wantJob: Job{
+				JobID: "ff8080826c9c4bd6016c9e8a6a5a0000", JobType: "batchCreateEIP",
+				State: "INIT", Phase: PhasePending, BeginTime: at("2019-08-14T11:59:16.102Z"),
+				SubJobsTotal: 1, RequestID: "req-ff8080826c9c4bd6016c9e8a6a5a0000",
+				SubJobs: []Job{{
+					JobID: "ff8080826c9c4bd6016c9e8a6a5a0001", JobType: "createEIP",
+					State: "INIT", Phase: PhasePending, BeginTime: at("2019-08-14T11:59:16.102Z"),
+					Entities: raw(`{"publicip_id":"f588ccfa-8750-4d7c-bf5d-2ede24414706"}`),
+				}},
+			},
+		},
+		{
+			name: "classic ELB seed example", service: ServiceELB, fixture: "elb-success.json",
+			path: "/v1.0/" + project + "/jobs/ff8080825ecc523f015ecd0a98f82f77",
+			wantJob: Job{
+				JobID: "ff8080825ecc523f015ecd0a98f82f77", JobType: "createELB",
+				State: "SUCCESS", Phase: PhaseSucceeded,
+				BeginTime: at("2017-09-29T09:49:37.399Z"), EndTime: at("2017-09-29T09:50:03.272Z"),
+				Entities: raw(`{"elb":{"id":"ef265755daf84333baf4ddc1d91cbc2f","name":"1","type":"External","status":"ACTIVE","bandwidth":1,` +
+					`"vip_address":"10.154.53.4","tenant_id":"cbc08e2f8c354c7aa7abb88d0a7d11dc","admin_state_up":false,"vpc_id":"21838be1-c1ce-4c09-9184-228cdb43038d"}}`),
+				RequestID: "req-ff8080825ecc523f015ecd0a98f82f77",
+			},
+			finished: true,
+		},
+		{
+			name: "classic ELB with top-level sub-jobs", service: ServiceELB, fixture: "elb-subjobs.json",
+			path: "/v1.0/" + project + "/jobs/ff8080825ecc523f015ecd0a98f82f78",
+			wantJob: Job{
+				JobID: "ff8080825ecc523f015ecd0a98f82f78", JobType: "createELB",
+				State: "RUNNING", Phase: PhaseRunning, BeginTime: at("2017-09-29T09:49:37.399Z"),
+				Entities:     raw(`{"elb":{"id":"ef265755daf84333baf4ddc1d91cbc2f"}}`),
+				SubJobsTotal: 2, RequestID: "req-ff8080825ecc523f015ecd0a98f82f78",
+				SubJobs: []Job{
+					{JobID: "s1", JobType: "createListener", State: "SUCCESS", Phase: PhaseSucceeded,
+						BeginTime: at("2017-09-29T09:49:40Z"), EndTime: at("2017-09-29T09:49:50Z"),
+						Entities: raw(`{"listener":{"id":"l-1"}}`)},
+					{JobID: "s2", JobType: "addMember", State: "RUNNING", Phase: PhaseRunning,
+						BeginTime: at("2017-09-29T09:49:51Z"), Entities: raw(`{"member":{"id":"m-1"}}`)},
+				},
+			},
+		},
+		{
+			name: "ELB v3 rollback failed, request id from the body", service: ServiceELBv3, fixture: "elbv3-rollback-fail.json",
+			path:   "/v3/" + project + "/elb/jobs/a6c7e0b3-5f43-4f8c-9a4e-6b1d2c3e4f50",
+			answer: answer{noRequestID: true},
+			wantJob: Job{
+				JobID: "a6c7e0b3-5f43-4f8c-9a4e-6b1d2c3e4f50", JobType: "CREATE_LOADBALANCER",
+				State: "ROLLBACK_FAIL", Phase: PhaseFailed,
+				BeginTime: at("2022-11-08T09:20:00Z"), EndTime: at("2022-11-08T09:21:30Z"),
+				ErrorCode: "ELB.8902", FailReason: "Failed to roll back the listener.",
+				Resources:    ResourceIDs{ResourceID: "e5a3f0a8-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},
+				SubJobsTotal: 1, RequestID: "7c1f0d4e-elbv3-body-request-id",
+				SubJobs: []Job{{
+					JobID: "b1", JobType: "CREATE_LISTENER", State: "FAIL", Phase: PhaseFailed,
+					BeginTime: at("2022-11-08T09:20:01Z"), EndTime: at("2022-11-08T09:20:30Z"),
+					ErrorCode: "ELB.1001", FailReason: "Port 80 is in use.",
+					Entities:  raw(`[{"resource_id":"9d7c6b5a-0000-0000-0000-000000000001","resource_type":"listener"}]`),
+					Resources: ResourceIDs{ResourceID: "9d7c6b5a-0000-0000-0000-000000000001"},
+				}},
+			},
+			finished: true,
+		},
+	}
+	fc := newFakeCloud(t)
+	client := newTestClient(Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := tt.answer
+			a.body = readFixture(t, tt.fixture)
+			fc.set(tt.path, a)
+			req := fc.request(tt.service, tt.wantJob.JobID)
+			job, err := client.GetJob(context.Background(), req)
+			if err != nil {
+				t.Fatalf("GetJob: %v", err)
+			}
+			if got := fc.lastRequest().URL.Path; got != tt.path {
+				t.Errorf("requested %s, want %s", got, tt.path)
+			}
+			assertJob(t, "job", *job, tt.wantJob)
+			if job.Phase.Finished() != tt.finished {
+				t.Errorf("Finished() = %v, want %v", job.Phase.Finished(), tt.finished)
+			}
+		})
+	}
+}
+
+func TestPhases(t *testing.T) {
+	v1 := map[string]Phase{
+		"INIT": PhasePending, "RUNNING": PhaseRunning, "SUCCESS": PhaseSucceeded, "FAIL": PhaseFailed,
+		"PENDING_PAYMENT": PhaseAwaitingPayment, "success": PhaseSucceeded, " FAIL ": PhaseFailed,
+		"COMPLETE": PhaseUnknown, "ROLLBACKING": PhaseUnknown, "": PhaseUnknown, "SUCCEEDED": PhaseUnknown,
+	}
+	v3 := map[string]Phase{
+		"INIT": PhasePending, "RUNNING": PhaseRunning, "ROLLBACKING": PhaseRunning,
+		"SUCCESS": PhaseSucceeded, "COMPLETE": PhaseSucceeded,
+		"FAIL": PhaseFailed, "ROLLBACK_FAIL": PhaseFailed, "CANCEL": PhaseFailed,
+		"PENDING_PAYMENT": PhaseUnknown, "ROLLBACKED": PhaseUnknown, "": PhaseUnknown,
+	}
+	for _, service := range Services() {
+		adapter, _ := AdapterFor(service)
+		states, wrap := v1, func(s string) string { return s }
+		if service == ServiceELBv3 {
+			states, wrap = v3, func(s string) string { return `{"job":` + s + `}` }
+		}
+		for state, want := range states {
+			body, _ := json.Marshal(map[string]string{"status": state})
+			job, err := adapter.Decode([]byte(wrap(string(body))))
+			if err != nil {
+				t.Errorf("%s: Decode(status %q): %v", service, state, err)
+				continue
+			}
+			if job.Phase != want || job.State != cleanID(state) {
+				t.Errorf("%s: status %q gives %q (state %q), want %q", service, state, job.Phase, job.State, want)
+			}
+		}
+	}
+}
+
+func TestPhaseFinished(t *testing.T) {
+	for phase, want := range map[Phase]bool{
+		PhasePending: false, PhaseRunning: false, PhaseSucceeded: true, PhaseFailed: true,
+		PhaseAwaitingPayment: false, PhaseUnknown: false, "": false,
+	} {
+		if got := phase.Finished(); got != want {
+			t.Errorf("%q.Finished() = %v, want %v", phase, got, want)
+		}
+	}
+}
+
+func TestServicesAndPaths(t *testing.T) {
+	want := []Service{ServiceBMS, ServiceECS, ServiceELB, ServiceELBv3, ServiceEVS, ServiceIMS, ServiceVPC}
+	if got := Services(); !slices.Equal(got, want) {
+		t.Errorf("Services() = %v, want %v", got, want)
+	}
+	paths := map[Service]string{
+		ServiceBMS:   "/v1/p%20x/jobs/j",
+		ServiceECS:   "/v1/p%20x/jobs/j",
+		ServiceEVS:   "/v1/p%20x/jobs/j",
+		ServiceIMS:   "/v1/p%20x/jobs/j",
+		ServiceVPC:   "/v1/p%20x/jobs/j",
+		ServiceELB:   "/v1.0/p%20x/jobs/j",
+		ServiceELBv3: "/v3/p%20x/elb/jobs/j",
+	}
+	hosts := map[Service]string{ServiceELB: "elb", ServiceELBv3: "elb"}
+	for service, wantPath := range paths {
+		a, ok := AdapterFor(service)
+		if !ok {
+			t.Fatalf("no adapter for %s", service)
+		}
+		if got := a.Path("p x", "j"); got != wantPath {
+			t.Errorf("%s path = %s, want %s", service, got, wantPath)
+		}
+		wantHost := hosts[service]
+		if wantHost == "" {
+			wantHost = string(service)
+		}
+		if a.Host() != wantHost {
+			t.Errorf("%s host = %s, want %s", service, a.Host(), wantHost)
+		}
+	}
+	if _, ok := AdapterFor("cce"); ok {
+		t.Error("AdapterFor(cce) found an adapter")
+	}
+}
+
+// TestGetJobRequestIDHeaderWins: the header is the gateway's id, which support asks
+// for; the ELB v3 body id only stands in for it.
+func TestGetJobRequestIDHeaderWins(t *testing.T) {
+	fc := newFakeCloud(t)
+	const path = "/v3/bbf1946d374b44a0a2a95533562ba954/elb/jobs/a6c7e0b3-5f43-4f8c-9a4e-6b1d2c3e4f50"
+	fc.set(path, answer{body: readFixture(t, "elbv3-rollback-fail.json"), header: map[string]string{"X-Request-Id": "header-id"}})
+	job, err := newTestClient(Options{}).GetJob(context.Background(), fc.request(ServiceELBv3, "a6c7e0b3-5f43-4f8c-9a4e-6b1d2c3e4f50"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.RequestID != "header-id" {
+		t.Errorf("RequestID = %q, want the header's", job.RequestID)
+	}
+	if job.SubJobs[0].RequestID != "" {
+		t.Errorf("sub-job RequestID = %q, want empty", job.SubJobs[0].RequestID)
+	}
+}

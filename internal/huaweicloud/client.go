@@ -1,0 +1,341 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package huaweicloud
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimeout bounds a whole request, from dialling to the last body byte.
+	DefaultTimeout = 30 * time.Second
+	// DefaultDialTimeout bounds connecting (TCP) to the endpoint.
+	DefaultDialTimeout = 10 * time.Second
+	// DefaultMaxBodyBytes caps how much of an answer is read. Job answers are a few
+	// KiB; a batch of hundreds of sub-jobs stays well under this.
+	DefaultMaxBodyBytes int64 = 4 << 20
+)
+
+// Options configure a Client. The zero value is usable.
+type Options struct {
+	// UserAgent names the caller; empty means UserAgent("") (the operator and the
+	// module version it was built from).
+	UserAgent string
+	// Timeout bounds each request as a whole; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// DialTimeout bounds connecting; 0 means DefaultDialTimeout.
+	DialTimeout time.Duration
+	// MaxBodyBytes caps the bytes read of an answer; 0 means DefaultMaxBodyBytes. A
+	// larger 2xx answer is MalformedResponse.
+	MaxBodyBytes int64
+	// Now is the clock for signing and Retry-After dates; nil means time.Now.
+	Now func() time.Time
+	// RootCAs are the certificate authorities trusted for TLS; nil means the
+	// system's. To add private CAs to the system's, use SystemCertPoolWith.
+	RootCAs *x509.CertPool
+	// Transport, for tests only, replaces the transport NewClient builds (and with
+	// it DialTimeout and RootCAs).
+	Transport http.RoundTripper
+}
+
+// Request names one job to fetch.
+type Request struct {
+	// Endpoint is the service's base URL, e.g. https://ecs.eu-de.otc.t-systems.com
+	// (see DefaultEndpoint). A path prefix is kept. It must be https, except for
+	// loopback hosts. Which hosts are acceptable is the caller's policy: see
+	// HostAllowed.
+	Endpoint string
+	// Service selects the job API's path and shape.
+	Service Service
+	// ProjectID and JobID name the job: 1-128 characters of A-Z a-z 0-9 _ - . ~.
+	ProjectID, JobID string
+	// Credentials sign the request; a SecurityToken is sent as X-Security-Token.
+	Credentials signer.Credentials
+	// SendProjectIDHeader adds X-Project-Id, which accounts with several projects
+	// may need.
+	SendProjectIDHeader bool
+}
+
+// Client fetches jobs. It holds one http.Client, so connections are kept alive
+// and reused across jobs; it is safe for concurrent use.
+type Client struct {
+	http      *http.Client
+	signer    signer.Signer
+	userAgent string
+	maxBody   int64
+	now       func() time.Time
+}
+
+// NewClient builds a Client. TLS certificates are always verified.
+func NewClient(opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = DefaultDialTimeout
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = UserAgent("")
+	}
+	transport := opts.Transport
+	if transport == nil {
+		transport = newTransport(opts)
+	}
+	return &Client{
+		http: &http.Client{
+			Transport: transport,
+			Timeout:   opts.Timeout,
+			// Never follow redirects: net/http would forward X-Security-Token to
+			// whatever host the redirect names (it strips only Authorization and
+			// cookies), and a job API has no reason to redirect.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		signer:    signer.Signer{Now: opts.Now},
+		userAgent: opts.UserAgent,
+		maxBody:   opts.MaxBodyBytes,
+		now:       opts.Now,
+	}
+}
+
+func newTransport(opts Options) *http.Transport {
+	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs},
+		TLSHandshakeTimeout:   opts.DialTimeout,
+		ResponseHeaderTimeout: opts.Timeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		// Many jobs are polled on few hosts: keep more than the default 2 idle
+		// connections per host so polls do not pay a new TLS handshake.
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// SystemCertPoolWith returns the system's trusted CAs plus those in pemCerts, for
+// clouds (such as private Huawei Cloud Stack installs) signed by a private CA.
+func SystemCertPoolWith(pemCerts []byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pemCerts) {
+		return nil, errors.New("huaweicloud: no PEM certificate found")
+	}
+	return pool, nil
+}
+
+// UserAgent is "cloudjob-operator/{version}"; with version "" it is the version of
+// the module the binary was built from, or "devel".
+func UserAgent(version string) string {
+	if version == "" {
+		version = "devel"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+	}
+	return "cloudjob-operator/" + version
+}
+
+// GetJob fetches a job and decodes it with the service's adapter. Every error is
+// an *Error; see ErrorClass for what each class means to the caller.
+func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
+	adapter, ok := AdapterFor(req.Service)
+	if !ok {
+		return nil, &Error{Class: ErrInvalidRequest, Err: fmt.Errorf("unknown service %q (known: %v)", cleanID(string(req.Service)), Services())}
+	}
+	if req.Credentials.AccessKey == "" || req.Credentials.SecretKey == "" {
+		// Reported like a rejected key: the fix is in the credentials.
+		return nil, &Error{Class: ErrAuthenticationFailed, Err: errors.New("no access key or secret key given")}
+	}
+	jobURL, err := buildJobURL(req, adapter)
+	if err != nil {
+		return nil, &Error{Class: ErrInvalidRequest, Err: err}
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodGet, jobURL, nil)
+	if err != nil {
+		return nil, &Error{Class: ErrInvalidRequest, Err: err}
+	}
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", c.userAgent)
+	if req.SendProjectIDHeader {
+		httpReq.Header.Set(signer.HeaderProjectID, req.ProjectID)
+	}
+	if err := c.signer.Sign(httpReq, nil, req.Credentials); err != nil {
+		return nil, &Error{Class: ErrAuthenticationFailed, Err: err}
+	}
+
+	resp, err := c.http.Do(httpReq)
+	if err != nil {
+		return nil, &Error{Class: ErrUnavailable, Err: transportError(err)}
+	}
+	body, overflow, err := readCapped(resp.Body, c.maxBody)
+	if err != nil {
+		return nil, &Error{Class: ErrUnavailable, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp), Err: transportError(err)}
+	}
+	body = redactSecrets(body, req.Credentials)
+
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return c.decode(resp, body, overflow, adapter, req)
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return nil, &Error{
+			Class: ErrInvalidRequest, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp),
+			Err: fmt.Errorf("redirected to %q: check the endpoint", cleanMessage(resp.Header.Get("Location"))),
+		}
+	}
+	code, message, bodyRequestID := parseErrorBody(body)
+	return nil, &Error{
+		Class:      classify(resp.StatusCode, code),
+		HTTPStatus: resp.StatusCode,
+		Code:       code,
+		Message:    message,
+		RequestID:  firstNonEmpty(requestIDHeader(resp), bodyRequestID),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+	}
+}
+
+func (c *Client) decode(resp *http.Response, body []byte, overflow bool, adapter Adapter, req Request) (*Job, error) {
+	requestID := requestIDHeader(resp)
+	malformed := func(err error) *Error {
+		return &Error{Class: ErrMalformedResponse, HTTPStatus: resp.StatusCode, RequestID: requestID, Err: err}
+	}
+	if overflow {
+		return nil, malformed(fmt.Errorf("body is larger than %d bytes", c.maxBody))
+	}
+	job, err := adapter.Decode(body)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	job.RequestID = firstNonEmpty(requestID, job.RequestID)
+	if job.JobID == "" {
+		job.JobID = req.JobID
+	}
+	return job, nil
+}
+
+// buildJobURL joins the endpoint and the adapter's path after checking both.
+func buildJobURL(req Request, adapter Adapter) (string, error) {
+	for _, id := range []struct{ name, value string }{{"project id", req.ProjectID}, {"job id", req.JobID}} {
+		if err := checkID(id.value); err != nil {
+			return "", fmt.Errorf("%s: %w", id.name, err)
+		}
+	}
+	base, err := url.Parse(req.Endpoint)
+	if err != nil {
+		return "", errors.New("endpoint is not a URL")
+	}
+	if err := checkEndpointURL(base); err != nil {
+		return "", fmt.Errorf("endpoint: %w", err)
+	}
+	// The security token travels in a header: never in clear text past this host.
+	if base.Scheme != "https" && !isLoopback(strings.ToLower(base.Hostname())) {
+		return "", errors.New("endpoint: plain http is allowed only for loopback hosts")
+	}
+	return base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + adapter.Path(req.ProjectID, req.JobID), nil
+}
+
+// checkID accepts 1-128 characters of A-Z a-z 0-9 _ - . ~ other than "." and "..",
+// which would change the path's meaning.
+func checkID(id string) error {
+	if id == "" || len(id) > 128 {
+		return errors.New("must be 1-128 characters")
+	}
+	if id == "." || id == ".." {
+		return errors.New(`must not be "." or ".."`)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("_-.~", c) >= 0) {
+			return errors.New("must hold only A-Z a-z 0-9 _ - . ~")
+		}
+	}
+	return nil
+}
+
+// readCapped reads at most limit bytes and reports whether the body had more. A
+// body read to its end lets the connection be reused; an overflowing one is
+// closed with its connection.
+func readCapped(body io.ReadCloser, limit int64) ([]byte, bool, error) {
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(data)) > limit {
+		return data[:limit], true, nil
+	}
+	return data, false, nil
+}
+
+func requestIDHeader(resp *http.Response) string {
+	return cleanID(resp.Header.Get("X-Request-Id"))
+}
+
+// minRedactLength: shorter secrets are not searched for, since replacing a short
+// string would garble unrelated text; real secret keys are 40 characters and
+// tokens far longer.
+const minRedactLength = 8
+
+// redactSecrets removes the secret key and the security token from a body before
+// any of it is decoded, should a server echo them: their text would otherwise
+// reach Kubernetes status and logs. Redacting before decoding also catches a token
+// that a later length cap would have cut in half.
+func redactSecrets(body []byte, cred signer.Credentials) []byte {
+	for _, secret := range []string{cred.SecretKey, cred.SecurityToken} {
+		if len(secret) < minRedactLength {
+			continue
+		}
+		for _, form := range []string{secret, strings.ReplaceAll(secret, "/", `\/`)} {
+			body = bytes.ReplaceAll(body, []byte(form), []byte("[redacted]"))
+		}
+	}
+	return body
+}
+
+// transportError keeps the cause of a failed exchange but names timeouts plainly:
+// "context deadline exceeded (Client.Timeout exceeded...)" reads poorly in a status.
+func transportError(err error) error {
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+		return fmt.Errorf("timed out: %w", err)
+	}
+	return err
+}

@@ -1,0 +1,306 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package huaweicloud
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// maxSubJobDepth bounds how deep sub-jobs of sub-jobs are decoded, so that a
+// hostile body cannot make decoding recurse without end.
+const maxSubJobDepth = 3
+
+// errNoStatus: a 2xx body without a status is not a job answer.
+var errNoStatus = errors.New("response has no status")
+
+// wireJob holds the fields any job shape may carry, each kept raw so that a field
+// of an unexpected type (a number for a string, null, an array for an object) is
+// judged field by field instead of failing the whole answer.
+type wireJob struct {
+	Status       json.RawMessage `json:"status"`
+	JobID        json.RawMessage `json:"job_id"`
+	JobType      json.RawMessage `json:"job_type"`
+	BeginTime    json.RawMessage `json:"begin_time"`
+	EndTime      json.RawMessage `json:"end_time"`
+	ErrorCode    json.RawMessage `json:"error_code"`
+	FailReason   json.RawMessage `json:"fail_reason"`
+	ErrorMsg     json.RawMessage `json:"error_msg"`
+	Code         json.RawMessage `json:"code"`
+	Message      json.RawMessage `json:"message"`
+	Entities     json.RawMessage `json:"entities"`
+	SubJobs      json.RawMessage `json:"sub_jobs"`
+	SubJobsTotal json.RawMessage `json:"sub_jobs_total"`
+	ResourceID   json.RawMessage `json:"resource_id"`
+}
+
+// jobShape is what differs between the job shapes once the job object is found.
+type jobShape struct {
+	// states maps the upper-cased state string to a phase; others are PhaseUnknown.
+	states map[string]Phase
+	// reasonFromErrorMsg: the failure reason is error_msg (ELB v3) rather than
+	// fail_reason.
+	reasonFromErrorMsg bool
+}
+
+// phase normalizes a state. Case and surrounding spaces are forgiven; the raw
+// string is kept in Job.State either way.
+func (s jobShape) phase(state string) Phase {
+	if p, ok := s.states[strings.ToUpper(strings.TrimSpace(state))]; ok {
+		return p
+	}
+	return PhaseUnknown
+}
+
+// decodeJob decodes one job object. For the top-level job a missing status is an
+// error unless the body carries the API's own code or message, which is then
+// reported as such; a status that is not a string is always an error.
+func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
+	var w wireJob
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Job{}, fmt.Errorf("job is not a JSON object: %w", err)
+	}
+	state, hasState, err := jsonString(w.Status)
+	if err != nil {
+		return Job{}, fmt.Errorf("status: %w", err)
+	}
+	state = cleanID(state) // the phase follows the state as shown
+	job := Job{
+		JobID:   cleanID(looseString(w.JobID)),
+		JobType: cleanID(looseString(w.JobType)),
+		State:   state,
+		Phase:   shape.phase(state),
+		Code:    cleanID(looseString(w.Code)),
+		Message: cleanMessage(looseString(w.Message)),
+	}
+	if !hasState && depth == 0 && job.Code == "" && job.Message == "" {
+		return Job{}, errNoStatus
+	}
+	job.BeginTime = parseTime(looseString(w.BeginTime))
+	job.EndTime = parseTime(looseString(w.EndTime))
+	job.ErrorCode = cleanID(looseString(w.ErrorCode))
+	reason := looseString(w.FailReason)
+	if shape.reasonFromErrorMsg {
+		reason = firstNonEmpty(looseString(w.ErrorMsg), reason)
+	}
+
+	ent := splitEntities(w.Entities)
+	job.Entities = ent.rest
+	job.Resources = ent.ids
+	job.Resources.ResourceID = firstNonEmpty(cleanID(looseString(w.ResourceID)), job.Resources.ResourceID)
+	// ECS puts the text of a sub-job's error code in entities.errorcode_message.
+	job.FailReason = cleanMessage(firstNonEmpty(reason, ent.errorMessage))
+
+	subJobs := ent.subJobs
+	if isNull(subJobs) {
+		subJobs = w.SubJobs // classic ELB and ELB v3 keep them beside entities
+	}
+	if depth < maxSubJobDepth {
+		if job.SubJobs, err = decodeSubJobs(subJobs, shape, depth+1); err != nil {
+			return Job{}, err
+		}
+	}
+	job.SubJobsTotal = len(job.SubJobs)
+	total := ent.subJobsTotal
+	if isNull(total) {
+		total = w.SubJobsTotal
+	}
+	if n, ok := looseInt(total); ok && n > job.SubJobsTotal {
+		job.SubJobsTotal = n
+	}
+	return job, nil
+}
+
+// decodeSubJobs decodes a sub-job list. A list that is not an array (one document
+// types it as a string) carries no sub-jobs we can read, and entries that are not
+// objects are skipped: neither makes the parent job unreadable.
+func decodeSubJobs(raw json.RawMessage, shape jobShape, depth int) ([]Job, error) {
+	var items []json.RawMessage
+	if firstByte(raw) != '[' || json.Unmarshal(raw, &items) != nil {
+		return nil, nil
+	}
+	var jobs []Job
+	for i, item := range items {
+		if firstByte(item) != '{' {
+			continue
+		}
+		job, err := decodeJob(item, shape, depth)
+		if err != nil {
+			return nil, fmt.Errorf("sub_jobs[%d]: %w", i, err)
+		}
+		jobs = append(jobs, job)
+	}
+	return jobs, nil
+}
+
+// entities is what a job's entities field yields.
+type entities struct {
+	rest         json.RawMessage // entities without sub_jobs, compacted; nil if empty
+	subJobs      json.RawMessage
+	subJobsTotal json.RawMessage
+	ids          ResourceIDs
+	errorMessage string
+}
+
+// splitEntities takes the sub-job list and the resource ids out of entities. An
+// object is the documented form; an array (which one table documents for sub-jobs)
+// gives its ids from the objects in it, the first one to name an id winning.
+func splitEntities(raw json.RawMessage) entities {
+	var out entities
+	switch firstByte(raw) {
+	case '{':
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) != nil {
+			return out
+		}
+		out.subJobs, out.subJobsTotal = fields["sub_jobs"], fields["sub_jobs_total"]
+		out.errorMessage = looseString(fields["errorcode_message"])
+		fillIDs(&out.ids, fields)
+		delete(fields, "sub_jobs")
+		if len(fields) > 0 {
+			out.rest, _ = json.Marshal(fields) // sorted keys, compacted values
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return out
+		}
+		for _, item := range items {
+			var fields map[string]json.RawMessage
+			if firstByte(item) == '{' && json.Unmarshal(item, &fields) == nil {
+				fillIDs(&out.ids, fields)
+			}
+		}
+		out.rest = compact(raw)
+	case 0, 'n': // absent or null
+	default:
+		out.rest = compact(raw)
+	}
+	return out
+}
+
+// fillIDs sets the ids not set yet from an entities object.
+func fillIDs(ids *ResourceIDs, fields map[string]json.RawMessage) {
+	for key, dst := range map[string]*string{
+		"server_id":   &ids.ServerID,
+		"nic_id":      &ids.NICID,
+		"volume_id":   &ids.VolumeID,
+		"image_id":    &ids.ImageID,
+		"resource_id": &ids.ResourceID,
+	} {
+		if *dst == "" {
+			*dst = cleanID(looseString(fields[key]))
+		}
+	}
+}
+
+// jsonString reads a field that must be a string: absent and null are "not
+// there", any other type is an error.
+func jsonString(raw json.RawMessage) (s string, present bool, err error) {
+	switch firstByte(raw) {
+	case 0, 'n':
+		return "", false, nil
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, err
+		}
+		return s, true, nil
+	}
+	return "", false, fmt.Errorf("got %s, want a string", jsonKind(raw))
+}
+
+// looseString reads a field meant to be a string, accepting numbers and booleans
+// as their text. Null, absent, objects and arrays read as "".
+func looseString(raw json.RawMessage) string {
+	switch c := firstByte(raw); {
+	case c == '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f':
+		return string(bytes.TrimSpace(raw))
+	}
+	return ""
+}
+
+// looseInt reads a count given as a number ("3", 3.0) or a string holding one.
+func looseInt(raw json.RawMessage) (int, bool) {
+	s := strings.TrimSpace(looseString(raw))
+	if s == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil && n >= 0 {
+		return int(n), true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > math.MaxInt32 || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func jsonKind(raw json.RawMessage) string {
+	switch firstByte(raw) {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	default:
+		return "a number"
+	}
+}
+
+// firstByte is the first non-space byte of a JSON value, 0 for none.
+func firstByte(raw json.RawMessage) byte {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return 0
+	}
+	return raw[0]
+}
+
+func isNull(raw json.RawMessage) bool {
+	c := firstByte(raw)
+	return c == 0 || c == 'n'
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,100 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package huaweicloud
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Phase is the normalized state of a job, the same for every service.
+type Phase string
+
+// The phases a job goes through.
+const (
+	// PhasePending: the cloud accepted the job but has not started it (INIT).
+	PhasePending Phase = "Pending"
+	// PhaseRunning: the job is in progress.
+	PhaseRunning Phase = "Running"
+	// PhaseSucceeded: the job finished successfully.
+	PhaseSucceeded Phase = "Succeeded"
+	// PhaseFailed: the job finished unsuccessfully.
+	PhaseFailed Phase = "Failed"
+	// PhaseAwaitingPayment: a yearly/monthly order waits to be paid
+	// (PENDING_PAYMENT). The job goes on once it is paid, or is cleaned up after
+	// 14 days if the order is cancelled.
+	PhaseAwaitingPayment Phase = "AwaitingPayment"
+	// PhaseUnknown: a state this package does not know. It is never treated as
+	// finished, so a new state in the cloud keeps the job polled instead of ending
+	// it with a guess.
+	PhaseUnknown Phase = "Unknown"
+)
+
+// Finished reports whether the job reached its end: Succeeded or Failed.
+func (p Phase) Finished() bool {
+	return p == PhaseSucceeded || p == PhaseFailed
+}
+
+// ResourceIDs are the ids of the resources a job acted on, as far as its entities
+// name them.
+type ResourceIDs struct {
+	// ServerID is entities.server_id (BMS, ECS).
+	ServerID string
+	// NICID is entities.nic_id (BMS, ECS).
+	NICID string
+	// VolumeID is entities.volume_id (EVS).
+	VolumeID string
+	// ImageID is entities.image_id (IMS).
+	ImageID string
+	// ResourceID is resource_id (ELB v3), of the job or of its entities.
+	ResourceID string
+}
+
+// Job is one job or sub-job as the cloud described it.
+type Job struct {
+	// JobID is the cloud's id of the job. For the job that was asked for it falls
+	// back to the requested id when the body does not repeat it.
+	JobID string
+	// JobType names the operation, for example baremetalBatchCreate or createELB.
+	JobType string
+	// State is the cloud's own status string, unchanged (but for control
+	// characters and length).
+	State string
+	// Phase is State normalized by the service's adapter.
+	Phase Phase
+	// BeginTime and EndTime are nil when the cloud gave none or one that could not
+	// be read; EndTime is "" while a job runs.
+	BeginTime, EndTime *time.Time
+	// ErrorCode and FailReason explain a failed job (ELB v3 calls the reason
+	// error_msg).
+	ErrorCode, FailReason string
+	// Code and Message are the job API's own error fields, when it gave them.
+	Code, Message string
+	// Entities is the job's entities as the cloud returned them, compacted, without
+	// the sub-job list (which is in SubJobs); nil when absent, null or empty.
+	Entities json.RawMessage
+	// Resources are the resource ids found in Entities (and, for ELB v3, in the job).
+	Resources ResourceIDs
+	// SubJobsTotal is how many sub-jobs the cloud reports: sub_jobs_total where
+	// given (BMS), never less than len(SubJobs).
+	SubJobsTotal int
+	// SubJobs are the sub-jobs, normalized the same way.
+	SubJobs []Job
+	// RequestID is the cloud's id of the request that returned this job, from the
+	// X-Request-Id header (or, for ELB v3, the body). Empty for sub-jobs.
+	RequestID string
+}
