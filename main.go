@@ -19,20 +19,32 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
+	"strings"
+	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/version"
 )
 
@@ -51,36 +63,118 @@ type options struct {
 	probeAddr        string
 	leaderElect      bool
 	leaderElectionNS string
+
+	requestsPerMinute   float64
+	maxConcurrent       int
+	minPollInterval     time.Duration
+	maxPollInterval     time.Duration
+	paymentPollInterval time.Duration
+	requestTimeout      time.Duration
+	cloudDomain         string
+	allowedDomains      string
+	allowLoopback       bool
+	caBundle            string
+	watchNamespace      string
+	shardSelector       string
+	controller          controller.Config
 }
 
 func main() {
-	var opts options
-	flag.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8443",
-		"Address the metrics endpoint binds to, for example :8443 (HTTPS) or :8080 (with --metrics-secure=false). 0 disables it.")
-	flag.BoolVar(&opts.secureMetrics, "metrics-secure", true,
-		"Serve metrics over HTTPS, allowing only authenticated and authorized clients (TokenReview and SubjectAccessReview).")
-	flag.BoolVar(&opts.enableHTTP2, "enable-http2", false,
-		"Serve metrics over HTTP/2. Off by default against the HTTP/2 Stream Cancellation and Rapid Reset CVEs.")
-	flag.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
-	flag.BoolVar(&opts.leaderElect, "leader-elect", false,
-		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
-	flag.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
-		"Namespace of the leader-election Lease. Defaults to the operator's own namespace in a cluster.")
-	zapOpts := zap.Options{}
-	zapOpts.BindFlags(flag.CommandLine)
+	opts, zapOpts := bindFlags(flag.CommandLine)
 	flag.Parse()
 
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(zapOpts)))
 	log := ctrl.Log.WithName("setup")
 	log.Info("starting cloudjob-operator", "version", version.Version)
 
-	if err := run(opts); err != nil {
+	if err := run(ctrl.SetupSignalHandler(), ctrl.GetConfigOrDie(), *opts); err != nil {
 		log.Error(err, "the operator stopped with an error")
 		os.Exit(1)
 	}
 }
 
-func run(opts options) error {
+// bindFlags defines the command-line flags on fs.
+func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
+	opts := &options{}
+	fs.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8443",
+		"Address the metrics endpoint binds to, for example :8443 (HTTPS) or :8080 (with --metrics-secure=false). 0 disables it.")
+	fs.BoolVar(&opts.secureMetrics, "metrics-secure", true,
+		"Serve metrics over HTTPS, allowing only authenticated and authorized clients (TokenReview and SubjectAccessReview).")
+	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
+		"Serve metrics over HTTP/2. Off by default against the HTTP/2 Stream Cancellation and Rapid Reset CVEs.")
+	fs.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
+	fs.BoolVar(&opts.leaderElect, "leader-elect", false,
+		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
+	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease. Defaults to the operator's own namespace in a cluster.")
+	def := controller.DefaultConfig()
+	opts.controller = def
+	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", 2000,
+		"Most job-status requests per minute to one endpoint with one access key (the account's API quota; BMS documents 2,000).")
+	fs.IntVar(&opts.maxConcurrent, "max-concurrent-reconciles", 10, "How many CloudJobs are reconciled at the same time.")
+	fs.DurationVar(&opts.minPollInterval, "min-poll-interval", 2*time.Second, "Least time between two polls of one job.")
+	fs.DurationVar(&opts.maxPollInterval, "max-poll-interval", time.Minute,
+		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
+	fs.DurationVar(&opts.paymentPollInterval, "awaiting-payment-poll-interval", 5*time.Minute,
+		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
+	fs.DurationVar(&opts.requestTimeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "Timeout of one request to the cloud.")
+	fs.StringVar(&opts.cloudDomain, "cloud-domain", huaweicloud.DefaultDomain,
+		"API domain of the default endpoint https://{service}.{region}.{domain}, for CloudJobs that give spec.region only.")
+	fs.StringVar(&opts.allowedDomains, "allowed-endpoint-domains", strings.Join(huaweicloud.KnownDomains(), ","),
+		"Comma-separated domains whose hosts (and subdomains) the operator sends signed requests to; --cloud-domain is always allowed.")
+	fs.BoolVar(&opts.allowLoopback, "allow-loopback-endpoints", false,
+		"Also allow endpoints on loopback hosts (localhost, 127.0.0.0/8, ::1), plain http included. For tests and the simulator.")
+	fs.StringVar(&opts.watchNamespace, "watch-namespace", "",
+		"Only watch CloudJobs and Secrets in this namespace (the operator then needs a Role, not a ClusterRole, for Secrets). Empty watches all namespaces.")
+	fs.StringVar(&opts.shardSelector, "shard-selector", "",
+		"Label selector of the CloudJobs this replica owns, for example cloudjob.io/shard=a. Replicas with disjoint selectors share the jobs. Empty owns every CloudJob.")
+	fs.StringVar(&opts.caBundle, "ca-bundle", "", "PEM file of extra certificate authorities to trust for the cloud's TLS, added to the system's.")
+	fs.DurationVar(&opts.controller.JobNotFoundGrace, "job-not-found-grace", def.JobNotFoundGrace,
+		"How long after a CloudJob's creation an unknown job id is retried before the CloudJob stalls with JobNotFound.")
+	fs.DurationVar(&opts.controller.AuthRetryInterval, "auth-retry-interval", def.AuthRetryInterval,
+		"Least time between two requests with credentials the cloud rejected (the access key locks after 5 failures).")
+	fs.DurationVar(&opts.controller.StalledRetryInterval, "stalled-retry-interval", def.StalledRetryInterval,
+		"How often a stalled job (not found, forbidden, invalid request) is looked at again.")
+	fs.BoolVar(&opts.controller.SendProjectIDHeader, "send-project-id-header", false,
+		"Send X-Project-Id with every request (some multi-project accounts need it).")
+	zapOpts := &zap.Options{}
+	zapOpts.BindFlags(fs)
+	return opts, zapOpts
+}
+
+// validate checks flag values that flag parsing cannot.
+func validate(opts options) error {
+	if opts.requestsPerMinute <= 0 {
+		return fmt.Errorf("--cloud-requests-per-minute must be more than 0, got %v", opts.requestsPerMinute)
+	}
+	if opts.minPollInterval <= 0 || opts.maxPollInterval < opts.minPollInterval {
+		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", opts.minPollInterval, opts.maxPollInterval)
+	}
+	return nil
+}
+
+// cacheOptions limits what the manager watches to --watch-namespace and the
+// CloudJobs to --shard-selector.
+func cacheOptions(opts options) (cache.Options, error) {
+	var c cache.Options
+	if opts.watchNamespace != "" {
+		c.DefaultNamespaces = map[string]cache.Config{opts.watchNamespace: {}}
+	}
+	if opts.shardSelector != "" {
+		sel, err := labels.Parse(opts.shardSelector)
+		if err != nil {
+			return c, fmt.Errorf("--shard-selector %q: %w", opts.shardSelector, err)
+		}
+		c.ByObject = map[client.Object]cache.ByObject{&jobsv1alpha1.CloudJob{}: {Label: sel}}
+	}
+	return c, nil
+}
+
+// run runs the manager until ctx ends.
+func run(ctx context.Context, cfg *rest.Config, opts options) error {
+	if err := validate(opts); err != nil {
+		return err
+	}
 	var tlsOpts []func(*tls.Config)
 	if !opts.enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
@@ -94,8 +188,13 @@ func run(opts options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cacheOpts, err := cacheOptions(opts)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
+		Cache:                         cacheOpts,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        opts.probeAddr,
 		LeaderElection:                opts.leaderElect,
@@ -106,11 +205,77 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
+	if err := setupController(mgr, opts); err != nil {
+		return err
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
+}
+
+// setupController builds the cloud client, the quota and the poll policy, and
+// registers the CloudJob controller.
+func setupController(mgr ctrl.Manager, opts options) error {
+	clientOpts := huaweicloud.Options{UserAgent: huaweicloud.UserAgent(version.Version), Timeout: opts.requestTimeout}
+	if opts.caBundle != "" {
+		pem, err := os.ReadFile(opts.caBundle)
+		if err != nil {
+			return fmt.Errorf("reading --ca-bundle: %w", err)
+		}
+		pool, err := huaweicloud.SystemCertPoolWith(pem)
+		if err != nil {
+			return fmt.Errorf("--ca-bundle %s: %w", opts.caBundle, err)
+		}
+		clientOpts.RootCAs = pool
+	}
+	cfg := opts.controller
+	cfg.AllowLoopback = opts.allowLoopback
+	cfg.Domains = []string{opts.cloudDomain}
+	for _, d := range strings.Split(opts.allowedDomains, ",") {
+		if d = strings.TrimSpace(d); d != "" && d != opts.cloudDomain {
+			cfg.Domains = append(cfg.Domains, d)
+		}
+	}
+
+	r := &controller.CloudJobReconciler{
+		Client:   mgr.GetClient(),
+		Cloud:    huaweicloud.NewClient(clientOpts),
+		Recorder: mgr.GetEventRecorder("cloudjob-operator"),
+		Quota:    poll.NewQuota(opts.requestsPerMinute),
+		Policy: poll.Policy{
+			MinInterval:             opts.minPollInterval,
+			MaxInterval:             opts.maxPollInterval,
+			AwaitingPaymentInterval: opts.paymentPollInterval,
+			Learner:                 poll.NewLearner(),
+		},
+		Config: cfg,
+	}
+	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
+		return err
+	}
+	metrics.SetJobCounter(jobCounter(mgr.GetCache()))
+	return nil
+}
+
+// jobCounter counts the cached CloudJobs by service and state for the
+// cloudjob_jobs gauge.
+func jobCounter(c cache.Cache) metrics.JobCounter {
+	return func() map[[2]string]int {
+		var jobs jobsv1alpha1.CloudJobList
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Read-only use of the cached objects: skip the deep copy of every job.
+		if err := c.List(ctx, &jobs, client.UnsafeDisableDeepCopy); err != nil {
+			return nil
+		}
+		out := map[[2]string]int{}
+		for i := range jobs.Items {
+			out[[2]string{string(jobs.Items[i].Spec.Service), jobs.Items[i].Status.State}]++
+		}
+		return out
+	}
 }

@@ -58,10 +58,6 @@ const (
 	// ReasonSucceeded: the cloud reports SUCCESS (or, for elbv3, COMPLETE).
 	ReasonSucceeded = "Succeeded"
 
-	// ReasonSubJobsFailed: the job succeeded but some of its sub-jobs failed. Set
-	// on Ready=True; the message lists the failed sub-jobs.
-	ReasonSubJobsFailed = "SubJobsFailed"
-
 	// ReasonJobFailed: the cloud reports FAIL (or, for elbv3, ROLLBACK_FAIL or
 	// CANCEL). The message holds the error code, the fail reason and the failed
 	// sub-jobs.
@@ -110,6 +106,9 @@ const (
 const (
 	// EventReasonStarted: the operator saw the job for the first time.
 	EventReasonStarted = "Started"
+	// EventReasonSubJobsFailed: more sub-jobs failed. When the job itself succeeds
+	// the Ready message names the failed sub-jobs too.
+	EventReasonSubJobsFailed = "SubJobsFailed"
 	// EventReasonRecordExpired: the cloud no longer knows a job whose end was
 	// recorded; the recorded result is kept.
 	EventReasonRecordExpired = "RecordExpired"

@@ -1,0 +1,520 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller reconciles CloudJobs: it polls the cloud's job API within
+// the account's request quota and records what it learns in status, conditions,
+// events and metrics.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
+)
+
+// JobGetter fetches one cloud job; *huaweicloud.Client is one.
+type JobGetter interface {
+	GetJob(ctx context.Context, req huaweicloud.Request) (*huaweicloud.Job, error)
+}
+
+// Config holds the operator-wide settings of the reconciler (the flags).
+type Config struct {
+	// Domains are the cloud domains whose hosts the operator may call, and the
+	// first one is the default for spec.region.
+	Domains []string
+	// AllowLoopback also allows endpoints on loopback hosts (tests, the simulator).
+	AllowLoopback bool
+	// JobNotFoundGrace is how long after a CloudJob's creation an unknown job id
+	// is retried before the CloudJob stalls with JobNotFound.
+	JobNotFoundGrace time.Duration
+	// AuthRetryInterval is the least time between two requests with credentials
+	// the cloud rejected (the key locks after five failures).
+	AuthRetryInterval time.Duration
+	// StalledRetryInterval is how often a stalled job (not found, forbidden,
+	// invalid request) is looked at again.
+	StalledRetryInterval time.Duration
+	// BackoffBase and BackoffMax bound the exponential backoff after transient
+	// cloud errors.
+	BackoffBase, BackoffMax time.Duration
+	// TransientErrorsBeforeReport is how many transient errors in a row it takes
+	// to show CloudAPIUnavailable in status; fewer are retried silently.
+	TransientErrorsBeforeReport int
+	// SendProjectIDHeader sends X-Project-Id with every request.
+	SendProjectIDHeader bool
+}
+
+// DefaultConfig is the configuration the flags default to.
+func DefaultConfig() Config {
+	return Config{
+		Domains:                     []string{huaweicloud.DefaultDomain},
+		JobNotFoundGrace:            2 * time.Minute,
+		AuthRetryInterval:           5 * time.Minute,
+		StalledRetryInterval:        5 * time.Minute,
+		BackoffBase:                 time.Second,
+		BackoffMax:                  5 * time.Minute,
+		TransientErrorsBeforeReport: 3,
+	}
+}
+
+// CloudJobReconciler reconciles CloudJob objects.
+type CloudJobReconciler struct {
+	client.Client
+	Cloud    JobGetter
+	Recorder recorder.EventRecorder
+	Quota    *poll.Quota
+	Policy   poll.Policy
+	Config   Config
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	failures workqueue.TypedRateLimiter[types.NamespacedName]
+	auth     *authGate
+}
+
+// target is where and as whom a job is polled.
+type target struct {
+	endpoint string
+	request  huaweicloud.Request
+	bucket   string
+	credKey  string
+}
+
+// Reconcile loads the CloudJob and runs its steps: finished jobs only wait for
+// their TTL; otherwise the deadline, the target (endpoint and credentials), the
+// quota, the poll, and one status write if anything changed.
+func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	job := &jobsv1alpha1.CloudJob{}
+	if err := r.Get(ctx, req.NamespacedName, job); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.NamespacedName)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !job.DeletionTimestamp.IsZero() {
+		r.forget(req.NamespacedName)
+		return ctrl.Result{}, nil
+	}
+	now := r.now()
+
+	if finished(&job.Status) {
+		return r.reconcileFinished(ctx, job, now)
+	}
+	if deadline, ok := deadlineOf(job); ok && !now.Before(deadline) {
+		return r.reconcileDeadline(ctx, job, now)
+	}
+
+	t, prob, err := r.resolveTarget(ctx, job)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if prob != nil {
+		// Stalled until the spec or the Secret changes, both of which are watched.
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, *prob, now), r.untilDeadline(job, now, 0))
+	}
+
+	if wait := r.auth.admit(t.credKey, now); wait > 0 {
+		if r.auth.rejectedFor(t.credKey, now) > 0 {
+			return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, r.authProblem(job, nil), now), r.untilDeadline(job, now, wait))
+		}
+		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
+	}
+	if wait := r.Quota.Admit(t.bucket, req.String()); wait > 0 {
+		r.auth.settled(t.credKey)
+		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
+		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
+	}
+	return r.reconcilePoll(ctx, job, t, now)
+}
+
+// reconcilePoll fetches the job and records the answer. It sets every condition:
+// the phase's on success (Initializing, Running, AwaitingPayment, UnknownState,
+// Succeeded, JobFailed), Throttled or CloudAPIUnavailable on transient errors,
+// and AuthenticationFailed, JobNotFound, Forbidden or InvalidRequest when it
+// stalls.
+func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (ctrl.Result, error) {
+	key := client.ObjectKeyFromObject(job)
+	service := string(job.Spec.Service)
+	started := time.Now()
+	cj, err := r.Cloud.GetJob(ctx, t.request)
+	result := "ok"
+	if err != nil {
+		result = string(huaweicloud.ClassOf(err))
+	}
+	metrics.ObserveRequest(service, result, time.Since(started))
+	now = r.now()
+	r.settleAuth(t.credKey, err, now)
+
+	if err == nil {
+		r.failures.Forget(key)
+		st := statusFromJob(job.Status, job.Generation, cj, now)
+		if cj.Phase.Finished() {
+			r.Quota.Forget(key.String())
+			r.learn(job, cj, now)
+			return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
+		}
+		next := r.Policy.Next(poll.Input{
+			Service: service,
+			JobType: cj.JobType,
+			Phase:   poll.Phase(cj.Phase),
+			Age:     now.Sub(jobStart(job, &st)),
+			Cap:     pollCap(job),
+		})
+		return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
+	}
+
+	log := logf.FromContext(ctx)
+	var cloudErr *huaweicloud.Error
+	if !errors.As(err, &cloudErr) {
+		cloudErr = &huaweicloud.Error{Class: huaweicloud.ErrUnavailable, Err: err}
+	}
+	switch cloudErr.Class {
+	case huaweicloud.ErrThrottled:
+		metrics.CloudThrottled.WithLabelValues(service).Inc()
+		wait := cloudErr.RetryAfter
+		if wait <= 0 {
+			wait = r.backoff(key)
+		}
+		p := problem{reason: jobsv1alpha1.ReasonThrottled,
+			message: fmt.Sprintf("the cloud's rate limit was reached (%s); retrying in %s", cloudErr.Code, wait.Round(time.Second))}
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
+
+	case huaweicloud.ErrAuthenticationFailed:
+		log.Info("the cloud rejected the credentials", "secret", job.Spec.CredentialsSecretRef.Name, "error", err.Error())
+		p := r.authProblem(job, cloudErr)
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.AuthRetryInterval))
+
+	case huaweicloud.ErrNotFound:
+		return r.reconcileNotFound(ctx, job, cloudErr, now)
+
+	case huaweicloud.ErrForbidden, huaweicloud.ErrInvalidRequest:
+		reason := jobsv1alpha1.ReasonForbidden
+		hint := "grant the access key permission to read this job"
+		if cloudErr.Class == huaweicloud.ErrInvalidRequest {
+			reason, hint = jobsv1alpha1.ReasonInvalidRequest, "check spec.service, spec.projectID and spec.endpoint"
+		}
+		p := problem{reason: reason, stalled: true,
+			message: fmt.Sprintf("the cloud refused the request (%s): %s; retrying every %s", errorSummary(cloudErr), hint, r.Config.StalledRetryInterval)}
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.StalledRetryInterval))
+
+	default: // Unavailable, MalformedResponse
+		wait := r.backoff(key)
+		if r.failures.NumRequeues(key) < r.Config.TransientErrorsBeforeReport && job.Status.State != "" {
+			log.V(1).Info("transient cloud error, retrying", "error", err.Error(), "retryIn", wait)
+			return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
+		}
+		p := problem{reason: jobsv1alpha1.ReasonCloudAPIUnavailable,
+			message: fmt.Sprintf("the cloud's job API is not answering properly (%s); retrying in %s", errorSummary(cloudErr), wait.Round(time.Second))}
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
+	}
+}
+
+// reconcileNotFound handles a job id the cloud does not know: retried with
+// backoff during the grace period after creation (Reconciling, JobNotFound),
+// then Stalled with JobNotFound and retried slowly.
+func (r *CloudJobReconciler) reconcileNotFound(ctx context.Context, job *jobsv1alpha1.CloudJob, cloudErr *huaweicloud.Error, now time.Time) (ctrl.Result, error) {
+	graceEnd := job.CreationTimestamp.Add(r.Config.JobNotFoundGrace)
+	if now.Before(graceEnd) {
+		wait := min(r.backoff(client.ObjectKeyFromObject(job)), graceEnd.Sub(now)+time.Second)
+		p := problem{reason: jobsv1alpha1.ReasonJobNotFound,
+			message: fmt.Sprintf("the cloud does not know job %s in project %s yet (%s); retrying until %s",
+				job.Spec.JobID, job.Spec.ProjectID, errorSummary(cloudErr), graceEnd.UTC().Format(time.RFC3339))}
+		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
+	}
+	msg := fmt.Sprintf("the cloud does not know job %s in project %s (%s): check spec.jobID, spec.projectID, spec.service and the region or endpoint",
+		job.Spec.JobID, job.Spec.ProjectID, errorSummary(cloudErr))
+	if job.Status.State != "" {
+		msg = fmt.Sprintf("the cloud no longer knows job %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",
+			job.Spec.JobID, job.Status.State)
+	}
+	p := problem{reason: jobsv1alpha1.ReasonJobNotFound, message: msg, stalled: true}
+	return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.StalledRetryInterval))
+}
+
+// reconcileFinished handles a job whose outcome is recorded: it is not polled
+// again. A changed spec is acknowledged (observedGeneration) after one look at the
+// cloud, which may find the job expired (event RecordExpired, result kept).
+// spec.ttlSecondsAfterFinished deletes the CloudJob when due.
+func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, error) {
+	if job.Status.ObservedGeneration != job.Generation {
+		st := job.Status.DeepCopy()
+		observeGeneration(st, job.Generation)
+		if t, prob, err := r.resolveTarget(ctx, job); err == nil && prob == nil && r.auth.admit(t.credKey, now) == 0 {
+			_, err := r.Cloud.GetJob(ctx, t.request)
+			r.settleAuth(t.credKey, err, r.now())
+			if huaweicloud.ClassOf(err) == huaweicloud.ErrNotFound {
+				r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
+					"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
+			}
+		}
+		if res, err := r.finish(ctx, job, *st, 0); err != nil {
+			return res, err
+		}
+	}
+	wait := r.ttlWait(job, &job.Status, now)
+	if wait != 0 || job.Spec.TTLSecondsAfterFinished == nil {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	// Delete only the version we looked at, so a CloudJob re-created meanwhile survives.
+	err := r.Delete(ctx, job, client.Preconditions{UID: &job.UID, ResourceVersion: &job.ResourceVersion})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return ctrl.Result{}, err
+	}
+	logf.FromContext(ctx).Info("deleted the finished CloudJob after spec.ttlSecondsAfterFinished", "ttlSeconds", *job.Spec.TTLSecondsAfterFinished)
+	return ctrl.Result{}, nil
+}
+
+// reconcileDeadline fails the job once spec.activeDeadlineSeconds passed:
+// Succeeded=False, Stalled=True and Ready=False with reason DeadlineExceeded.
+func (r *CloudJobReconciler) reconcileDeadline(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, error) {
+	r.Quota.Forget(client.ObjectKeyFromObject(job).String())
+	st := statusDeadlineExceeded(job.Status, job.Generation, *job.Spec.ActiveDeadlineSeconds, now)
+	return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
+}
+
+// resolveTarget works out the endpoint and loads the credentials. It returns a
+// problem for an endpoint outside the allowed domains (EndpointNotAllowed) and for
+// missing credentials (CredentialsNotFound).
+func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha1.CloudJob) (target, *problem, error) {
+	endpoint := job.Spec.Endpoint
+	if endpoint == "" {
+		endpoint = huaweicloud.DefaultEndpoint(string(job.Spec.Service), job.Spec.Region, r.Config.Domains[0])
+	}
+	if err := huaweicloud.HostAllowed(endpoint, r.Config.Domains, r.Config.AllowLoopback); err != nil {
+		return target{}, &problem{reason: jobsv1alpha1.ReasonEndpointNotAllowed, stalled: true,
+			message: fmt.Sprintf("the operator does not call %s: %v; change spec.endpoint, or add the domain to the operator's --cloud-domains", endpoint, err)}, nil
+	}
+	cred, prob, err := loadCredentials(ctx, r.Client, job)
+	if err != nil || prob != nil {
+		return target{}, prob, err
+	}
+	return target{
+		endpoint: endpoint,
+		bucket:   bucketKey(endpoint, cred),
+		credKey:  credentialKey(endpoint, cred),
+		request: huaweicloud.Request{
+			Endpoint:            endpoint,
+			Service:             huaweicloud.Service(job.Spec.Service),
+			ProjectID:           job.Spec.ProjectID,
+			JobID:               job.Spec.JobID,
+			Credentials:         cred,
+			SendProjectIDHeader: r.Config.SendProjectIDHeader,
+		},
+	}, nil, nil
+}
+
+// finish writes the status when it changed, emits the events of the transition,
+// and requeues after next (0: not at all).
+func (r *CloudJobReconciler) finish(ctx context.Context, job *jobsv1alpha1.CloudJob, st jobsv1alpha1.CloudJobStatus, next time.Duration) (ctrl.Result, error) {
+	if !statusEqual(&job.Status, &st) {
+		old := job.Status
+		patch := client.MergeFrom(job.DeepCopy())
+		job.Status = st
+		if err := r.Status().Patch(ctx, job, patch); err != nil {
+			if apierrors.IsNotFound(err) {
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
+		}
+		for _, e := range transitionEvents(&old, &st) {
+			r.Recorder.Eventf(job, nil, e.eventType, e.reason, "Poll", "%s", e.note)
+		}
+		r.observeOutcome(job, &old, &st)
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+// observeOutcome feeds the duration and detection-lag metrics once a job ends.
+func (r *CloudJobReconciler) observeOutcome(job *jobsv1alpha1.CloudJob, old, st *jobsv1alpha1.CloudJobStatus) {
+	if finished(old) || !finished(st) {
+		return
+	}
+	service := string(job.Spec.Service)
+	outcome := "failed"
+	if statusOf(st, jobsv1alpha1.ConditionSucceeded) == "True" {
+		outcome = "succeeded"
+	}
+	if st.BeginTime != nil && st.EndTime != nil {
+		metrics.JobDuration.WithLabelValues(service, outcome).Observe(st.EndTime.Sub(st.BeginTime.Time).Seconds())
+	}
+	if st.EndTime != nil {
+		metrics.DetectionLag.WithLabelValues(service).Observe(max(0, r.now().Sub(st.EndTime.Time).Seconds()))
+	}
+}
+
+// learn tells the poll policy how long a finished job of this kind took.
+func (r *CloudJobReconciler) learn(job *jobsv1alpha1.CloudJob, cj *huaweicloud.Job, now time.Time) {
+	if r.Policy.Learner == nil || cj.Phase != huaweicloud.PhaseSucceeded {
+		return
+	}
+	begin, end := job.CreationTimestamp.Time, now
+	if cj.BeginTime != nil {
+		begin = *cj.BeginTime
+	}
+	if cj.EndTime != nil {
+		end = *cj.EndTime
+	}
+	if end.After(begin) {
+		r.Policy.Learner.Observe(string(job.Spec.Service), cj.JobType, end.Sub(begin))
+	}
+}
+
+// settleAuth tells the authentication gate what a request proved about its
+// credentials: any answer past the gateway's authentication accepts them.
+func (r *CloudJobReconciler) settleAuth(credKey string, err error, now time.Time) {
+	switch class := huaweicloud.ClassOf(err); {
+	case class == huaweicloud.ErrAuthenticationFailed:
+		r.auth.rejected(credKey, now, r.Config.AuthRetryInterval)
+	case err == nil, class == huaweicloud.ErrNotFound, class == huaweicloud.ErrForbidden,
+		class == huaweicloud.ErrInvalidRequest, class == huaweicloud.ErrMalformedResponse:
+		r.auth.accepted(credKey)
+	default:
+		r.auth.settled(credKey)
+	}
+}
+
+func (r *CloudJobReconciler) backoff(key types.NamespacedName) time.Duration {
+	d := r.failures.When(key)
+	// Jitter of ±20%, so jobs that failed together do not retry together.
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func (r *CloudJobReconciler) forget(key types.NamespacedName) {
+	r.failures.Forget(key)
+	r.Quota.Forget(key.String())
+}
+
+func (r *CloudJobReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// untilDeadline caps a requeue delay at the job's deadline, so that it fails on
+// time. 0 means no requeue unless a deadline is pending.
+func (r *CloudJobReconciler) untilDeadline(job *jobsv1alpha1.CloudJob, now time.Time, wait time.Duration) time.Duration {
+	deadline, ok := deadlineOf(job)
+	if !ok {
+		return wait
+	}
+	left := deadline.Sub(now) + time.Second
+	if left < 0 {
+		left = time.Second
+	}
+	if wait == 0 || left < wait {
+		return left
+	}
+	return wait
+}
+
+// ttlWait is the time left until a finished job's TTL deletes it, counted from
+// the recorded outcome: 0 when it is due or no TTL is set (see the caller).
+func (r *CloudJobReconciler) ttlWait(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time) time.Duration {
+	if job.Spec.TTLSecondsAfterFinished == nil || !finished(st) {
+		return 0
+	}
+	c := findCondition(st, jobsv1alpha1.ConditionSucceeded)
+	due := c.LastTransitionTime.Add(time.Duration(*job.Spec.TTLSecondsAfterFinished) * time.Second)
+	if !now.Before(due) {
+		return 0
+	}
+	return due.Sub(now)
+}
+
+func deadlineOf(job *jobsv1alpha1.CloudJob) (time.Time, bool) {
+	if job.Spec.ActiveDeadlineSeconds == nil {
+		return time.Time{}, false
+	}
+	return job.CreationTimestamp.Add(time.Duration(*job.Spec.ActiveDeadlineSeconds) * time.Second), true
+}
+
+func pollCap(job *jobsv1alpha1.CloudJob) time.Duration {
+	if job.Spec.PollInterval == nil {
+		return 0
+	}
+	return job.Spec.PollInterval.Duration
+}
+
+// jobStart is when the job began: the cloud's begin time, else the CloudJob's
+// creation.
+func jobStart(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus) time.Time {
+	if st.BeginTime != nil {
+		return st.BeginTime.Time
+	}
+	return job.CreationTimestamp.Time
+}
+
+// authProblem is the AuthenticationFailed problem. A job held back by another
+// job's rejection keeps the message it has, so that waiting writes nothing.
+func (r *CloudJobReconciler) authProblem(job *jobsv1alpha1.CloudJob, cloudErr *huaweicloud.Error) problem {
+	detail := ""
+	if cloudErr != nil {
+		detail = " (" + errorSummary(cloudErr) + ")"
+	} else if c := findCondition(&job.Status, jobsv1alpha1.ConditionStalled); c != nil && c.Reason == jobsv1alpha1.ReasonAuthenticationFailed {
+		return problem{reason: c.Reason, message: c.Message, stalled: true}
+	}
+	return problem{reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true,
+		message: fmt.Sprintf("the cloud rejected the credentials in Secret %s%s: fix the Secret's %s and %s; "+
+			"the operator retries at most every %s, since repeated failures lock the access key",
+			job.Spec.CredentialsSecretRef.Name, detail, SecretKeyAccessKey, SecretKeySecretKey, r.Config.AuthRetryInterval)}
+}
+
+// errorSummary is the part of a cloud error worth showing: class, HTTP status,
+// code, message and request id.
+func errorSummary(e *huaweicloud.Error) string {
+	return e.Error()
+}
+
+// SetupWithManager registers the controller: CloudJobs (spec changes only, so that
+// its own status writes do not trigger it) and the Secrets they refer to.
+func (r *CloudJobReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
+	if r.failures == nil {
+		r.failures = workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](r.Config.BackoffBase, r.Config.BackoffMax)
+	}
+	if r.auth == nil {
+		r.auth = newAuthGate()
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &jobsv1alpha1.CloudJob{}, secretRefIndex, indexSecretRef); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&jobsv1alpha1.CloudJob{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.jobsForSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
+		Named("cloudjob").
+		Complete(r)
+}

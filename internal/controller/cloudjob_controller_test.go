@@ -1,0 +1,416 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+)
+
+func TestBMSBatchCreateSucceedsWithSubJobs(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	writes := f.countWrites()
+	job := f.simJob(cloudsim.JobSpec{Service: "bms", JobType: "baremetalBatchCreate", Init: secs(0.5), Running: secs(2),
+		SubJobs: []cloudsim.SubJobSpec{
+			{Running: secs(1), Resources: cloudsim.Resources{ServerID: "server-a"}},
+			{Running: secs(1.5), Resources: cloudsim.Resources{ServerID: "server-b"}},
+			{Running: secs(2), Resources: cloudsim.Resources{ServerID: "server-c", NICID: "nic-c"}},
+		}})
+	f.cloudJob("bms", "bms", job.Spec.JobID)
+
+	got := f.waitFor("bms", 30*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if got.Status.State != "SUCCESS" || got.Status.JobType != "baremetalBatchCreate" {
+		t.Errorf("state/jobType = %q/%q", got.Status.State, got.Status.JobType)
+	}
+	if got.Status.SubJobsProgress != "3/3" || got.Status.SubJobsTotal != 3 || len(got.Status.SubJobs) != 3 {
+		t.Errorf("sub-jobs: progress %q total %d listed %d", got.Status.SubJobsProgress, got.Status.SubJobsTotal, len(got.Status.SubJobs))
+	}
+	var servers []string
+	for _, s := range got.Status.SubJobs {
+		servers = append(servers, s.ServerID)
+	}
+	slices.Sort(servers)
+	if strings.Join(servers, ",") != "server-a,server-b,server-c" {
+		t.Errorf("sub-job servers = %v", servers)
+	}
+	if got.Status.StartTime == nil || got.Status.CompletionTime == nil || got.Status.BeginTime == nil || got.Status.EndTime == nil {
+		t.Errorf("times missing: start %v completion %v begin %v end %v", got.Status.StartTime, got.Status.CompletionTime, got.Status.BeginTime, got.Status.EndTime)
+	}
+	if c := cond(got, jobsv1alpha1.ConditionReady); c.Status != metav1.ConditionTrue || c.Reason != jobsv1alpha1.ReasonSucceeded {
+		t.Errorf("Ready = %s/%s", c.Status, c.Reason)
+	}
+	if condStatus(got, jobsv1alpha1.ConditionReconciling) != "" || condStatus(got, jobsv1alpha1.ConditionStalled) != "" {
+		t.Errorf("Reconciling or Stalled left on a succeeded job: %s", conditionsText(got))
+	}
+
+	// Once recorded, the job is not polled again.
+	before := jobRequests(t, job.Spec.JobID)
+	time.Sleep(2 * time.Second)
+	if after := jobRequests(t, job.Spec.JobID); after != before {
+		t.Errorf("a finished job was polled again: %d -> %d requests", before, after)
+	}
+	n, states := writes.get("bms")
+	t.Logf("status writes %d, observed states %d", n, states)
+	if n > states+2 {
+		t.Errorf("%d status writes for %d observed states; want at most states+2", n, states)
+	}
+	evs := f.events("bms")
+	for _, want := range []string{"Started", "Succeeded"} {
+		if !slices.Contains(evs, want) {
+			t.Errorf("no %s event; events: %v", want, evs)
+		}
+	}
+}
+
+func jobRequests(t *testing.T, jobID string) int64 {
+	t.Helper()
+	for _, j := range sim.Stats().Jobs {
+		if j.JobID == jobID {
+			return j.Requests
+		}
+	}
+	t.Fatalf("the simulator has no stats for job %s", jobID)
+	return 0
+}
+
+func TestELBJobSucceedsWithEntities(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "elb", JobType: "createELB", Init: secs(0.2), Running: secs(1),
+		Entities: json.RawMessage(`{"elb":{"id":"ef265755daf84333baf4ddc1d91cbc2f","name":"1","type":"External","bandwidth":1}}`)})
+	f.cloudJob("elb", "elb", job.Spec.JobID)
+	got := f.waitFor("elb", 20*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if got.Status.Entities == nil {
+		t.Fatalf("no entities recorded")
+	}
+	var ent map[string]map[string]any
+	if err := json.Unmarshal(got.Status.Entities.Raw, &ent); err != nil {
+		t.Fatal(err)
+	}
+	if ent["elb"]["id"] != "ef265755daf84333baf4ddc1d91cbc2f" || ent["elb"]["bandwidth"] != float64(1) {
+		t.Errorf("entities = %s", got.Status.Entities.Raw)
+	}
+}
+
+func TestFailedJobStallsWithReasonAndSubJobs(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "bms", JobType: "baremetalReinstallOs", Init: secs(0.2), Running: secs(1),
+		Outcome: "FAIL", ErrorCode: "BMS.0032", FailReason: "the image does not support this flavor",
+		SubJobs: []cloudsim.SubJobSpec{
+			{Running: secs(0.5), Outcome: "FAIL", ErrorCode: "BMS.0101", FailReason: "disk not found", Resources: cloudsim.Resources{ServerID: "srv-1"}},
+			{Running: secs(0.5), Resources: cloudsim.Resources{ServerID: "srv-2"}},
+		}})
+	f.cloudJob("reinstall", "bms", job.Spec.JobID)
+	got := f.waitFor("reinstall", 20*time.Second, "failed", succeededIs(metav1.ConditionFalse))
+	stalled := cond(got, jobsv1alpha1.ConditionStalled)
+	if stalled.Status != metav1.ConditionTrue || stalled.Reason != jobsv1alpha1.ReasonJobFailed {
+		t.Fatalf("Stalled = %s/%s", stalled.Status, stalled.Reason)
+	}
+	for _, want := range []string{"BMS.0032", "the image does not support this flavor", "1 of 2 sub-jobs failed", "srv-1", "BMS.0101", "disk not found"} {
+		if !strings.Contains(stalled.Message, want) {
+			t.Errorf("Stalled message %q lacks %q", stalled.Message, want)
+		}
+	}
+	if got.Status.ErrorCode != "BMS.0032" || got.Status.SubJobCounts == nil || got.Status.SubJobCounts.Failed != 1 {
+		t.Errorf("errorCode %q counts %+v", got.Status.ErrorCode, got.Status.SubJobCounts)
+	}
+	if c := cond(got, jobsv1alpha1.ConditionReady); c.Status != metav1.ConditionFalse || c.Reason != jobsv1alpha1.ReasonJobFailed {
+		t.Errorf("Ready = %s/%s", c.Status, c.Reason)
+	}
+	if !slices.Contains(f.events("reinstall"), jobsv1alpha1.ReasonJobFailed) {
+		t.Errorf("no JobFailed event: %v", f.events("reinstall"))
+	}
+}
+
+func TestSucceededJobWithFailedSubJobSaysSo(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(1), Outcome: "SUCCESS",
+		SubJobs: []cloudsim.SubJobSpec{
+			{Running: secs(0.5), Outcome: "FAIL", ErrorCode: "Ecs.0010", FailReason: "quota exceeded"},
+			{Running: secs(0.5)},
+		}})
+	f.cloudJob("partial", "ecs", job.Spec.JobID)
+	got := f.waitFor("partial", 20*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if msg := cond(got, jobsv1alpha1.ConditionReady).Message; !strings.Contains(msg, "1 of 2 sub-jobs failed") || !strings.Contains(msg, "quota exceeded") {
+		t.Errorf("Ready message %q does not report the failed sub-job", msg)
+	}
+	if !slices.Contains(f.events("partial"), jobsv1alpha1.EventReasonSubJobsFailed) {
+		t.Errorf("no SubJobsFailed event: %v", f.events("partial"))
+	}
+}
+
+func TestPaymentPendingThenPaid(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "ecs", Payment: &cloudsim.PaymentSpec{}, Init: secs(0.2), Running: secs(0.5)})
+	f.cloudJob("order", "ecs", job.Spec.JobID)
+	got := f.waitFor("order", 15*time.Second, "awaiting payment", func(j *jobsv1alpha1.CloudJob) bool {
+		return cond(j, jobsv1alpha1.ConditionReconciling).Reason == jobsv1alpha1.ReasonAwaitingPayment
+	})
+	if got.Status.State != "PENDING_PAYMENT" || condStatus(got, jobsv1alpha1.ConditionSucceeded) != metav1.ConditionUnknown {
+		t.Errorf("state %q, Succeeded %s", got.Status.State, condStatus(got, jobsv1alpha1.ConditionSucceeded))
+	}
+	if _, err := sim.Pay(f.project, job.Spec.JobID); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor("order", 20*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if !slices.Contains(f.events("order"), jobsv1alpha1.ReasonAwaitingPayment) {
+		t.Errorf("no AwaitingPayment event: %v", f.events("order"))
+	}
+}
+
+func TestTransientFaultsNeverFailAJob(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard, requestTimeout: 500 * time.Millisecond})
+	if err := sim.AddFaults(
+		cloudsim.FaultRule{Kind: cloudsim.FaultError, ProjectID: f.project, Status: 500, Probability: 0.15},
+		cloudsim.FaultRule{Kind: cloudsim.FaultError, ProjectID: f.project, Status: 503, Probability: 0.1},
+		cloudsim.FaultRule{Kind: cloudsim.FaultHang, ProjectID: f.project, Probability: 0.05, Delay: secs(2)},
+		cloudsim.FaultRule{Kind: cloudsim.FaultMalformed, ProjectID: f.project, Probability: 0.1},
+		cloudsim.FaultRule{Kind: cloudsim.FaultThrottle, ProjectID: f.project, Count: 10, RetryAfter: 1},
+	); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.SetFaults(nil) })
+	want := map[string]metav1.ConditionStatus{}
+	for i, outcome := range []cloudsim.Outcome{"SUCCESS", "FAIL", "SUCCESS", "SUCCESS", "FAIL", "SUCCESS"} {
+		job := f.simJob(cloudsim.JobSpec{Service: "evs", Init: secs(0.2), Running: secs(1 + float64(i)*0.3), Outcome: outcome, FailReason: "scripted"})
+		name := "chaos-" + string(rune('a'+i))
+		f.cloudJob(name, "evs", job.Spec.JobID)
+		want[name] = metav1.ConditionTrue
+		if outcome == "FAIL" {
+			want[name] = metav1.ConditionFalse
+		}
+	}
+	for name, outcome := range want {
+		got := f.waitFor(name, 60*time.Second, "finished", func(j *jobsv1alpha1.CloudJob) bool {
+			return condStatus(j, jobsv1alpha1.ConditionSucceeded) == metav1.ConditionTrue || condStatus(j, jobsv1alpha1.ConditionSucceeded) == metav1.ConditionFalse
+		})
+		if s := condStatus(got, jobsv1alpha1.ConditionSucceeded); s != outcome {
+			t.Errorf("%s ended Succeeded=%s, want %s (%s)", name, s, outcome, conditionsText(got))
+		}
+		if outcome == metav1.ConditionFalse && cond(got, jobsv1alpha1.ConditionStalled).Reason != jobsv1alpha1.ReasonJobFailed {
+			t.Errorf("%s failed for the wrong reason: %s", name, conditionsText(got))
+		}
+	}
+	st := sim.Stats()
+	t.Logf("simulator answers under faults: %v", st.ByStatus)
+	if st.ByStatus[500] == 0 || st.ByStatus[429] == 0 {
+		t.Errorf("the faults did not fire: %v", st.ByStatus)
+	}
+}
+
+func TestWrongSecretKeyStallsWithoutLockingAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	const ak, sk = "auth-test-key", "auth-test-secret-value"
+	if err := sim.AddCredentials(cloudsim.Credential{AccessKey: ak, SecretKey: sk}); err != nil {
+		t.Fatal(err)
+	}
+	bad := f.secret("bad-credentials", ak, "not-the-secret-key")
+	cfg := testConfig()
+	cfg.AuthRetryInterval = 2 * time.Second
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	var names []string
+	for i := range 3 {
+		job := f.simJob(cloudsim.JobSpec{Service: "bms", Init: secs(0.2), Running: secs(0.5)})
+		name := "auth-" + string(rune('a'+i))
+		names = append(names, name)
+		f.cloudJob(name, "bms", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "bad-credentials" })
+	}
+	start := time.Now()
+	for _, n := range names {
+		got := f.waitFor(n, 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonAuthenticationFailed))
+		if msg := cond(got, jobsv1alpha1.ConditionStalled).Message; strings.Contains(msg, "not-the-secret-key") || !strings.Contains(msg, "bad-credentials") {
+			t.Errorf("message %q must name the Secret and never its value", msg)
+		}
+	}
+	time.Sleep(5 * time.Second)
+	failures := sim.Stats().AccessKeys[ak].AuthFailures
+	allowed := int64(time.Since(start)/cfg.AuthRetryInterval) + 2
+	t.Logf("authentication failures in %s with 3 jobs: %d (allowed %d)", time.Since(start).Round(time.Second), failures, allowed)
+	if failures > allowed || failures > 5 {
+		t.Errorf("%d authentication failures; the retry interval allows %d and the key locks after 5", failures, allowed)
+	}
+
+	// Fixing the Secret recovers every job without touching the CloudJobs.
+	bad.Data["secretKey"] = []byte(sk)
+	if err := env.Client.Update(context.Background(), bad); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		f.waitFor(n, 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	}
+}
+
+func TestMissingSecretCreatedLaterRecovers(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "vpc", Init: secs(0.2), Running: secs(0.5)})
+	f.cloudJob("late-secret", "vpc", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "later" })
+	got := f.waitFor("late-secret", 10*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsNotFound))
+	if msg := cond(got, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "later") {
+		t.Errorf("message %q does not name the Secret", msg)
+	}
+	// A Secret without its secret key is still not enough.
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "later"}, Data: map[string][]byte{"accessKey": []byte(accessKey), "secretKey": {}}}
+	if err := env.Client.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	got = f.waitFor("late-secret", 10*time.Second, "stalled on the empty key", func(j *jobsv1alpha1.CloudJob) bool {
+		return strings.Contains(cond(j, jobsv1alpha1.ConditionStalled).Message, "has no secretKey")
+	})
+	s.Data["secretKey"] = []byte(secretKey)
+	if err := env.Client.Update(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor("late-secret", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+}
+
+func TestUnknownJobStallsAfterGrace(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	f.cloudJob("ghost", "ecs", "ffffffffffffffffffffffffffffffff")
+	start := time.Now()
+	got := f.waitFor("ghost", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonJobNotFound))
+	if time.Since(start) < time.Second {
+		t.Errorf("stalled after %s, before the 2s grace period", time.Since(start))
+	}
+	if condStatus(got, jobsv1alpha1.ConditionSucceeded) != metav1.ConditionUnknown {
+		t.Errorf("Succeeded = %s for a job that may still appear", condStatus(got, jobsv1alpha1.ConditionSucceeded))
+	}
+}
+
+func TestExpiredRecordKeepsResult(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	retention := secs(1)
+	job := f.simJob(cloudsim.JobSpec{Service: "ims", Init: secs(0.2), Running: secs(0.5), Retention: &retention})
+	f.cloudJob("expiring", "ims", job.Spec.JobID)
+	f.waitFor("expiring", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	time.Sleep(1500 * time.Millisecond) // the cloud forgets the job
+	// A spec change makes the operator look again; the job is gone.
+	var cj jobsv1alpha1.CloudJob
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "expiring"}, &cj); err != nil {
+		t.Fatal(err)
+	}
+	cj.Spec.PollInterval = &metav1.Duration{Duration: 30 * time.Second}
+	if err := env.Client.Update(context.Background(), &cj); err != nil {
+		t.Fatal(err)
+	}
+	got := f.waitFor("expiring", 10*time.Second, "observed", func(j *jobsv1alpha1.CloudJob) bool {
+		return j.Status.ObservedGeneration == j.Generation
+	})
+	if condStatus(got, jobsv1alpha1.ConditionSucceeded) != metav1.ConditionTrue || got.Status.State != "SUCCESS" {
+		t.Errorf("the recorded result changed: %s state %s", conditionsText(got), got.Status.State)
+	}
+	if !slices.Contains(f.events("expiring"), jobsv1alpha1.EventReasonRecordExpired) {
+		t.Errorf("no RecordExpired event: %v", f.events("expiring"))
+	}
+}
+
+func TestDeadlineExceeded(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "bms", Init: secs(0.2), Running: secs(600)})
+	deadline := int64(2)
+	f.cloudJob("slow", "bms", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = &deadline })
+	got := f.waitFor("slow", 10*time.Second, "failed", succeededIs(metav1.ConditionFalse))
+	if r := cond(got, jobsv1alpha1.ConditionStalled).Reason; r != jobsv1alpha1.ReasonDeadlineExceeded {
+		t.Errorf("Stalled reason %q, want DeadlineExceeded", r)
+	}
+	before := jobRequests(t, job.Spec.JobID)
+	time.Sleep(1500 * time.Millisecond)
+	if after := jobRequests(t, job.Spec.JobID); after != before {
+		t.Errorf("polling went on after the deadline: %d -> %d", before, after)
+	}
+}
+
+func TestTTLDeletesFinishedJob(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "evs", Init: secs(0.2), Running: secs(0.3)})
+	ttl := int32(2)
+	f.cloudJob("ttl", "evs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.TTLSecondsAfterFinished = &ttl })
+	done := f.waitFor("ttl", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	finishedAt := cond(done, jobsv1alpha1.ConditionSucceeded).LastTransitionTime.Time
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "ttl"}, &jobsv1alpha1.CloudJob{})
+		if apierrors.IsNotFound(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the CloudJob was not deleted %ds after it finished", ttl)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if gone := time.Since(finishedAt); gone < time.Second {
+		t.Errorf("deleted %s after finishing, before its TTL of %ds", gone, ttl)
+	}
+}
+
+func TestRestartedManagerResumesEveryJob(t *testing.T) {
+	f := newFixture(t)
+	stop := startManager(t, managerOptions{shard: f.shard})
+	var names []string
+	for i := range 5 {
+		job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(3 + float64(i)*0.5)})
+		name := "resume-" + string(rune('a'+i))
+		names = append(names, name)
+		f.cloudJob(name, "ecs", job.Spec.JobID)
+	}
+	for _, n := range names {
+		f.waitFor(n, 10*time.Second, "running", func(j *jobsv1alpha1.CloudJob) bool { return j.Status.State == "RUNNING" })
+	}
+	stop()
+	time.Sleep(500 * time.Millisecond)
+	startManager(t, managerOptions{shard: f.shard})
+	for _, n := range names {
+		f.waitFor(n, 20*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	}
+}
+
+func TestEndpointOutsideAllowedDomainsStalls(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	for name, ep := range map[string]string{
+		"metadata":  "https://169.254.169.254",
+		"internal":  "https://kubernetes.default.svc",
+		"elsewhere": "https://bms.cn-north-4.myhuaweicloud.com.example.org",
+	} {
+		f.cloudJob(name, "bms", "abc", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = ep })
+		got := f.waitFor(name, 10*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonEndpointNotAllowed))
+		if msg := cond(got, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, ep) {
+			t.Errorf("%s: message %q does not name the endpoint", name, msg)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+)
+
+// The keys of the credentials Secret.
+const (
+	SecretKeyAccessKey     = "accessKey"
+	SecretKeySecretKey     = "secretKey"
+	SecretKeySecurityToken = "securityToken"
+)
+
+// secretRefIndex indexes CloudJobs by the name of their credentials Secret, so a
+// changed Secret finds the jobs that use it without listing them all.
+const secretRefIndex = "spec.credentialsSecretRef.name"
+
+func indexSecretRef(obj client.Object) []string {
+	job, ok := obj.(*jobsv1alpha1.CloudJob)
+	if !ok || job.Spec.CredentialsSecretRef.Name == "" {
+		return nil
+	}
+	return []string{job.Spec.CredentialsSecretRef.Name}
+}
+
+// loadCredentials reads the CloudJob's credentials Secret. A missing Secret, or a
+// missing or empty required key, is a problem with reason CredentialsNotFound.
+// Errors and messages name the Secret and the key, never a value.
+func loadCredentials(ctx context.Context, c client.Reader, job *jobsv1alpha1.CloudJob) (signer.Credentials, *problem, error) {
+	name := job.Spec.CredentialsSecretRef.Name
+	var secret corev1.Secret
+	err := c.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, &secret)
+	if apierrors.IsNotFound(err) {
+		return signer.Credentials{}, &problem{
+			reason:  jobsv1alpha1.ReasonCredentialsNotFound,
+			message: fmt.Sprintf("Secret %s/%s named by spec.credentialsSecretRef does not exist: create it with keys %s and %s (and %s for temporary credentials)", job.Namespace, name, SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken),
+			stalled: true,
+		}, nil
+	}
+	if err != nil {
+		return signer.Credentials{}, nil, fmt.Errorf("reading Secret %s/%s: %w", job.Namespace, name, err)
+	}
+	for _, key := range []string{SecretKeyAccessKey, SecretKeySecretKey} {
+		if len(secret.Data[key]) == 0 {
+			return signer.Credentials{}, &problem{
+				reason:  jobsv1alpha1.ReasonCredentialsNotFound,
+				message: fmt.Sprintf("Secret %s/%s has no %s, or it is empty: it needs keys %s and %s", job.Namespace, name, key, SecretKeyAccessKey, SecretKeySecretKey),
+				stalled: true,
+			}, nil
+		}
+	}
+	return signer.Credentials{
+		AccessKey:     string(secret.Data[SecretKeyAccessKey]),
+		SecretKey:     string(secret.Data[SecretKeySecretKey]),
+		SecurityToken: string(secret.Data[SecretKeySecurityToken]),
+	}, nil, nil
+}
+
+// jobsForSecret maps a Secret to the CloudJobs in its namespace that use it.
+func (r *CloudJobReconciler) jobsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var jobs jobsv1alpha1.CloudJobList
+	if err := r.List(ctx, &jobs, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{secretRefIndex: obj.GetName()}); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(jobs.Items))
+	for i := range jobs.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&jobs.Items[i])})
+	}
+	return reqs
+}
+
+// bucketKey names the quota bucket of an endpoint and access key. The cloud's
+// rate limit is per account, so every job sharing both shares one bucket.
+func bucketKey(endpoint string, cred signer.Credentials) string {
+	sum := sha256.Sum256([]byte(endpoint + "\x00" + cred.AccessKey))
+	return hex.EncodeToString(sum[:16])
+}
+
+// credentialKey identifies one exact set of credentials for an endpoint, without
+// holding any secret: it changes when the Secret's keys change.
+func credentialKey(endpoint string, cred signer.Credentials) string {
+	sum := sha256.Sum256([]byte(endpoint + "\x00" + cred.AccessKey + "\x00" + cred.SecretKey + "\x00" + cred.SecurityToken))
+	return hex.EncodeToString(sum[:16])
+}

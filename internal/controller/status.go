@@ -1,0 +1,345 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+)
+
+// The pure half of the controller: functions from (old status, what a poll
+// learned, now) to the new status. They touch no cluster and no network, so the
+// whole mapping is table-tested in status_test.go.
+
+const (
+	// maxEntitiesBytes bounds the entities kept per job, and maxSubJobEntitiesBytes
+	// per sub-job, so that status stays far below etcd's object size limit.
+	maxEntitiesBytes       = 16 << 10
+	maxSubJobEntitiesBytes = 2 << 10
+	// maxMessageBytes bounds condition messages.
+	maxMessageBytes = 2 << 10
+	// failedSubJobsInMessage is how many failed sub-jobs a message names.
+	failedSubJobsInMessage = 3
+)
+
+// problem is why a reconcile could not learn the job's state: a local problem
+// (credentials, endpoint) or a cloud error.
+type problem struct {
+	reason  string
+	message string
+	// stalled: the job cannot progress until someone acts (Stalled=True);
+	// otherwise the trouble is transient (Reconciling=True).
+	stalled bool
+}
+
+// finished reports whether the status records an outcome (Succeeded True or
+// False). A recorded outcome never changes.
+func finished(st *jobsv1alpha1.CloudJobStatus) bool {
+	c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionSucceeded)
+	return c != nil && c.Status != metav1.ConditionUnknown
+}
+
+// statusFromJob is the status after a poll that returned the job. It records
+// everything the cloud said and sets the conditions for the job's phase.
+func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huaweicloud.Job, now time.Time) jobsv1alpha1.CloudJobStatus {
+	st := *old.DeepCopy()
+	st.ObservedGeneration = generation
+	if finished(&old) {
+		// The outcome is final; only refresh observedGeneration.
+		observeGeneration(&st, generation)
+		return st
+	}
+	st.JobRecord = record(job, maxEntitiesBytes)
+	st.Code = job.Code
+	st.Message = job.Message
+	setSubJobs(&st, job.SubJobs, job.SubJobsTotal)
+
+	if job.BeginTime != nil {
+		st.StartTime = timeOf(*job.BeginTime)
+	} else if st.StartTime == nil {
+		st.StartTime = timeOf(now)
+	}
+
+	switch job.Phase {
+	case huaweicloud.PhaseSucceeded:
+		st.CompletionTime = completion(job, now)
+		setSucceeded(&st, generation, succeededMessage(&st, job.SubJobs), now)
+	case huaweicloud.PhaseFailed:
+		st.CompletionTime = completion(job, now)
+		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, job.SubJobs), now)
+	case huaweicloud.PhaseRunning:
+		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, fmt.Sprintf("the cloud reports the job %s", job.State), now)
+	case huaweicloud.PhasePending:
+		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, fmt.Sprintf("the cloud reports the job %s", job.State), now)
+	case huaweicloud.PhaseAwaitingPayment:
+		setProgressing(&st, generation, jobsv1alpha1.ReasonAwaitingPayment,
+			"the cloud reports the job PENDING_PAYMENT: pay the yearly/monthly order in the cloud console; the job goes on once it is paid", now)
+	default:
+		setProgressing(&st, generation, jobsv1alpha1.ReasonUnknownState,
+			fmt.Sprintf("the cloud reports state %q, which the operator does not know; it keeps polling", job.State), now)
+	}
+	return st
+}
+
+// statusFromProblem is the status after a reconcile that could not learn the
+// job's state. The record of what the cloud said before stays as it was.
+func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p problem, now time.Time) jobsv1alpha1.CloudJobStatus {
+	st := *old.DeepCopy()
+	st.ObservedGeneration = generation
+	if finished(&old) {
+		observeGeneration(&st, generation)
+		return st
+	}
+	if p.stalled {
+		setStalled(&st, generation, p.reason, p.message, now)
+	} else {
+		setProgressing(&st, generation, p.reason, p.message, now)
+	}
+	return st
+}
+
+// statusDeadlineExceeded is the status once spec.activeDeadlineSeconds passed
+// before the job finished.
+func statusDeadlineExceeded(old jobsv1alpha1.CloudJobStatus, generation int64, deadline int64, now time.Time) jobsv1alpha1.CloudJobStatus {
+	st := *old.DeepCopy()
+	st.ObservedGeneration = generation
+	if finished(&old) {
+		observeGeneration(&st, generation)
+		return st
+	}
+	last := st.State
+	if last == "" {
+		last = "never observed"
+	}
+	st.CompletionTime = timeOf(now)
+	setFailed(&st, generation, jobsv1alpha1.ReasonDeadlineExceeded,
+		fmt.Sprintf("the job did not finish within spec.activeDeadlineSeconds (%ds); its last state was %s; polling stopped", deadline, last), now)
+	return st
+}
+
+// statusEqual reports whether writing b over a would change nothing. Entities
+// are compared as JSON values, since the API server re-encodes them.
+func statusEqual(a, b *jobsv1alpha1.CloudJobStatus) bool {
+	return equality.Semantic.DeepEqual(normalized(a), normalized(b))
+}
+
+func normalized(st *jobsv1alpha1.CloudJobStatus) *jobsv1alpha1.CloudJobStatus {
+	c := st.DeepCopy()
+	c.Entities = canonicalJSON(c.Entities)
+	for i := range c.SubJobs {
+		c.SubJobs[i].Entities = canonicalJSON(c.SubJobs[i].Entities)
+	}
+	return c
+}
+
+func canonicalJSON(j *apiextensionsv1.JSON) *apiextensionsv1.JSON {
+	if j == nil {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(j.Raw, &v); err != nil {
+		return j
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return j
+	}
+	return &apiextensionsv1.JSON{Raw: raw}
+}
+
+// record maps a cloud job to its status record.
+func record(job *huaweicloud.Job, maxEntities int) jobsv1alpha1.JobRecord {
+	r := jobsv1alpha1.JobRecord{
+		JobID:      job.JobID,
+		JobType:    job.JobType,
+		State:      job.State,
+		ErrorCode:  job.ErrorCode,
+		FailReason: job.FailReason,
+		ResourceIDs: jobsv1alpha1.ResourceIDs{
+			ServerID:   job.Resources.ServerID,
+			NICID:      job.Resources.NICID,
+			VolumeID:   job.Resources.VolumeID,
+			ImageID:    job.Resources.ImageID,
+			ResourceID: job.Resources.ResourceID,
+		},
+	}
+	if job.BeginTime != nil {
+		r.BeginTime = timeOf(*job.BeginTime)
+	}
+	if job.EndTime != nil {
+		r.EndTime = timeOf(*job.EndTime)
+	}
+	r.Entities = entities(job.Entities, maxEntities)
+	return r
+}
+
+// entities keeps a non-empty JSON object or array that fits the bound. A larger
+// one is left out (its resource ids are still recorded) rather than cut into
+// invalid JSON.
+func entities(raw json.RawMessage, max int) *apiextensionsv1.JSON {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" || s == "{}" || s == "[]" || len(s) > max || !json.Valid([]byte(s)) {
+		return nil
+	}
+	return canonicalJSON(&apiextensionsv1.JSON{Raw: []byte(s)})
+}
+
+// setSubJobs records the sub-jobs: exact counts, and a list bounded by
+// MaxSubJobs that keeps failed sub-jobs first when it has to cut.
+func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job, total int) {
+	if total < len(subs) {
+		total = len(subs)
+	}
+	st.SubJobsTotal = int32(total)
+	st.SubJobs = nil
+	st.SubJobCounts = nil
+	st.SubJobsProgress = ""
+	if total == 0 {
+		return
+	}
+	var counts jobsv1alpha1.SubJobCounts
+	for i := range subs {
+		switch subs[i].Phase {
+		case huaweicloud.PhaseSucceeded:
+			counts.Succeeded++
+		case huaweicloud.PhaseFailed:
+			counts.Failed++
+		default:
+			counts.Running++
+		}
+	}
+	// Sub-jobs the cloud counts but does not list are not finished as far as we know.
+	counts.Running += int32(total - len(subs))
+	st.SubJobCounts = &counts
+	st.SubJobsProgress = fmt.Sprintf("%d/%d", counts.Succeeded, total)
+
+	order := make([]int, 0, len(subs))
+	if len(subs) > jobsv1alpha1.MaxSubJobs {
+		for i := range subs {
+			if subs[i].Phase == huaweicloud.PhaseFailed {
+				order = append(order, i)
+			}
+		}
+		for i := range subs {
+			if subs[i].Phase != huaweicloud.PhaseFailed {
+				order = append(order, i)
+			}
+		}
+		order = order[:jobsv1alpha1.MaxSubJobs]
+	} else {
+		for i := range subs {
+			order = append(order, i)
+		}
+	}
+	st.SubJobs = make([]jobsv1alpha1.JobRecord, 0, len(order))
+	for _, i := range order {
+		st.SubJobs = append(st.SubJobs, record(&subs[i], maxSubJobEntitiesBytes))
+	}
+}
+
+func completion(job *huaweicloud.Job, now time.Time) *metav1.Time {
+	if job.EndTime != nil {
+		return timeOf(*job.EndTime)
+	}
+	return timeOf(now)
+}
+
+// timeOf truncates to whole seconds, as metav1.Time is serialized, so that a
+// status read back compares equal to the one computed.
+func timeOf(t time.Time) *metav1.Time {
+	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
+	return &mt
+}
+
+func succeededMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) string {
+	msg := "the cloud job succeeded"
+	if st.SubJobCounts != nil && st.SubJobCounts.Failed > 0 {
+		msg = fmt.Sprintf("the cloud job succeeded, but %d of %d sub-jobs failed: %s",
+			st.SubJobCounts.Failed, st.SubJobsTotal, failedSubJobList(subs, int(st.SubJobCounts.Failed)))
+	}
+	return msg
+}
+
+func failedMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) string {
+	var b strings.Builder
+	b.WriteString("the cloud job failed")
+	if detail := strings.Join(nonEmpty(st.ErrorCode, st.FailReason), ": "); detail != "" {
+		b.WriteString(": ")
+		b.WriteString(detail)
+	}
+	if st.SubJobCounts != nil && st.SubJobCounts.Failed > 0 {
+		fmt.Fprintf(&b, "; %d of %d sub-jobs failed: %s", st.SubJobCounts.Failed, st.SubJobsTotal,
+			failedSubJobList(subs, int(st.SubJobCounts.Failed)))
+	}
+	return b.String()
+}
+
+// failedSubJobList names the first failed sub-jobs with their resource, error code
+// and fail reason, and how many more failed.
+func failedSubJobList(subs []huaweicloud.Job, failed int) string {
+	var parts []string
+	for i := range subs {
+		s := &subs[i]
+		if s.Phase != huaweicloud.PhaseFailed {
+			continue
+		}
+		if len(parts) == failedSubJobsInMessage {
+			break
+		}
+		what := s.JobID
+		if id := firstNonEmpty(s.Resources.ServerID, s.Resources.NICID, s.Resources.VolumeID, s.Resources.ImageID, s.Resources.ResourceID); id != "" {
+			what += " (" + id + ")"
+		}
+		if detail := strings.Join(nonEmpty(s.ErrorCode, s.FailReason), ": "); detail != "" {
+			what += " " + detail
+		}
+		parts = append(parts, what)
+	}
+	if more := failed - len(parts); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

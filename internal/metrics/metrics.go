@@ -1,0 +1,127 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package metrics holds the operator's Prometheus collectors. They are registered
+// on controller-runtime's registry, so they are served next to its own metrics
+// (reconcile counts, work queue depth, ...) on the manager's metrics endpoint.
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+const namespace = "cloudjob"
+
+var (
+	// CloudRequests counts job-status requests by service and result: "ok", or the
+	// error class (Throttled, Unavailable, AuthenticationFailed, ...).
+	CloudRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "cloud_requests_total",
+		Help:      "Job-status requests sent to the cloud, by service and result (ok or the error class).",
+	}, []string{"service", "result"})
+
+	// CloudRequestDuration is the latency of job-status requests.
+	CloudRequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace,
+		Name:      "cloud_request_duration_seconds",
+		Help:      "Latency of job-status requests to the cloud, by service.",
+		Buckets:   []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+	}, []string{"service"})
+
+	// CloudThrottled counts rate-limit answers from the cloud (429, APIG.0308).
+	CloudThrottled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "cloud_throttled_total",
+		Help:      "Rate-limit answers (HTTP 429, APIG.0308) received from the cloud, by service.",
+	}, []string{"service"})
+
+	// QuotaDeferrals counts polls the operator's own per-account quota postponed.
+	QuotaDeferrals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "quota_deferrals_total",
+		Help:      "Polls postponed by the operator's own per-endpoint, per-access-key request quota, by service.",
+	}, []string{"service"})
+
+	// JobDuration is how long finished cloud jobs ran (cloud begin to end time).
+	JobDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace,
+		Name:      "job_duration_seconds",
+		Help:      "Duration of finished cloud jobs from the cloud's begin to end time, by service and outcome.",
+		Buckets:   prometheus.ExponentialBuckets(5, 2, 12), // 5 s to about 3 h
+	}, []string{"service", "outcome"})
+
+	// DetectionLag is the time from the cloud's end of a job to the moment the
+	// operator recorded it.
+	DetectionLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace,
+		Name:      "detection_lag_seconds",
+		Help:      "Time from the cloud's end time of a job to the moment the operator recorded the outcome, by service.",
+		Buckets:   []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600},
+	}, []string{"service"})
+)
+
+// JobCounter counts CloudJobs by service and state for the cloudjob_jobs gauge. It
+// is asked at scrape time, so the gauge is always what the cache holds, with no
+// bookkeeping of transitions that a restart would lose.
+type JobCounter func() map[[2]string]int
+
+var jobsDesc = prometheus.NewDesc(namespace+"_jobs",
+	"CloudJobs by service and cloud state (INIT, RUNNING, SUCCESS, FAIL, PENDING_PAYMENT, ...; empty before the first poll).",
+	[]string{"service", "state"}, nil)
+
+type jobsCollector struct {
+	mu    sync.Mutex
+	count JobCounter
+}
+
+func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+
+func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	count := c.count
+	c.mu.Unlock()
+	if count == nil {
+		return
+	}
+	for k, n := range count() {
+		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+}
+
+var jobs = &jobsCollector{}
+
+// SetJobCounter sets how the cloudjob_jobs gauge is computed.
+func SetJobCounter(f JobCounter) {
+	jobs.mu.Lock()
+	defer jobs.mu.Unlock()
+	jobs.count = f
+}
+
+// ObserveRequest records one job-status request.
+func ObserveRequest(service, result string, took time.Duration) {
+	CloudRequests.WithLabelValues(service, result).Inc()
+	CloudRequestDuration.WithLabelValues(service).Observe(took.Seconds())
+}
+
+func init() {
+	ctrlmetrics.Registry.MustRegister(CloudRequests, CloudRequestDuration, CloudThrottled, QuotaDeferrals,
+		JobDuration, DetectionLag, jobs)
+}

@@ -1,0 +1,123 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestManagerServesProbesAndSecureMetrics starts the operator's manager against a
+// real API server: the probes answer, and the metrics endpoint is HTTPS and
+// refuses a client without credentials.
+func TestManagerServesProbesAndSecureMetrics(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = env.Stop() }()
+
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	opts, _ := bindFlags(fs)
+	probes, metrics := freeAddr(t), freeAddr(t)
+	if err := fs.Parse([]string{"--health-probe-bind-address=" + probes, "--metrics-bind-address=" + metrics}); err != nil {
+		t.Fatal(err)
+	}
+	if !opts.secureMetrics || opts.enableHTTP2 {
+		t.Fatalf("defaults: metrics-secure=%v enable-http2=%v; want true, false", opts.secureMetrics, opts.enableHTTP2)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env.Config, *opts) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+
+	plain := &http.Client{Timeout: 2 * time.Second}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		waitStatus(t, plain, "http://"+probes+path, http.StatusOK)
+	}
+	// The test only checks that the endpoint is TLS and demands credentials; the
+	// operator's self-signed certificate is not what is under test.
+	insecure := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
+	waitStatus(t, insecure, "https://"+metrics+"/metrics", http.StatusUnauthorized)
+	resp, err := insecure.Get("https://" + metrics + "/metrics")
+	if err == nil {
+		if resp.ProtoMajor != 1 {
+			t.Errorf("metrics served over HTTP/%d, want HTTP/1.1 while --enable-http2 is off", resp.ProtoMajor)
+		}
+		resp.Body.Close()
+	}
+}
+
+func waitStatus(t *testing.T, c *http.Client, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := c.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+			last = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: got %s, want HTTP %d", url, last, want)
+}
+
+func TestFlagValidation(t *testing.T) {
+	for _, args := range [][]string{
+		{"--cloud-requests-per-minute=0"},
+		{"--min-poll-interval=10s", "--max-poll-interval=5s"},
+	} {
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		opts, _ := bindFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(*opts); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
