@@ -18,6 +18,8 @@ package cloudsim
 
 import (
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,6 +234,65 @@ func TestParseDuration(t *testing.T) {
 	for _, in := range []string{"", "d", "1x", "xd", "1d-1h", "5"} {
 		if _, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) succeeded", in)
+		}
+	}
+}
+
+func TestEveryScenarioFileLoads(t *testing.T) {
+	files, err := filepath.Glob("../../hack/scenarios/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("scenario files: %v %v", files, err)
+	}
+	for _, file := range files {
+		sc, err := LoadScenarioFile(file)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		h := newHarness(t, Config{})
+		jobs, err := h.s.Apply(sc)
+		if err != nil || len(jobs) != len(sc.Jobs) || len(h.s.Faults()) != len(sc.Faults) {
+			t.Errorf("%s: %d jobs, %d faults, %v", file, len(jobs), len(h.s.Faults()), err)
+		}
+		// Every job answers on its service's path once its clock started.
+		h.s.SetFaults(nil)
+		for _, j := range jobs {
+			p := map[Service]string{ServiceELB: "/v1.0/%s/jobs/%s", ServiceELBv3: "/v3/%s/elb/jobs/%s"}[j.Spec.Service]
+			if p == "" {
+				p = "/v1/%s/jobs/%s"
+			}
+			if r := h.get(fmt.Sprintf(p, j.Spec.ProjectID, j.Spec.JobID)); r.code != 200 {
+				t.Errorf("%s: %s/%s: %d %s", file, j.Spec.ProjectID, j.Spec.JobID, r.code, r.raw)
+			}
+		}
+	}
+}
+
+func TestAllServicesScenarioPlaysOut(t *testing.T) {
+	sc, err := LoadScenarioFile("../../hack/scenarios/all-services.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Config{})
+	if _, err := h.s.Apply(sc); err != nil {
+		t.Fatal(err)
+	}
+	h.s.SetFaults(nil)
+	h.clock.Advance(10 * time.Minute)
+	const p = "5f0b6c1d2e3a4b5c6d7e8f9a0b1c2d3e"
+	for id, want := range map[string]string{
+		"/v1/" + p + "/jobs/8a2f1c0e5b7d4e3f9a6b1c2d3e4f5a60":     "FAIL",
+		"/v1/" + p + "/jobs/3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e80":     "SUCCESS",
+		"/v1/" + p + "/jobs/3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e81":     "FAIL",
+		"/v1/" + p + "/jobs/3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e82":     "PENDING_PAYMENT",
+		"/v1/" + p + "/jobs/9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b40":     "SUCCESS",
+		"/v1/" + p + "/jobs/4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a90":     "SUCCESS",
+		"/v1/" + p + "/jobs/6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c10":     "FAIL",
+		"/v1.0/" + p + "/jobs/1f2e3d4c5b6a79880f1e2d3c4b5a6970":   "SUCCESS",
+		"/v3/" + p + "/elb/jobs/7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a20": "ROLLBACK_FAIL",
+	} {
+		if got := h.status(id); got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
 		}
 	}
 }
