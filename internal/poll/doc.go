@@ -1,0 +1,41 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package poll decides when the operator may ask the cloud about a job, and when
+// it should.
+//
+// Quota answers "may I send a request now?". Each (endpoint, access key) pair has
+// one token bucket; a worker never sleeps for a token: Admit either consumes one
+// and returns 0, or says how long to wait before asking again, having reserved a
+// token for that moment when one is free within a short horizon. Jobs that cannot
+// get one are sent away to a random moment spread over the bucket's backlog, so a
+// burst of new jobs cannot book the future ahead of the jobs already running: at
+// each moment the jobs asking have an equal chance, like a shuffled round-robin,
+// and a job left unlucky for a few backlogs gets to retry every horizon, which
+// bounds its wait.
+//
+// Policy answers "when should this job be polled next?". A new job is polled at
+// once; then the interval grows with the job's age (short jobs are noticed fast,
+// long ones cost few calls), with jitter, capped by the CloudJob's
+// spec.pollInterval or the operator's default. When a Learner has seen enough
+// finished jobs of the same service and job type, the policy polls sparsely
+// before the window in which completions become likely and densely inside it.
+//
+// Backoff is the exponential delay for retrying failed calls.
+//
+// The package knows nothing of Kubernetes or HTTP: callers pass keys, phases and
+// durations, and it returns durations.
+package poll

@@ -1,0 +1,240 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package poll
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Phase is a job's state as the cloud client reports it; the values are the
+// cloud client's.
+type Phase string
+
+// The phases of a cloud job.
+const (
+	PhasePending         Phase = "Pending"
+	PhaseRunning         Phase = "Running"
+	PhaseSucceeded       Phase = "Succeeded"
+	PhaseFailed          Phase = "Failed"
+	PhaseAwaitingPayment Phase = "AwaitingPayment"
+	PhaseUnknown         Phase = "Unknown"
+)
+
+// Finished reports whether the job reached a terminal phase: it needs no more
+// polls.
+func (p Phase) Finished() bool { return p == PhaseSucceeded || p == PhaseFailed }
+
+// Default values of the Policy fields left zero.
+const (
+	DefaultMinInterval             = 2 * time.Second
+	DefaultMaxInterval             = time.Minute
+	DefaultAwaitingPaymentInterval = 5 * time.Minute
+	DefaultAgeFactor               = 0.2
+	DefaultJitter                  = 0.1
+	DefaultWindowStep              = 0.12
+	DefaultDetectionLag            = 2500 * time.Millisecond
+)
+
+// windowEnd is the share of the jobs of a kind done by the end of the learned
+// window: past it the job is a straggler the window says nothing useful about, so
+// polling goes back to age-based.
+const windowEnd = 0.99
+
+// windowStart is the share of the jobs of a kind done by the start of the learned
+// window: before it polls are sparse.
+const windowStart = 0.05
+
+// windowFirst is the share of the jobs of a kind done by the first poll aimed
+// into the window.
+const windowFirst = 0.2
+
+// Policy decides when a job is polled next. The zero value is usable: zero fields
+// take the Default values.
+type Policy struct {
+	// MinInterval: a job is never polled more often than this.
+	MinInterval time.Duration
+	// MaxInterval is the operator's cap on the interval (flag
+	// --max-poll-interval); a CloudJob's spec.pollInterval may lower it.
+	MaxInterval time.Duration
+	// AwaitingPaymentInterval is the interval while an order waits to be paid: a
+	// person has to act, so minutes are soon enough.
+	AwaitingPaymentInterval time.Duration
+	// AgeFactor: without a learned window the interval is about age × AgeFactor,
+	// so a job is noticed within about AgeFactor/2 of its age after it ends.
+	AgeFactor float64
+	// Jitter spreads intervals by ±Jitter (0.1 = ±10%) so jobs created together
+	// do not poll together.
+	Jitter float64
+	// WindowStep: inside the learned window each poll is placed where about this
+	// share of the jobs of the kind still running would have finished, so the
+	// expected number of polls inside the window is about 1/WindowStep whatever
+	// the kind's duration, and polls are densest where completions are likeliest.
+	WindowStep float64
+	// DetectionLag is a detection lag that is good enough: inside a learned
+	// window polls are never closer together than twice this, which keeps short
+	// jobs from being polled at MinInterval to be noticed a second or two sooner.
+	DetectionLag time.Duration
+	// Learner supplies the completion windows; nil means age-based polling only.
+	Learner *Learner
+	// Rand returns a float in [0, 1); nil means math/rand/v2's Float64.
+	Rand func() float64
+}
+
+// Input describes the job to schedule.
+type Input struct {
+	// Service and JobType name the kind of job, as given to Learner.Observe.
+	Service, JobType string
+	// Phase is the phase the last poll returned; "" means the job was never
+	// polled.
+	Phase Phase
+	// Age is the time since the job began: the cloud's begin time, else the
+	// CloudJob's creation.
+	Age time.Duration
+	// Cap is the CloudJob's spec.pollInterval; 0 means MaxInterval alone.
+	Cap time.Duration
+	// Backlog is how long the job's quota bucket needs to serve the jobs already
+	// waiting on it (Quota.Backlog); 0 when the quota is not the bottleneck. A
+	// poll by age (a kind not learned yet, or a straggler past its window) is
+	// pushed back to at least Backlog, within the cap: asking sooner would only
+	// queue it, and would take tokens from the jobs the learned windows say are
+	// about to finish. Polls placed by a learned window keep their place.
+	Backlog time.Duration
+}
+
+// Next returns the delay until the job's next poll. It is at least MinInterval
+// and at most min(Cap, MaxInterval) (MinInterval winning if the cap is lower),
+// except:
+//
+//   - Phase "" (never polled): 0, poll at once;
+//   - a finished phase (Succeeded, Failed): 0, there is nothing left to poll;
+//   - AwaitingPayment: AwaitingPaymentInterval, ±Jitter. MaxInterval does not
+//     apply: it is a cap for jobs that progress by themselves, while a payment
+//     waits for a person, maybe for days. An explicit Cap (spec.pollInterval)
+//     still applies: the CloudJob's owner asked for it and pays for it.
+func (p Policy) Next(in Input) time.Duration {
+	p = p.withDefaults()
+	switch {
+	case in.Phase == "", in.Phase.Finished():
+		return 0
+	case in.Phase == PhaseAwaitingPayment:
+		d := p.AwaitingPaymentInterval
+		hi := d + time.Duration(p.Jitter*float64(d))
+		if in.Cap > 0 && in.Cap < hi {
+			hi = max(in.Cap, p.MinInterval)
+			d = min(d, hi)
+		}
+		return p.jitter(d, p.MinInterval, hi)
+	}
+
+	hi := p.MaxInterval
+	if in.Cap > 0 && in.Cap < hi {
+		hi = in.Cap
+	}
+	hi = max(hi, p.MinInterval)
+
+	age := max(in.Age, 0).Seconds()
+	d, ok := p.learned(in, age, p.MinInterval.Seconds(), hi.Seconds())
+	if !ok {
+		d = max(p.AgeFactor*age, in.Backlog.Seconds())
+	}
+	return p.jitter(secondsToDuration(d), p.MinInterval, hi)
+}
+
+// learned returns the interval in seconds the learned window suggests, already
+// within [lo, hi]; ok is false when the kind has no learned window or the job is
+// past it.
+func (p Policy) learned(in Input, age, lo, hi float64) (d float64, ok bool) {
+	if p.Learner == nil {
+		return 0, false
+	}
+	m, ok := p.Learner.model(in.Service, in.JobType)
+	if !ok {
+		return 0, false
+	}
+	done := m.cdf(age)
+	if done >= windowEnd {
+		return 0, false
+	}
+	// Poll where another WindowStep share of the kind's jobs would have
+	// finished: far ahead while completions are unlikely, close together where
+	// they crowd, and at most about 1/WindowStep polls inside the window. The
+	// first poll of the window goes where a windowFirst share would have: a
+	// poll that can only catch the few earliest jobs is not worth its request.
+	d = m.quantile(min(max(done+p.WindowStep, windowFirst), windowEnd)) - age
+	if done >= windowStart {
+		// Inside the window, never sparser than age-based polling: in the thin
+		// tail an equal share of completions spans a long time.
+		d = min(d, p.AgeFactor*age)
+	}
+	// Closer than twice DetectionLag, a poll shaves lag nobody needs off short
+	// jobs and costs as much as any other request.
+	d = max(d, 2*p.DetectionLag.Seconds(), lo)
+	return min(d, hi), true
+}
+
+// jitter spreads d by ±Jitter and keeps the result within [lo, hi]. A jittered
+// interval past the cap becomes the cap rather than being redrawn below it: jobs
+// at the cap still drift apart (half their intervals are shorter), and redrawing
+// would poll them more often than the cap asks for.
+func (p Policy) jitter(d, lo, hi time.Duration) time.Duration {
+	d = min(max(d, lo), hi)
+	d += time.Duration(p.Jitter * (2*p.rand() - 1) * float64(d))
+	return min(max(d, lo), hi)
+}
+
+func (p Policy) rand() float64 {
+	if p.Rand != nil {
+		return p.Rand()
+	}
+	return rand.Float64()
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.MinInterval <= 0 {
+		p.MinInterval = DefaultMinInterval
+	}
+	if p.MaxInterval <= 0 {
+		p.MaxInterval = DefaultMaxInterval
+	}
+	if p.AwaitingPaymentInterval <= 0 {
+		p.AwaitingPaymentInterval = DefaultAwaitingPaymentInterval
+	}
+	if p.AgeFactor <= 0 {
+		p.AgeFactor = DefaultAgeFactor
+	}
+	if p.Jitter <= 0 {
+		p.Jitter = DefaultJitter
+	}
+	p.Jitter = min(p.Jitter, 1)
+	if p.DetectionLag <= 0 {
+		p.DetectionLag = DefaultDetectionLag
+	}
+	if p.WindowStep <= 0 || p.WindowStep >= 1 {
+		p.WindowStep = DefaultWindowStep
+	}
+	return p
+}
+
+// secondsToDuration converts, saturating instead of overflowing.
+func secondsToDuration(s float64) time.Duration {
+	if s >= math.MaxInt64/float64(time.Second) {
+		return math.MaxInt64
+	}
+	return time.Duration(s * float64(time.Second))
+}
