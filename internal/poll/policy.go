@@ -51,18 +51,18 @@ const (
 	DefaultDetectionLag            = 2500 * time.Millisecond
 )
 
-// windowEnd is the share of the jobs of a kind done by the end of the learned
-// window: past it the job is a straggler the window says nothing useful about, so
-// polling goes back to age-based.
-const windowEnd = 0.99
-
-// windowStart is the share of the jobs of a kind done by the start of the learned
-// window: before it polls are sparse.
-const windowStart = 0.05
-
-// windowFirst is the share of the jobs of a kind done by the first poll aimed
-// into the window.
-const windowFirst = 0.2
+// The learned window, as shares of the jobs of a kind done by a given age.
+const (
+	// windowStart: before it completions are rare, and polls are only as dense
+	// as the cap forces.
+	windowStart = 0.05
+	// windowFirst: where the first poll aimed into the window lands. A poll
+	// that can only catch the few earliest jobs is not worth its request.
+	windowFirst = 0.2
+	// windowEnd: past it the job is a straggler the window says nothing useful
+	// about, and polling goes back to age-based.
+	windowEnd = 0.99
+)
 
 // Policy decides when a job is polled next. The zero value is usable: zero fields
 // take the Default values.
@@ -79,12 +79,12 @@ type Policy struct {
 	// so a job is noticed within about AgeFactor/2 of its age after it ends.
 	AgeFactor float64
 	// Jitter spreads intervals by ±Jitter (0.1 = ±10%) so jobs created together
-	// do not poll together.
+	// do not poll together; negative means none.
 	Jitter float64
-	// WindowStep: inside the learned window each poll is placed where about this
-	// share of the jobs of the kind still running would have finished, so the
-	// expected number of polls inside the window is about 1/WindowStep whatever
-	// the kind's duration, and polls are densest where completions are likeliest.
+	// WindowStep: inside the learned window, each poll is placed where another
+	// WindowStep share of the kind's jobs would have finished. Polls are then
+	// densest where completions crowd, and a job is polled at most about
+	// 1/WindowStep times inside the window, whatever its kind's duration.
 	WindowStep float64
 	// DetectionLag is a detection lag that is good enough: inside a learned
 	// window polls are never closer together than twice this, which keeps short
@@ -173,9 +173,8 @@ func (p Policy) learned(in Input, age, lo, hi float64) (d float64, ok bool) {
 	}
 	// Poll where another WindowStep share of the kind's jobs would have
 	// finished: far ahead while completions are unlikely, close together where
-	// they crowd, and at most about 1/WindowStep polls inside the window. The
-	// first poll of the window goes where a windowFirst share would have: a
-	// poll that can only catch the few earliest jobs is not worth its request.
+	// they crowd, and at most about 1/WindowStep polls inside the window; the
+	// first one no earlier than windowFirst.
 	d = m.quantile(min(max(done+p.WindowStep, windowFirst), windowEnd)) - age
 	if done >= windowStart {
 		// Inside the window, never sparser than age-based polling: in the thin
@@ -218,8 +217,11 @@ func (p Policy) withDefaults() Policy {
 	if p.AgeFactor <= 0 {
 		p.AgeFactor = DefaultAgeFactor
 	}
-	if p.Jitter <= 0 {
+	switch {
+	case p.Jitter == 0:
 		p.Jitter = DefaultJitter
+	case p.Jitter < 0:
+		p.Jitter = 0
 	}
 	p.Jitter = min(p.Jitter, 1)
 	if p.DetectionLag <= 0 {

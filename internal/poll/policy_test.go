@@ -108,6 +108,7 @@ func TestPolicyJitter(t *testing.T) {
 		{"below the cap on a low draw", at(0), running(time.Hour), 54 * time.Second},
 		{"payment, high draw", at(1), Input{Phase: PhaseAwaitingPayment}, 330 * time.Second},
 		{"payment, high draw, capped", at(1), Input{Phase: PhaseAwaitingPayment, Cap: 5 * time.Minute}, 5 * time.Minute},
+		{"no jitter", Policy{Jitter: -1, Rand: func() float64 { return 0 }}, running(100 * time.Second), 20 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

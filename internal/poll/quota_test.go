@@ -137,8 +137,8 @@ func TestQuotaNeverExceedsRate(t *testing.T) {
 		return time.Duration(job%7) * 450 * time.Millisecond // up to 2.7 s late
 	}
 	early := func(job int, d time.Duration) time.Duration {
-		if job%2 == 0 {
-			return -d / 2
+		if job%2 == 0 && d > time.Second {
+			return -d / 2 // woken by something else half way through its wait
 		}
 		return 0
 	}
@@ -381,5 +381,33 @@ func TestNewQuota(t *testing.T) {
 			}()
 			NewQuota(bad)
 		}()
+	}
+}
+
+// TestQuotaLateReservationsDoNotBunch: two reservations honoured late at the same
+// moment would be two sends at once on a bucket of burst 1; the second waits for
+// the rate, keeping its reservation.
+func TestQuotaLateReservationsDoNotBunch(t *testing.T) {
+	clock := newFakeClock()
+	t0 := clock.Now()
+	q := NewQuota(60, WithClock(clock.Now), WithSeed(1))
+	q.Admit("ep", "a")
+	if q.Admit("ep", "b") != time.Second || q.Admit("ep", "c") != 2*time.Second {
+		t.Fatal("b and c did not get the next two tokens")
+	}
+	clock.Set(t0.Add(2500 * time.Millisecond)) // both late
+	if got := q.Admit("ep", "b"); got != 0 {
+		t.Fatalf("b: %v, want 0", got)
+	}
+	got := q.Admit("ep", "c")
+	if got <= 0 || got > time.Second {
+		t.Fatalf("c right after b: %v, want a wait of at most one token", got)
+	}
+	if st := q.Stats(); st.Reserved != 1 {
+		t.Errorf("Stats = %+v, want c still holding its reservation", st)
+	}
+	clock.Advance(got)
+	if got := q.Admit("ep", "c"); got != 0 {
+		t.Errorf("c after its wait: %v, want 0", got)
 	}
 }
