@@ -192,6 +192,7 @@ func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha
 			Phase:   poll.Phase(cj.Phase),
 			Age:     now.Sub(jobStart(job, &st)),
 			Cap:     pollCap(job),
+			Backlog: r.Quota.Backlog(t.bucket),
 		})
 		return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
 	}
