@@ -63,6 +63,9 @@ type options struct {
 	probeAddr        string
 	leaderElect      bool
 	leaderElectionNS string
+	leaseDuration    time.Duration
+	renewDeadline    time.Duration
+	retryPeriod      time.Duration
 
 	requestsPerMinute   float64
 	maxConcurrent       int
@@ -107,6 +110,12 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
 	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease. Defaults to the operator's own namespace in a cluster.")
+	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+		"How long a standby replica waits after the leader's last renewal before it takes over the Lease.")
+	fs.DurationVar(&opts.renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+		"How long the leader keeps retrying to renew the Lease before it gives up leadership; less than the lease duration.")
+	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", 2*time.Second,
+		"Time between two attempts to acquire or renew the Lease.")
 	def := controller.DefaultConfig()
 	opts.controller = def
 	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", 2000,
@@ -149,6 +158,12 @@ func validate(opts options) error {
 	}
 	if opts.minPollInterval <= 0 || opts.maxPollInterval < opts.minPollInterval {
 		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", opts.minPollInterval, opts.maxPollInterval)
+	}
+	// client-go's own rule, checked here so that a bad combination fails at start
+	// rather than when the elector is built.
+	if opts.retryPeriod <= 0 || opts.renewDeadline <= time.Duration(1.2*float64(opts.retryPeriod)) || opts.leaseDuration <= opts.renewDeadline {
+		return fmt.Errorf("--leader-elect-lease-duration (%s) must exceed --leader-elect-renew-deadline (%s), which must exceed 1.2 × --leader-elect-retry-period (%s)",
+			opts.leaseDuration, opts.renewDeadline, opts.retryPeriod)
 	}
 	return nil
 }
@@ -200,6 +215,9 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		LeaderElection:                opts.leaderElect,
 		LeaderElectionID:              "cloudjob-operator.jobs.cloudjob.io",
 		LeaderElectionNamespace:       opts.leaderElectionNS,
+		LeaseDuration:                 &opts.leaseDuration,
+		RenewDeadline:                 &opts.renewDeadline,
+		RetryPeriod:                   &opts.retryPeriod,
 		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
