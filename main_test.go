@@ -35,7 +35,7 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 
@@ -82,7 +82,7 @@ func TestManagerServesProbesAndSecureMetrics(t *testing.T) {
 		if resp.ProtoMajor != 1 {
 			t.Errorf("metrics served over HTTP/%d, want HTTP/1.1 while --enable-http2 is off", resp.ProtoMajor)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 }
 
@@ -93,7 +93,7 @@ func waitStatus(t *testing.T, c *http.Client, url string, want int) {
 	for time.Now().Before(deadline) {
 		resp, err := c.Get(url)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == want {
 				return
 			}

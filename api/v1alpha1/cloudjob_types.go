@@ -295,7 +295,3 @@ type CloudJobList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []CloudJob `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&CloudJob{}, &CloudJobList{})
-}

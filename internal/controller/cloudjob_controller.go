@@ -28,6 +28,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -157,7 +158,7 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
 		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
 	}
-	return r.reconcilePoll(ctx, job, t, now)
+	return r.reconcilePoll(ctx, job, t)
 }
 
 // reconcilePoll fetches the job and records the answer. It sets every condition:
@@ -165,7 +166,7 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 // Succeeded, JobFailed), Throttled or CloudAPIUnavailable on transient errors,
 // and AuthenticationFailed, JobNotFound, Forbidden or InvalidRequest when it
 // stalls.
-func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (ctrl.Result, error) {
+func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha1.CloudJob, t target) (ctrl.Result, error) {
 	key := client.ObjectKeyFromObject(job)
 	service := string(job.Spec.Service)
 	started := time.Now()
@@ -175,7 +176,7 @@ func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha
 		result = string(huaweicloud.ClassOf(err))
 	}
 	metrics.ObserveRequest(service, result, time.Since(started))
-	now = r.now()
+	now := r.now()
 	r.settleAuth(t.credKey, err, now)
 
 	if err == nil {
@@ -365,7 +366,7 @@ func (r *CloudJobReconciler) observeOutcome(job *jobsv1alpha1.CloudJob, old, st 
 	}
 	service := string(job.Spec.Service)
 	outcome := "failed"
-	if statusOf(st, jobsv1alpha1.ConditionSucceeded) == "True" {
+	if outcomeOf(st) == metav1.ConditionTrue {
 		outcome = "succeeded"
 	}
 	if st.BeginTime != nil && st.EndTime != nil {

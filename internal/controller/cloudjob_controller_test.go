@@ -285,7 +285,7 @@ func TestMissingSecretCreatedLaterRecovers(t *testing.T) {
 	if err := env.Client.Create(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	got = f.waitFor("late-secret", 10*time.Second, "stalled on the empty key", func(j *jobsv1alpha1.CloudJob) bool {
+	f.waitFor("late-secret", 10*time.Second, "stalled on the empty key", func(j *jobsv1alpha1.CloudJob) bool {
 		return strings.Contains(cond(j, jobsv1alpha1.ConditionStalled).Message, "has no secretKey")
 	})
 	s.Data["secretKey"] = []byte(secretKey)

@@ -46,13 +46,13 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
 		reasonOf(old, jobsv1alpha1.ConditionReconciling) != jobsv1alpha1.ReasonRunning {
 		out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.ReasonRunning, "the cloud job is running"})
 	}
-	if failedSubJobs(cur) > failedSubJobs(old) && statusOf(cur, jobsv1alpha1.ConditionSucceeded) != metav1.ConditionFalse {
+	if failedSubJobs(cur) > failedSubJobs(old) && outcomeOf(cur) != metav1.ConditionFalse {
 		out = append(out, event{corev1.EventTypeWarning, jobsv1alpha1.EventReasonSubJobsFailed,
 			fmt.Sprintf("%d of %d sub-jobs failed", failedSubJobs(cur), cur.SubJobsTotal)})
 	}
 
-	newOutcome := statusOf(cur, jobsv1alpha1.ConditionSucceeded)
-	if newOutcome != statusOf(old, jobsv1alpha1.ConditionSucceeded) {
+	newOutcome := outcomeOf(cur)
+	if newOutcome != outcomeOf(old) {
 		c := meta.FindStatusCondition(cur.Conditions, jobsv1alpha1.ConditionSucceeded)
 		switch newOutcome {
 		case metav1.ConditionTrue:
@@ -93,8 +93,9 @@ func reasonOf(st *jobsv1alpha1.CloudJobStatus, typ string) string {
 	return c.Reason
 }
 
-func statusOf(st *jobsv1alpha1.CloudJobStatus, typ string) metav1.ConditionStatus {
-	c := meta.FindStatusCondition(st.Conditions, typ)
+// outcomeOf is the status of the Succeeded condition, "" when absent.
+func outcomeOf(st *jobsv1alpha1.CloudJobStatus) metav1.ConditionStatus {
+	c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionSucceeded)
 	if c == nil {
 		return ""
 	}

@@ -208,7 +208,7 @@ func (f *fixture) simJob(spec cloudsim.JobSpec) cloudsim.JobInfo {
 }
 
 // cloudJob creates a CloudJob for a simulated job.
-func (f *fixture) cloudJob(name string, service jobsv1alpha1.Service, jobID string, mutate ...func(*jobsv1alpha1.CloudJob)) *jobsv1alpha1.CloudJob {
+func (f *fixture) cloudJob(name string, service jobsv1alpha1.Service, jobID string, mutate ...func(*jobsv1alpha1.CloudJob)) {
 	f.t.Helper()
 	j := &jobsv1alpha1.CloudJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name, Labels: map[string]string{shardLabel: f.shard}},
@@ -226,7 +226,6 @@ func (f *fixture) cloudJob(name string, service jobsv1alpha1.Service, jobID stri
 	if err := env.Client.Create(context.Background(), j); err != nil {
 		f.t.Fatal(err)
 	}
-	return j
 }
 
 func secs(n float64) cloudsim.Duration {
