@@ -3,6 +3,7 @@ module github.com/cloudjob-operator/cloudjob-operator
 go 1.26.0
 
 require (
+	github.com/yuin/gopher-lua v1.1.1
 	k8s.io/apiextensions-apiserver v0.37.2
 	k8s.io/apimachinery v0.37.2
 	k8s.io/client-go v0.37.2
