@@ -275,6 +275,10 @@ func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1a
 		st := job.Status.DeepCopy()
 		observeGeneration(st, job.Generation)
 		if t, prob, err := r.resolveTarget(ctx, job); err == nil && prob == nil && r.auth.admit(t.credKey, now) == 0 {
+			if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
+				r.auth.settled(t.credKey)
+				return ctrl.Result{RequeueAfter: wait}, nil
+			}
 			_, err := r.Cloud.GetJob(ctx, t.request)
 			r.settleAuth(t.credKey, err, r.now())
 			if huaweicloud.ClassOf(err) == huaweicloud.ErrNotFound {

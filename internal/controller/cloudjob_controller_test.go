@@ -24,10 +24,12 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
@@ -413,4 +415,63 @@ func TestEndpointOutsideAllowedDomainsStalls(t *testing.T) {
 			t.Errorf("%s: message %q does not name the endpoint", name, msg)
 		}
 	}
+}
+
+func TestMetricsRecordRequestsDurationAndLag(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	job := f.simJob(cloudsim.JobSpec{Service: "vpc", Init: secs(0.2), Running: secs(0.5)})
+	before := counterValue(t, "cloudjob_cloud_requests_total", map[string]string{"service": "vpc", "result": "ok"})
+	f.cloudJob("metrics", "vpc", job.Spec.JobID)
+	f.waitFor("metrics", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if after := counterValue(t, "cloudjob_cloud_requests_total", map[string]string{"service": "vpc", "result": "ok"}); after <= before {
+		t.Errorf("cloudjob_cloud_requests_total{service=vpc,result=ok} did not grow: %v -> %v", before, after)
+	}
+	if n := histogramCount(t, "cloudjob_detection_lag_seconds", map[string]string{"service": "vpc"}); n == 0 {
+		t.Errorf("cloudjob_detection_lag_seconds{service=vpc} has no observation")
+	}
+	if n := histogramCount(t, "cloudjob_job_duration_seconds", map[string]string{"service": "vpc", "outcome": "succeeded"}); n == 0 {
+		t.Errorf("cloudjob_job_duration_seconds{service=vpc,outcome=succeeded} has no observation")
+	}
+}
+
+func findMetric(t *testing.T, name string, labels map[string]string) *dto.Metric {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fam := range families {
+		if fam.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range fam.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue next
+				}
+			}
+			return m
+		}
+	}
+	return nil
+}
+
+func counterValue(t *testing.T, name string, labels map[string]string) float64 {
+	if m := findMetric(t, name, labels); m != nil {
+		return m.GetCounter().GetValue()
+	}
+	return 0
+}
+
+func histogramCount(t *testing.T, name string, labels map[string]string) uint64 {
+	if m := findMetric(t, name, labels); m != nil {
+		return m.GetHistogram().GetSampleCount()
+	}
+	return 0
 }
