@@ -45,8 +45,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop() // before os.Exit, which skips deferred calls
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "cloudsim:", err)
 		os.Exit(1)
 	}
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	adminLn, err := net.Listen("tcp", o.adminListen)
 	if err != nil {
-		apiLn.Close()
+		_ = apiLn.Close() // err is the one worth returning
 		return err
 	}
 	api := &http.Server{Handler: sim.APIHandler(), ReadHeaderTimeout: 10 * time.Second}
@@ -184,8 +185,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go func() { errc <- admin.Serve(adminLn) }()
 
-	fmt.Fprintf(stdout, "cloudsim: api listening on %s://%s\n", scheme, apiLn.Addr())
-	fmt.Fprintf(stdout, "cloudsim: admin listening on http://%s\n", adminLn.Addr())
+	// The announcement is for tools that asked for port 0; serving goes on
+	// whether or not anyone reads it.
+	_, _ = fmt.Fprintf(stdout, "cloudsim: api listening on %s://%s\n", scheme, apiLn.Addr())
+	_, _ = fmt.Fprintf(stdout, "cloudsim: admin listening on http://%s\n", adminLn.Addr())
 	logger.Info("started", "timeScale", cfg.TimeScale, "requestsPerMinute", cfg.RequestsPerMinute, "seed", cfg.Seed, "accessKeys", len(cfg.Credentials))
 
 	var serveErr error

@@ -31,7 +31,9 @@ func TestAdminJobs(t *testing.T) {
 		t.Fatalf("POST one job: %d %s", r.code, r.raw)
 	}
 	var created []JobInfo
-	json.Unmarshal(r.raw, &created)
+	if err := json.Unmarshal(r.raw, &created); err != nil {
+		t.Fatal(err)
+	}
 	if len(created) != 1 || len(created[0].Spec.JobID) != 32 || created[0].Spec.JobType != "createServer" || created[0].State != StateRunning {
 		t.Fatalf("created: %s", r.raw)
 	}
@@ -65,7 +67,9 @@ func TestAdminJobs(t *testing.T) {
 	}
 	// Failed posts add nothing.
 	var list []JobInfo
-	json.Unmarshal(h.admin("GET", "/jobs", "").raw, &list)
+	if err := json.Unmarshal(h.admin("GET", "/jobs", "").raw, &list); err != nil {
+		t.Fatal(err)
+	}
 	if len(list) != 3 || list[0].Spec.JobID > list[1].Spec.JobID {
 		t.Fatalf("GET /jobs: %d jobs %+v", len(list), list)
 	}
@@ -104,7 +108,9 @@ func TestAdminFaultsStatsScenarioAndClock(t *testing.T) {
 		t.Fatalf("PUT a bad fault: %d", r.code)
 	}
 	var faults []FaultStatus
-	json.Unmarshal(h.admin("GET", "/faults", "").raw, &faults)
+	if err := json.Unmarshal(h.admin("GET", "/faults", "").raw, &faults); err != nil {
+		t.Fatal(err)
+	}
 	if len(faults) != 2 || faults[0].Kind != FaultError || faults[1].Kind != FaultThrottle {
 		t.Fatalf("faults after a rejected PUT: %+v", faults)
 	}
@@ -116,7 +122,9 @@ func TestAdminFaultsStatsScenarioAndClock(t *testing.T) {
 	}
 
 	var st Stats
-	json.Unmarshal(h.admin("GET", "/stats", "").raw, &st)
+	if err := json.Unmarshal(h.admin("GET", "/stats", "").raw, &st); err != nil {
+		t.Fatal(err)
+	}
 	if st.Requests != 3 || st.ByStatus[503] != 1 || st.ByStatus[429] != 1 || st.ByStatus[200] != 1 || st.Jobs[0].Requests != 3 {
 		t.Fatalf("GET /stats: %+v", st)
 	}
@@ -144,7 +152,9 @@ func TestAdminFaultsStatsScenarioAndClock(t *testing.T) {
 	start := h.clock.Now()
 	h.clock.Advance(time.Second)
 	var ci ClockInfo
-	json.Unmarshal(h.admin("GET", "/clock", "").raw, &ci)
+	if err := json.Unmarshal(h.admin("GET", "/clock", "").raw, &ci); err != nil {
+		t.Fatal(err)
+	}
 	if !ci.Wall.Equal(start.Add(time.Second)) || !ci.Simulated.Equal(start.Add(10*time.Second)) || ci.TimeScale != 10 {
 		t.Fatalf("GET /clock: %+v", ci)
 	}

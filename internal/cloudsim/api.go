@@ -157,7 +157,7 @@ func (s *Server) answer(w http.ResponseWriter, rt route, requestID string) {
 		return
 	}
 	view.requestID = requestID
-	if writeJSON(w, http.StatusOK, view.body()) == nil && view.ended {
+	if sendJSON(w, http.StatusOK, view.body()) == nil && view.ended {
 		s.markServed(j, s.clock.wallNow())
 	}
 }
@@ -247,7 +247,7 @@ func (s *Server) releaseHeld(w http.ResponseWriter, r *http.Request, requestID s
 // resetConnection drops the connection without an answer.
 func resetConnection(w http.ResponseWriter) {
 	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		conn.Close()
+		_ = conn.Close() // dropping the connection is the point; its error changes nothing
 		return
 	}
 	// HTTP/2 cannot hand over the connection; aborting the handler resets
@@ -255,8 +255,15 @@ func resetConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// writeJSON writes v with an exact Content-Length.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
+// writeJSON writes v with an exact Content-Length. A write that fails means
+// the client has gone, leaving no one to tell, so the error is dropped; use
+// sendJSON where it matters whether the answer went out.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	_ = sendJSON(w, status, v)
+}
+
+// sendJSON is writeJSON that returns the encoding or write error.
+func sendJSON(w http.ResponseWriter, status int, v any) error {
 	b, err := marshalNoEscape(v)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

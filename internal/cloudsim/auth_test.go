@@ -72,7 +72,9 @@ func TestClockSkewUsesTheWallClock(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, "http://sim.test"+p, nil)
 		at := h.clock.Now().Add(offset)
 		sg := signer.Signer{Now: func() time.Time { return at }}
-		sg.Sign(req, nil, signer.Credentials{AccessKey: testCred.AccessKey, SecretKey: testCred.SecretKey})
+		if err := sg.Sign(req, nil, signer.Credentials{AccessKey: testCred.AccessKey, SecretKey: testCred.SecretKey}); err != nil {
+			t.Fatal(err)
+		}
 		return req
 	}
 	for _, off := range []time.Duration{15 * time.Minute, -15 * time.Minute} {
@@ -117,7 +119,9 @@ func TestKeyLock(t *testing.T) {
 	}
 	// Other keys are not affected.
 	other := Credential{AccessKey: "other", SecretKey: "other-sk"}
-	h.s.AddCredentials(other)
+	if err := h.s.AddCredentials(other); err != nil {
+		t.Fatal(err)
+	}
 	if r := h.do(h.signedRequest(p, other)); r.code != http.StatusOK {
 		t.Fatalf("another key during the lock: %d", r.code)
 	}
@@ -154,7 +158,9 @@ func TestQuota(t *testing.T) {
 	}
 	// The quota is per key.
 	other := Credential{AccessKey: "other", SecretKey: "other-sk"}
-	h.s.AddCredentials(other)
+	if err := h.s.AddCredentials(other); err != nil {
+		t.Fatal(err)
+	}
 	if r := h.do(h.signedRequest(p, other)); r.code != http.StatusOK {
 		t.Fatalf("another key: %d", r.code)
 	}

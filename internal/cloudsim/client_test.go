@@ -74,7 +74,11 @@ func start(t *testing.T, cfg cloudsim.Config, opts huaweicloud.Options) *fixture
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sim.Close() })
+	t.Cleanup(func() {
+		if err := sim.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
@@ -121,13 +125,19 @@ func (f *fixture) mustGet(service cloudsim.Service, projectID, jobID string) *hu
 	return job
 }
 
-// wantClass checks that err is a huaweicloud error of the class, and
-// returns it.
-func wantClass(t *testing.T, err error, class huaweicloud.ErrorClass) *huaweicloud.Error {
+// wantClass fails the test unless err is of class.
+func wantClass(t *testing.T, err error, class huaweicloud.ErrorClass) {
 	t.Helper()
 	if got := huaweicloud.ClassOf(err); got != class {
 		t.Fatalf("error class %q, want %q (error: %v)", got, class, err)
 	}
+}
+
+// wantClassError is wantClass that also returns the *huaweicloud.Error in
+// err, or nil, for a closer look.
+func wantClassError(t *testing.T, err error, class huaweicloud.ErrorClass) *huaweicloud.Error {
+	t.Helper()
+	wantClass(t, err, class)
 	var e *huaweicloud.Error
 	errors.As(err, &e)
 	return e
@@ -249,14 +259,14 @@ func TestClientErrorClasses(t *testing.T) {
 		{"elbv3", "p", "j", "Common.0011"},
 	} {
 		_, err := f.get(c.svc, c.project, c.id)
-		if e := wantClass(t, err, huaweicloud.ErrNotFound); e.Code != c.wantCode || e.HTTPStatus != 400 {
+		if e := wantClassError(t, err, huaweicloud.ErrNotFound); e.Code != c.wantCode || e.HTTPStatus != 400 {
 			t.Errorf("%s %s/%s: %+v", c.svc, c.project, c.id, e)
 		}
 	}
 
 	// Authentication.
 	_, err := f.getAs("ecs", "p", "j", badCred)
-	if e := wantClass(t, err, huaweicloud.ErrAuthenticationFailed); e.Code != cloudsim.CodeAuthFailed || e.RequestID == "" {
+	if e := wantClassError(t, err, huaweicloud.ErrAuthenticationFailed); e.Code != cloudsim.CodeAuthFailed || e.RequestID == "" {
 		t.Errorf("bad secret: %+v", e)
 	}
 	_, err = f.getAs("ecs", "p", "j", signer.Credentials{AccessKey: "unknown-key", SecretKey: "whatever-secret"})
@@ -284,7 +294,7 @@ func TestClientErrorClasses(t *testing.T) {
 	} {
 		f.faults(c.rule)
 		_, err := f.get("ecs", "p", "j")
-		e := wantClass(t, err, c.class)
+		e := wantClassError(t, err, c.class)
 		if c.rule.Kind == cloudsim.FaultThrottle && (e.RetryAfter != 7*time.Second || e.Code != cloudsim.CodeThrottled) {
 			t.Errorf("throttled: %+v", e)
 		}
@@ -315,7 +325,7 @@ func TestClientTimesOutOnAHangingAPI(t *testing.T) {
 	f.faults(cloudsim.FaultRule{Kind: cloudsim.FaultHang})
 	began := time.Now()
 	_, err := f.get("ecs", "p", "j")
-	if e := wantClass(t, err, huaweicloud.ErrUnavailable); e.HTTPStatus != 0 || !strings.Contains(e.Error(), "timed out") {
+	if e := wantClassError(t, err, huaweicloud.ErrUnavailable); e.HTTPStatus != 0 || !strings.Contains(e.Error(), "timed out") {
 		t.Errorf("hang: %v", e)
 	}
 	if took := time.Since(began); took > 2*time.Second {
@@ -330,7 +340,7 @@ func TestClientClockSkew(t *testing.T) {
 	_, err := skewed.GetJob(context.Background(), huaweicloud.Request{
 		Endpoint: f.sim.APIURL, Service: "ecs", ProjectID: "p", JobID: "j", Credentials: goodCred,
 	})
-	if e := wantClass(t, err, huaweicloud.ErrAuthenticationFailed); e.Code != cloudsim.CodeAuthExpired {
+	if e := wantClassError(t, err, huaweicloud.ErrAuthenticationFailed); e.Code != cloudsim.CodeAuthExpired {
 		t.Errorf("skewed clock: %+v", e)
 	}
 }
@@ -345,7 +355,7 @@ func TestClientQuota(t *testing.T) {
 	}
 	_, err := f.get("ecs", "p", "j")
 	// A token every 12 simulated seconds, 2 real seconds at scale 6.
-	if e := wantClass(t, err, huaweicloud.ErrThrottled); e.HTTPStatus != 429 || e.RetryAfter != 2*time.Second {
+	if e := wantClassError(t, err, huaweicloud.ErrThrottled); e.HTTPStatus != 429 || e.RetryAfter != 2*time.Second {
 		t.Errorf("over the quota: %+v", e)
 	}
 	f.clock.Advance(2 * time.Second)
@@ -366,7 +376,7 @@ func TestClientKeyLock(t *testing.T) {
 		wantClass(t, err, huaweicloud.ErrAuthenticationFailed)
 	}
 	_, err := f.get("ecs", "p", "j")
-	if e := wantClass(t, err, huaweicloud.ErrAuthenticationFailed); !strings.Contains(e.Message, "locked") {
+	if e := wantClassError(t, err, huaweicloud.ErrAuthenticationFailed); !strings.Contains(e.Message, "locked") {
 		t.Errorf("locked key: %+v", e)
 	}
 	// Five simulated minutes are five real seconds at scale 60.

@@ -255,7 +255,9 @@ func TestHangWithDelayAnswersGatewayTimeout(t *testing.T) {
 	if err != nil || res.StatusCode != http.StatusGatewayTimeout || time.Since(start) < 20*time.Millisecond {
 		t.Fatalf("hang with delay: %v %v after %v", res, err, time.Since(start))
 	}
-	res.Body.Close()
+	if err := res.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	h.setFaults(FaultRule{Kind: FaultSlow, Delay: dur(20 * time.Millisecond)})
 	start = time.Now()
@@ -263,7 +265,9 @@ func TestHangWithDelayAnswersGatewayTimeout(t *testing.T) {
 	if err != nil || res.StatusCode != http.StatusOK || time.Since(start) < 20*time.Millisecond {
 		t.Fatalf("slow: %v %v after %v", res, err, time.Since(start))
 	}
-	res.Body.Close()
+	if err := res.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestResetFault(t *testing.T) {
@@ -272,7 +276,7 @@ func TestResetFault(t *testing.T) {
 	h.setFaults(FaultRule{Kind: FaultReset})
 	res, err := h.liveGet(context.Background(), base, path("p", "j"))
 	if err == nil {
-		res.Body.Close()
+		_ = res.Body.Close()
 		t.Fatalf("reset: got an answer %d", res.StatusCode)
 	}
 	h.waitStatus(0, 1)
@@ -290,7 +294,7 @@ func TestHugeBodyIsStreamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	err = errors.Join(err, res.Body.Close())
 	runtime.ReadMemStats(&after)
 	if err != nil || n < DefaultHugeBodySize || res.ContentLength != -1 {
 		t.Fatalf("huge body: %d bytes, length %d, %v", n, res.ContentLength, err)

@@ -45,6 +45,10 @@ func repeatWrite(w *bufio.Writer, pattern []byte, n int64) error {
 	return nil
 }
 
+// startStream sends the headers and returns a buffered writer for the body.
+// A bufio.Writer keeps its first error and skips every later write, so the
+// streams below check only where stopping early saves work; a failed write
+// means the client has gone, with no one left to tell.
 func startStream(w http.ResponseWriter) *bufio.Writer {
 	w.Header().Set("Content-Type", contentTypeJSON)
 	w.WriteHeader(http.StatusOK)
@@ -59,12 +63,12 @@ func writeHugeBody(w http.ResponseWriter, jobID string, size int64) {
 	}
 	bw := startStream(w)
 	id, _ := json.Marshal(jobID)
-	fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"padding":"`, id)
+	_, _ = fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"padding":"`, id)
 	if repeatWrite(bw, []byte("x"), size) != nil {
 		return
 	}
-	bw.WriteString(`"}`)
-	bw.Flush()
+	_, _ = bw.WriteString(`"}`)
+	_ = bw.Flush()
 }
 
 // writeDeepNesting streams entities nested depth objects deep.
@@ -74,16 +78,16 @@ func writeDeepNesting(w http.ResponseWriter, jobID string, depth int) {
 	}
 	bw := startStream(w)
 	id, _ := json.Marshal(jobID)
-	fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"entities":`, id)
+	_, _ = fmt.Fprintf(bw, `{"status":"RUNNING","job_id":%s,"entities":`, id)
 	if repeatWrite(bw, []byte(`{"a":`), int64(depth)) != nil {
 		return
 	}
-	bw.WriteString("{}")
+	_, _ = bw.WriteString("{}")
 	if repeatWrite(bw, []byte("}"), int64(depth)) != nil {
 		return
 	}
-	bw.WriteString("}")
-	bw.Flush()
+	_, _ = bw.WriteString("}")
+	_ = bw.Flush()
 }
 
 // Placeholders put into a rendered body and swapped for what
@@ -98,8 +102,7 @@ const (
 // or its "job" member for ELB v3.
 func topObject(v jobView, body object) object {
 	if v.job.spec.Service == ServiceELBv3 {
-		j, _ := body.get("job")
-		return j.(object)
+		return body.get("job").(object)
 	}
 	return body
 }
@@ -124,7 +127,7 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
 		w.Header().Set("Content-Type", contentTypeJSON)
 		w.Header().Set("Content-Length", strconv.Itoa(len(half)))
 		w.WriteHeader(http.StatusOK)
-		w.Write(half)
+		_, _ = w.Write(half) // a failed write means the client left
 	case FaultWrongType:
 		top.set("status", 1)
 		setTop(v, &body, top)
@@ -143,7 +146,7 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
 		w.Header().Set("Content-Type", contentTypeJSON)
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(http.StatusOK)
-		w.Write(b)
+		_, _ = w.Write(b) // a failed write means the client left
 	case FaultManySubJobs:
 		writeManySubJobs(w, rule, v, body)
 	}
@@ -165,8 +168,7 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body ob
 		top.set("sub_jobs", placeholder)
 		body.set("job", top)
 	default:
-		e, _ := body.get("entities")
-		entities := e.(object)
+		entities := body.get("entities").(object)
 		if v.job.spec.Service == ServiceBMS || v.job.spec.Service == ServiceECS || v.job.spec.Service == ServiceVPC {
 			entities.set("sub_jobs_total", n)
 		}
@@ -180,8 +182,8 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body ob
 	enc := json.NewEncoder(&entry)
 	enc.SetEscapeHTML(false)
 	bw := startStream(w)
-	bw.Write(prefix)
-	bw.WriteByte('[')
+	_, _ = bw.Write(prefix)
+	_ = bw.WriteByte('[')
 	for i := range n {
 		spec := SubJobSpec{
 			JobID:     fmt.Sprintf("%032x", i),
@@ -191,15 +193,17 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body ob
 		}
 		sj := subJobView{spec: &spec, state: StateRunning, begin: v.tl.begin}
 		if i > 0 {
-			bw.WriteByte(',')
+			_ = bw.WriteByte(',')
 		}
 		entry.Reset()
-		render(sj).writeTo(&entry, enc)
+		if err := render(sj).writeTo(&entry, enc); err != nil {
+			return
+		}
 		if _, err := bw.Write(entry.Bytes()); err != nil {
 			return
 		}
 	}
-	bw.WriteByte(']')
-	bw.Write(suffix)
-	bw.Flush()
+	_ = bw.WriteByte(']')
+	_, _ = bw.Write(suffix)
+	_ = bw.Flush()
 }

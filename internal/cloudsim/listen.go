@@ -47,7 +47,7 @@ func Start(cfg Config) (*Instance, error) {
 	}
 	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		apiLn.Close()
+		_ = apiLn.Close() // err is the one worth returning
 		return nil, err
 	}
 	in := &Instance{
@@ -57,8 +57,10 @@ func Start(cfg Config) (*Instance, error) {
 		api:      &http.Server{Handler: s.APIHandler(), ReadHeaderTimeout: 10 * time.Second},
 		admin:    &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second},
 	}
-	go in.api.Serve(apiLn)
-	go in.admin.Serve(adminLn)
+	// Serve returns http.ErrServerClosed once Close is called; nothing
+	// waits for it.
+	go func() { _ = in.api.Serve(apiLn) }()
+	go func() { _ = in.admin.Serve(adminLn) }()
 	return in, nil
 }
 

@@ -67,10 +67,3 @@ func (q *quota) take(key string, now time.Time) (bool, time.Duration) {
 	}
 	return false, time.Duration((1 - b.tokens) / perNanosecond)
 }
-
-// reset refills every bucket.
-func (q *quota) reset() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	clear(q.buckets)
-}

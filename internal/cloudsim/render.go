@@ -110,13 +110,14 @@ func (o *object) set(key string, v any) {
 	*o = append(*o, field{key, v})
 }
 
-func (o object) get(key string) (any, bool) {
+// get returns the value of key, or nil when o has no such field.
+func (o object) get(key string) any {
 	for _, f := range o {
 		if f.key == key {
-			return f.value, true
+			return f.value
 		}
 	}
-	return nil, false
+	return nil
 }
 
 // rawFields splits a free-form JSON object into ordered fields whose values

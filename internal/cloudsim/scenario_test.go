@@ -188,7 +188,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"duplicate job", `jobs: [{service: ecs, projectId: p, jobId: j}, {service: evs, projectId: p, jobId: j}]`, `jobs[1] (p/j): the same project and job id as jobs[0]`},
 		{"numeric duration", `jobs: [{service: ecs, projectId: p, jobId: j, init: 30}]`, `duration must be a string`},
 		{"bad duration", `jobs: [{service: ecs, projectId: p, jobId: j, init: soon}]`, `invalid duration "soon"`},
-		{"unknown field", `jobs: [{service: ecs, projectId: p, jobId: j, runing: 5s}]`, `unknown field "runing"`},
+		{"unknown field", `jobs: [{service: ecs, projectId: p, jobId: j, runing: 5s}]`, `unknown field "runing"`}, //nolint:misspell // a typo of "running" is the unknown field under test
 		{"bad outcome", `jobs: [{service: ecs, projectId: p, jobId: j, outcome: DONE}]`, `outcome "DONE" must be SUCCESS or FAIL`},
 		{"entities not an object", `jobs: [{service: elb, projectId: p, jobId: j, entities: [1]}]`, `entities must be a JSON object`},
 		{"bad payment", `jobs: [{service: ecs, projectId: p, jobId: j, payment: {resolution: maybe}}]`, `payment.resolution "maybe"`},
@@ -255,7 +255,9 @@ func TestEveryScenarioFileLoads(t *testing.T) {
 			t.Errorf("%s: %d jobs, %d faults, %v", file, len(jobs), len(h.s.Faults()), err)
 		}
 		// Every job answers on its service's path once its clock started.
-		h.s.SetFaults(nil)
+		if err := h.s.SetFaults(nil); err != nil {
+			t.Fatal(err)
+		}
 		for _, j := range jobs {
 			p := map[Service]string{ServiceELB: "/v1.0/%s/jobs/%s", ServiceELBv3: "/v3/%s/elb/jobs/%s"}[j.Spec.Service]
 			if p == "" {
@@ -277,7 +279,9 @@ func TestAllServicesScenarioPlaysOut(t *testing.T) {
 	if _, err := h.s.Apply(sc); err != nil {
 		t.Fatal(err)
 	}
-	h.s.SetFaults(nil)
+	if err := h.s.SetFaults(nil); err != nil {
+		t.Fatal(err)
+	}
 	h.clock.Advance(10 * time.Minute)
 	const p = "5f0b6c1d2e3a4b5c6d7e8f9a0b1c2d3e"
 	for id, want := range map[string]string{

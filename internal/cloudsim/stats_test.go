@@ -27,7 +27,9 @@ func TestStatsCountAndTimeJobs(t *testing.T) {
 	start := h.clock.Now()
 	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "j", Running: dur(10 * time.Minute)})
 	other := Credential{AccessKey: "other", SecretKey: "other-sk"}
-	h.s.AddCredentials(other)
+	if err := h.s.AddCredentials(other); err != nil {
+		t.Fatal(err)
+	}
 
 	h.get(path("p", "j"))
 	h.do(h.signedRequest(path("p", "j"), other))

@@ -251,7 +251,7 @@ func TestGetJobPerService(t *testing.T) {
 func TestPhases(t *testing.T) {
 	v1 := map[string]Phase{
 		"INIT": PhasePending, "RUNNING": PhaseRunning, "SUCCESS": PhaseSucceeded, "FAIL": PhaseFailed,
-		"PENDING_PAYMENT": PhaseAwaitingPayment, "success": PhaseSucceeded, " FAIL ": PhaseFailed,
+		"PENDING_PAYMENT": PhaseAwaitingPayment, "success": PhaseSucceeded, " FAIL ": PhaseFailed, //nolint:gocritic // the padded key checks that phases are trimmed
 		"COMPLETE": PhaseUnknown, "ROLLBACKING": PhaseUnknown, "": PhaseUnknown, "SUCCEEDED": PhaseUnknown,
 	}
 	v3 := map[string]Phase{

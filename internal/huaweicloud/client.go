@@ -282,19 +282,24 @@ func checkID(id string) error {
 		return errors.New(`must not be "." or ".."`)
 	}
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("_-.~", c) >= 0) {
+		if !isIDByte(id[i]) {
 			return errors.New("must hold only A-Z a-z 0-9 _ - . ~")
 		}
 	}
 	return nil
 }
 
+// isIDByte reports whether c is one of A-Z a-z 0-9 _ - . ~, the bytes a URL
+// path segment holds unescaped.
+func isIDByte(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("_-.~", c) >= 0
+}
+
 // readCapped reads at most limit bytes and reports whether the body had more. A
 // body read to its end lets the connection be reused; an overflowing one is
 // closed with its connection.
 func readCapped(body io.ReadCloser, limit int64) ([]byte, bool, error) {
-	defer body.Close()
+	defer func() { _ = body.Close() }() // the data read is what counts
 	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return nil, false, err

@@ -194,7 +194,7 @@ func TestNewClientDefaults(t *testing.T) {
 	if !strings.HasPrefix(c.userAgent, "cloudjob-operator/") {
 		t.Errorf("user agent %q", c.userAgent)
 	}
-	if c.http.CheckRedirect == nil || c.http.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+	if c.http.CheckRedirect == nil || !errors.Is(c.http.CheckRedirect(nil, nil), http.ErrUseLastResponse) {
 		t.Error("redirects are followed")
 	}
 }

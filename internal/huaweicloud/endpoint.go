@@ -182,11 +182,15 @@ func validHostName(host string) bool {
 			return false
 		}
 		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			if !isLabelByte(label[i]) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// isLabelByte reports whether c may appear in a lower-case DNS label.
+func isLabelByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-'
 }

@@ -276,7 +276,7 @@ func TestTransportFailuresAreUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cut.Close()
+	defer func() { _ = cut.Close() }()
 	go func() {
 		for {
 			conn, err := cut.Accept()
@@ -287,7 +287,7 @@ func TestTransportFailuresAreUnavailable(t *testing.T) {
 				buf := make([]byte, 4096)
 				_, _ = conn.Read(buf)
 				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"status\":")
-				conn.Close()
+				_ = conn.Close()
 			}()
 		}
 	}()
@@ -465,7 +465,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"0":    0,
 		"-3":   0,
 		"12":   12 * time.Second,
-		" 12 ": 12 * time.Second,
+		" 12 ": 12 * time.Second, //nolint:gocritic // the padded key checks that the header is trimmed
 		"3601": time.Hour,
 		"soon": 0,
 		"1.5":  0,

@@ -19,6 +19,7 @@ package signer
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -47,18 +48,16 @@ func (c Credentials) GoString() string { return "signer." + c.String() }
 // Format makes every verb (%v, %+v, %#v, %s, %q, %x, ...) print the redacted form:
 // without it, %x or %+v on a struct holding Credentials could still reach the fields.
 func (c Credentials) Format(f fmt.State, verb rune) {
-	switch verb {
-	case 'v':
-		if f.Flag('#') {
-			fmt.Fprint(f, c.GoString())
-			return
-		}
-		fmt.Fprint(f, c.String())
-	case 'q':
-		fmt.Fprint(f, strconv.Quote(c.String()))
-	default:
-		fmt.Fprint(f, c.String())
+	s := c.String()
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		s = c.GoString()
+	case verb == 'q':
+		s = strconv.Quote(s)
 	}
+	// Format cannot report an error; fmt keeps the output in its own buffer
+	// and returns the destination's write error to the caller of Printf.
+	_, _ = io.WriteString(f, s)
 }
 
 // MarshalJSON keeps the secrets out of JSON as well.

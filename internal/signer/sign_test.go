@@ -362,7 +362,7 @@ func TestVerifyOverTheWire(t *testing.T) {
 	req.Header.Set("X-Padded", "  v  ")
 	req.Header.Add("X-Multi", "2")
 	req.Header.Add("X-Multi", "1")
-	req.Header.Set(HeaderProjectID, "proj ect")
+	req.Header.Set(HeaderProjectID, "proj ect") //nolint:misspell // a project id with a space, not a typo
 	if err := (Signer{Now: func() time.Time { return at }}).Sign(req, body, cred); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,9 @@ func TestVerifyOverTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	r := <-got
 	if r.err != nil {
 		t.Fatalf("server-side Verify: %v", r.err)
