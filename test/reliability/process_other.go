@@ -1,0 +1,31 @@
+//go:build !linux
+
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"errors"
+	"syscall"
+)
+
+func childProcAttr() *syscall.SysProcAttr { return nil }
+
+// peakRSS needs Linux's /proc; elsewhere the memory-bound test fails saying so.
+func peakRSS(int) (int64, error) {
+	return 0, errors.New("reading a process's peak RSS needs Linux (/proc/<pid>/status VmHWM)")
+}
