@@ -38,6 +38,15 @@ import (
 // that what is killed, restarted and measured is the process a cluster runs:
 // its flags, its signal handling, its memory and its own leader election.
 
+// Lines of the operator's output the tests wait for.
+const (
+	// workersStarted: the controller's caches are synced and it reconciles.
+	workersStarted = "Starting workers"
+	// leaseAcquired: client-go's leader election made this process the leader
+	// ("Successfully acquired lease" or, in older versions, lower case).
+	leaseAcquired = "uccessfully acquired lease"
+)
+
 // operatorArgs are flags every test passes: loopback metrics and probes, the
 // simulator's plain-http loopback endpoint, and intervals short enough for a
 // test. Tests add and override flags (the last occurrence of a flag wins).
@@ -254,6 +263,11 @@ func (p *operatorProcess) logTail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return fmt.Sprintf("--- last %d lines of %s ---\n%s", len(lines), p.name, strings.Join(lines, "\n"))
+}
+
+// waitLog waits until the output contains s, and returns how long that took.
+func (p *operatorProcess) waitLog(s string, timeout time.Duration) (time.Duration, bool) {
+	return waitUntil(context.Background(), timeout, 50*time.Millisecond, func() bool { return p.logContains(s) })
 }
 
 // countLogLines counts output lines containing s.

@@ -1,0 +1,147 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// leaseName is the operator's leader-election Lease (main.go's LeaderElectionID).
+const leaseName = "cloudjob-operator.jobs.cloudjob.io"
+
+// TestLeaderFailover runs two replicas with --leader-elect and kills the leader
+// with SIGKILL mid-run, so it cannot release the Lease. The standby must take
+// over within the lease duration plus 5 s, and every job must still end as
+// scripted, with no recorded outcome changing across the hand-over.
+func TestLeaderFailover(t *testing.T) {
+	start := time.Now()
+	const (
+		jobCount      = 150
+		leaseDuration = 6 * time.Second
+		renewDeadline = 4 * time.Second
+		retryPeriod   = time.Second
+		killAfter     = 6 * time.Second
+	)
+	rng := rand.New(rand.NewPCG(seed(t, 20260102), 2))
+	sim := startSimulator(t, rng.Uint64())
+	f := newFixture(t, "failover", sim)
+	jobs := scriptJobs(rng, jobCount, 4*time.Second, 25*time.Second, 0.3)
+	watch := watchOutcomes(t, f.ns)
+
+	args := []string{f.shardFlag(), "--leader-elect", "--leader-election-namespace=default",
+		"--leader-elect-lease-duration=" + leaseDuration.String(),
+		"--leader-elect-renew-deadline=" + renewDeadline.String(),
+		"--leader-elect-retry-period=" + retryPeriod.String()}
+	a := startOperator(t, "failover-a", args...)
+	b := startOperator(t, "failover-b", args...)
+
+	// Exactly one of them leads; the other waits without reconciling.
+	var leader, standby *operatorProcess
+	if _, ok := waitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
+		return a.logContains(leaseAcquired) || b.logContains(leaseAcquired)
+	}); !ok {
+		t.Fatalf("no replica became leader\n%s\n%s", a.logTail(20), b.logTail(20))
+	}
+	leader, standby = a, b
+	if b.logContains(leaseAcquired) {
+		leader, standby = b, a
+	}
+	if _, ok := leader.waitLog(workersStarted, 30*time.Second); !ok {
+		t.Fatalf("the leader %s did not start its workers\n%s", leader.name, leader.logTail(30))
+	}
+	firstHolder := leaseHolder(t)
+	t.Logf("leader %s (pid %d, Lease holder %s); standby %s (pid %d)", leader.name, leader.pid(), firstHolder, standby.name, standby.pid())
+
+	f.addToSimulator(jobs)
+	jobsStarted := time.Now()
+	f.createCloudJobs(jobs)
+
+	time.Sleep(time.Until(jobsStarted.Add(killAfter)))
+	if standby.logContains(leaseAcquired) || standby.logContains(workersStarted) {
+		t.Fatalf("the standby %s reconciled while the leader was alive\n%s", standby.name, standby.logTail(30))
+	}
+	done := 0
+	for _, j := range f.list() {
+		if finished(&j) {
+			done++
+		}
+	}
+	leader.kill(t)
+	killed := time.Now()
+	var newHolder string
+	takeover, ok := waitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
+		newHolder = leaseHolder(t)
+		return newHolder != "" && newHolder != firstHolder
+	})
+	if !ok {
+		t.Fatalf("the Lease still names %s %s after the leader was killed\n%s", firstHolder, takeover, standby.logTail(30))
+	}
+	if _, ok := standby.waitLog(workersStarted, 30*time.Second); !ok {
+		t.Fatalf("the new leader %s did not start its workers\n%s", standby.name, standby.logTail(30))
+	}
+	reconciling := time.Since(killed)
+	if !standby.logContains(leaseAcquired) {
+		t.Errorf("the Lease moved to %s, but %s does not say it acquired it", newHolder, standby.name)
+	}
+	if limit := leaseDuration + 5*time.Second; takeover > limit {
+		t.Errorf("the standby took over %s after the kill, more than the lease duration plus 5s (%s)", takeover.Round(10*time.Millisecond), limit)
+	}
+	t.Logf("killed the leader with %d of %d jobs finished; the Lease moved to %s after %s; the new leader reconciles after %s",
+		done, jobCount, newHolder, takeover.Round(10*time.Millisecond), reconciling.Round(10*time.Millisecond))
+
+	f.waitFinished(names(jobs), 2*time.Minute, func() error {
+		if standby.exitedUnexpectedly() {
+			return fmt.Errorf("the new leader exited\n%s", standby.logTail(40))
+		}
+		return nil
+	})
+	allDone := time.Since(jobsStarted)
+	check := f.checkOutcomes(jobs)
+	check.report(t)
+	time.Sleep(time.Second)
+	_, flips, _ := watch.result()
+	if len(flips) > 0 {
+		t.Errorf("%d recorded outcomes changed:\n%s", len(flips), strings.Join(flips[:min(10, len(flips))], "\n"))
+	}
+	hist := eventHistogram(t, jobs, f.terminalEvents())
+	t.Logf("outcomes: %d succeeded, %d failed as scripted; %s; terminal events 0/1/2/>2: %v", check.succeeded, check.failed, check.lagText(), hist)
+	summary(t, start, "jobs=%d lease=%s kill-at=%s finished-at-kill=%d takeover=%s (limit %s) reconciling-after=%s all-done=%s correct=%d/%d flips=%d terminal-events(0/1/2/>2)=%d/%d/%d/%d",
+		jobCount, leaseDuration, killAfter, done, takeover.Round(10*time.Millisecond), leaseDuration+5*time.Second,
+		reconciling.Round(10*time.Millisecond), allDone.Round(time.Second), check.succeeded+check.failed, jobCount, len(flips),
+		hist[0], hist[1], hist[2], hist[3])
+}
+
+// leaseHolder reads the Lease's holderIdentity (hostname_uuid of the leader).
+func leaseHolder(t *testing.T) string {
+	t.Helper()
+	var l coordinationv1.Lease
+	if err := suite.client.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: leaseName}, &l); err != nil {
+		return ""
+	}
+	if l.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *l.Spec.HolderIdentity
+}
