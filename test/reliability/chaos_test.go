@@ -1,0 +1,146 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+)
+
+// TestCloudChaos runs the same jobs twice at the same time, each run with its own
+// operator: once against a well-behaved cloud and once against one that answers
+// 20% of requests with 5xx, holds 5% past the client timeout, cuts 5% of bodies
+// in half, and throttles everything (429) in three bursts. Transient trouble must
+// never decide an outcome: every job ends as scripted, no succeeding job is ever
+// marked failed, and the retries cost a bounded number of extra calls.
+func TestCloudChaos(t *testing.T) {
+	start := time.Now()
+	const jobCount = 120
+	s := seed(t, 20260103)
+	sim := startSimulator(t, s)
+	calm := newFixture(t, "calm", sim)
+	chaos := newFixture(t, "chaos", sim)
+	// The same script for both runs: same services, durations, outcomes and ids.
+	calmJobs := scriptJobs(rand.New(rand.NewPCG(s, 3)), jobCount, 3*time.Second, 20*time.Second, 0.3)
+	chaosJobs := scriptJobs(rand.New(rand.NewPCG(s, 3)), jobCount, 3*time.Second, 20*time.Second, 0.3)
+
+	// Rules match in order and the first one that draws wins, so each
+	// probability is conditional on the rules before it not firing: overall 10%
+	// HTTP 500, 10% HTTP 503, 5% hangs, 5% malformed bodies.
+	p := chaos.project
+	faults := []cloudsim.FaultRule{
+		{Kind: cloudsim.FaultThrottle, ProjectID: p, After: cloudsim.Duration(3 * time.Second), For: cloudsim.Duration(2 * time.Second)},
+		{Kind: cloudsim.FaultThrottle, ProjectID: p, After: cloudsim.Duration(10 * time.Second), For: cloudsim.Duration(2 * time.Second)},
+		{Kind: cloudsim.FaultThrottle, ProjectID: p, After: cloudsim.Duration(18 * time.Second), For: cloudsim.Duration(2 * time.Second)},
+		{Kind: cloudsim.FaultError, ProjectID: p, Status: 500, Probability: 0.10},
+		{Kind: cloudsim.FaultError, ProjectID: p, Status: 503, Probability: 0.10 / 0.90},
+		{Kind: cloudsim.FaultHang, ProjectID: p, Probability: 0.05 / 0.80}, // held until the client gives up
+		{Kind: cloudsim.FaultMalformed, ProjectID: p, Probability: 0.05 / (0.80 * 0.9375)},
+	}
+	calmWatch := watchOutcomes(t, calm.ns)
+	chaosWatch := watchOutcomes(t, chaos.ns)
+	common := []string{"--cloud-request-timeout=1s"}
+	calmOp := startOperator(t, "chaos-calm", append(common, calm.shardFlag())...)
+	// Debug logging prints every transient error, which the secrets test then
+	// checks for credentials.
+	chaosOp := startOperator(t, "chaos-faulty", append(common, chaos.shardFlag(), "--zap-log-level=debug")...)
+
+	if err := sim.SetFaults(faults); err != nil {
+		t.Fatal(err)
+	}
+	calm.addToSimulator(calmJobs)
+	chaos.addToSimulator(chaosJobs)
+	jobsStarted := time.Now()
+	calm.createCloudJobs(calmJobs)
+	chaos.createCloudJobs(chaosJobs)
+
+	alive := func() error {
+		for _, op := range []*operatorProcess{calmOp, chaosOp} {
+			if op.exitedUnexpectedly() {
+				return fmt.Errorf("operator %s exited\n%s", op.name, op.logTail(40))
+			}
+		}
+		return nil
+	}
+	calm.waitFinished(names(calmJobs), 2*time.Minute, alive)
+	calmDone := time.Since(jobsStarted)
+	chaos.waitFinished(names(chaosJobs), 3*time.Minute, alive)
+	chaosDone := time.Since(jobsStarted)
+
+	calmCheck, chaosCheck := calm.checkOutcomes(calmJobs), chaos.checkOutcomes(chaosJobs)
+	calmCheck.report(t)
+	chaosCheck.report(t)
+	time.Sleep(time.Second)
+	_, calmFlips, _ := calmWatch.result()
+	_, chaosFlips, everFailed := chaosWatch.result()
+	if flips := append(calmFlips, chaosFlips...); len(flips) > 0 {
+		t.Errorf("%d recorded outcomes changed:\n%s", len(flips), strings.Join(flips[:min(10, len(flips))], "\n"))
+	}
+	wronglyFailed := 0
+	for _, j := range chaosJobs {
+		if !j.fail && everFailed[j.name] {
+			wronglyFailed++
+			t.Errorf("%s is scripted to succeed but was marked failed at some point", j.name)
+		}
+	}
+
+	// Every kind of fault was served, in about the intended shares.
+	var used []string
+	served := map[cloudsim.FaultKind]int{}
+	for _, f := range sim.Faults() {
+		if f.Used == 0 {
+			t.Errorf("fault %s (status %d, after %s) was never served", f.Kind, f.Status, f.After)
+		}
+		served[f.Kind] += f.Used
+		used = append(used, fmt.Sprintf("%s%s=%d", f.Kind, statusSuffix(f.Status), f.Used))
+	}
+	calmCalls, chaosCalls := calm.simRequests(), chaos.simRequests()
+	ratio := float64(chaosCalls) / float64(calmCalls)
+	// Retries after transient errors must stay retries, not a storm: with about
+	// 30% of answers unusable plus throttling, a few times the calm run's calls
+	// is generous; a retry loop without backoff would be orders of magnitude more.
+	if ratio > 3 {
+		t.Errorf("the faulty run made %d cloud calls, %.1f× the calm run's %d", chaosCalls, ratio, calmCalls)
+	}
+	metrics, err := chaosOp.scrapeMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byResult := map[string]float64{}
+	for _, r := range []string{"ok", "Unavailable", "MalformedResponse", "Throttled"} {
+		byResult[r] = metricSum(metrics, "cloudjob_cloud_requests_total", map[string]string{"result": r})
+	}
+	t.Logf("faults served: %s", strings.Join(used, " "))
+	t.Logf("calm run: %d calls, all done after %s, %s", calmCalls, calmDone.Round(time.Second), calmCheck.lagText())
+	t.Logf("faulty run: %d calls (%.2f× calm), all done after %s, %s; operator saw %v", chaosCalls, ratio, chaosDone.Round(time.Second), chaosCheck.lagText(), byResult)
+	summary(t, start, "jobs=%d+%d calls calm=%d faulty=%d (x%.2f) 5xx=%d hangs=%d malformed=%d 429=%d correct calm=%d/%d faulty=%d/%d wrongly-failed=%d flips=%d done calm=%s faulty=%s",
+		jobCount, jobCount, calmCalls, chaosCalls, ratio, served[cloudsim.FaultError], served[cloudsim.FaultHang], served[cloudsim.FaultMalformed],
+		served[cloudsim.FaultThrottle], calmCheck.succeeded+calmCheck.failed, jobCount, chaosCheck.succeeded+chaosCheck.failed, jobCount,
+		wronglyFailed, len(calmFlips)+len(chaosFlips), calmDone.Round(time.Second), chaosDone.Round(time.Second))
+}
+
+func statusSuffix(status int) string {
+	if status == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(%d)", status)
+}
