@@ -166,6 +166,9 @@ func scriptJobs(rng *rand.Rand, n int, minDur, maxDur time.Duration, failShare f
 	return jobs
 }
 
+// newRand is a fixed random source for scripts that need no variety.
+func newRand(stream uint64) *rand.Rand { return rand.New(rand.NewPCG(20260100, stream)) }
+
 // addToSimulator adds the jobs to the simulator in this fixture's project; their
 // clocks start now.
 func (f *fixture) addToSimulator(jobs []scriptedJob) {
