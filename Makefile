@@ -67,6 +67,12 @@ envtest: ## Build kube-apiserver, kubectl and etcd into bin/k8s/<version> (first
 test: verify-generated vet envtest ## Check generated files, vet, and run every test against a real control plane.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout $(TEST_TIMEOUT) -count=1 ./... 
 
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: envtest ## Benchmark the operator against a fixed 10 s poller (N=1000 at 20x; more: BENCH_ARGS='-n 10000'). Writes bench/results/.
+	go run ./hack/bench $(BENCH_ARGS)
+
 .PHONY: fuzz
 fuzz: ## Fuzz the response decoder and the signer (FUZZTIME each, default 30s).
 	go test ./internal/huaweicloud/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)

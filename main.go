@@ -61,6 +61,7 @@ type options struct {
 	secureMetrics    bool
 	enableHTTP2      bool
 	probeAddr        string
+	pprofAddr        string
 	leaderElect      bool
 	leaderElectionNS string
 	leaseDuration    time.Duration
@@ -106,6 +107,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve metrics over HTTP/2. Off by default against the HTTP/2 Stream Cancellation and Rapid Reset CVEs.")
 	fs.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
+	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
+		"Address a net/http/pprof endpoint binds to, for example 127.0.0.1:6060, to profile a slow operator. Empty (the default) or 0 disables it. It has no authentication: bind it to loopback.")
 	fs.BoolVar(&opts.leaderElect, "leader-elect", false,
 		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
 	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
@@ -212,6 +215,7 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		Cache:                         cacheOpts,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        opts.probeAddr,
+		PprofBindAddress:              opts.pprofAddr,
 		LeaderElection:                opts.leaderElect,
 		LeaderElectionID:              "cloudjob-operator.jobs.cloudjob.io",
 		LeaderElectionNamespace:       opts.leaderElectionNS,

@@ -1,0 +1,377 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+// The anchor is what the operator is measured against: a fixed-interval poller
+// the way the Terraform provider waits for these jobs. Each job is polled when
+// it appears and then every period (10 s, scaled); every answer is written to the
+// CloudJob's status, the time of the poll included, so each poll is a real write
+// to the API server; a 429 makes the job sleep for the Retry-After (or a period)
+// and ask again. It only exists here, and runs as a child process of the harness
+// (this binary, started again with benchRoleEnv=anchor), so its CPU time and
+// memory are measured like the operator's.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/clientcmd"
+	watchtools "k8s.io/client-go/tools/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+)
+
+const (
+	// benchRoleEnv, set to "anchor", makes this binary (or the test binary) run
+	// the anchor instead of the harness.
+	benchRoleEnv = "CLOUDJOB_BENCH_ROLE"
+	// anchorUserAgent names the anchor's requests in the simulator's counts.
+	anchorUserAgent = "cloudjob-bench-anchor/1"
+	// anchorMaxPolls bounds one job's polling loop; a job of the longest
+	// benchmark duration needs a few hundred.
+	anchorMaxPolls = 1_000_000
+)
+
+// anchorConfig is the anchor's command line.
+type anchorConfig struct {
+	kubeconfig  string
+	namespace   string
+	period      time.Duration // wall clock
+	maxInflight int
+	timeout     time.Duration
+}
+
+// anchorMain runs the anchor until SIGTERM; it returns the exit code.
+func anchorMain(args []string) int {
+	fs := flag.NewFlagSet("anchor", flag.ContinueOnError)
+	var cfg anchorConfig
+	fs.StringVar(&cfg.kubeconfig, "kubeconfig", "", "kubeconfig of the API server")
+	fs.StringVar(&cfg.namespace, "namespace", "", "namespace whose CloudJobs to poll")
+	fs.DurationVar(&cfg.period, "period", 10*time.Second, "time between two polls of a job (wall clock)")
+	fs.IntVar(&cfg.maxInflight, "max-inflight", 64, "most polls (request and status write) in flight at once")
+	fs.DurationVar(&cfg.timeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "timeout of one request to the cloud")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	stats, err := runAnchor(ctx, cfg)
+	b, _ := json.Marshal(stats)
+	fmt.Fprintf(os.Stdout, "anchor stats %s\n", b)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "anchor:", err)
+		return 1
+	}
+	return 0
+}
+
+// anchorStats are the anchor's own counts, printed when it stops.
+type anchorStats struct {
+	Jobs        int64 `json:"jobs"`
+	Polls       int64 `json:"polls"`
+	Throttled   int64 `json:"throttled"`
+	CloudErrors int64 `json:"cloudErrors"`
+	Writes      int64 `json:"writes"`
+	WriteErrors int64 `json:"writeErrors"`
+}
+
+type anchor struct {
+	cfg   anchorConfig
+	kube  client.WithWatch
+	cloud *huaweicloud.Client
+	slots chan struct{}
+
+	credMu sync.Mutex
+	creds  map[string]signer.Credentials
+
+	jobs, polls, throttled, cloudErrors, writes, writeErrors atomic.Int64
+}
+
+func runAnchor(ctx context.Context, cfg anchorConfig) (anchorStats, error) {
+	rest, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
+	if err != nil {
+		return anchorStats{}, err
+	}
+	// A high client-side limit: the anchor's writes are the cost being measured,
+	// and client-go's default of 5 per second would hide it.
+	rest.QPS, rest.Burst = 5000, 10000
+	kube, err := client.NewWithWatch(rest, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		return anchorStats{}, err
+	}
+	// The project's cloud client, with a transport keeping as many idle
+	// connections as polls may be in flight: the stock one keeps 16 per host,
+	// and the anchor would open and close connections at a high rate.
+	transport := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        cfg.maxInflight,
+		MaxIdleConnsPerHost: cfg.maxInflight,
+		MaxConnsPerHost:     cfg.maxInflight,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	defer transport.CloseIdleConnections()
+	a := &anchor{
+		cfg:   cfg,
+		kube:  kube,
+		cloud: huaweicloud.NewClient(huaweicloud.Options{UserAgent: anchorUserAgent, Timeout: cfg.timeout, Transport: transport}),
+		slots: make(chan struct{}, cfg.maxInflight),
+		creds: map[string]signer.Credentials{},
+	}
+	err = a.discover(ctx)
+	return anchorStats{
+		Jobs: a.jobs.Load(), Polls: a.polls.Load(), Throttled: a.throttled.Load(), CloudErrors: a.cloudErrors.Load(),
+		Writes: a.writes.Load(), WriteErrors: a.writeErrors.Load(),
+	}, err
+}
+
+// discover starts a poller for every CloudJob of the namespace, present or
+// added later, until ctx ends; then it waits for the pollers to return.
+func (a *anchor) discover(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := func(j *jobsv1alpha1.CloudJob) {
+		a.jobs.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.pollJob(ctx, j)
+		}()
+	}
+	var list jobsv1alpha1.CloudJobList
+	if err := a.kube.List(ctx, &list, client.InNamespace(a.cfg.namespace)); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		start(&list.Items[i])
+	}
+	w := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+		return a.kube.Watch(ctx, &jobsv1alpha1.CloudJobList{}, client.InNamespace(a.cfg.namespace), &client.ListOptions{Raw: &opts})
+	})
+	rw, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, w)
+	if err != nil {
+		return err
+	}
+	defer rw.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-rw.ResultChan():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("the CloudJob watch ended")
+			}
+			if j, isJob := ev.Object.(*jobsv1alpha1.CloudJob); isJob && ev.Type == watch.Added {
+				start(j)
+			}
+		}
+	}
+}
+
+// pollJob polls one job every period until it finished or ctx ends.
+func (a *anchor) pollJob(ctx context.Context, j *jobsv1alpha1.CloudJob) {
+	st := &anchorStatus{generation: j.Generation}
+	for range anchorMaxPolls {
+		wait := a.cfg.period
+		done, retryAfter := a.pollOnce(ctx, j, st)
+		if done {
+			return
+		}
+		if retryAfter > 0 {
+			wait = retryAfter
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// pollOnce sends one request and, on an answer, writes the status. It reports
+// whether the job is finished, and the Retry-After of a 429.
+func (a *anchor) pollOnce(ctx context.Context, j *jobsv1alpha1.CloudJob, st *anchorStatus) (done bool, retryAfter time.Duration) {
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		return true, 0
+	}
+	defer func() { <-a.slots }()
+	cred, err := a.credentials(ctx, j.Namespace, j.Spec.CredentialsSecretRef.Name)
+	if err != nil {
+		a.cloudErrors.Add(1)
+		return false, 0
+	}
+	a.polls.Add(1)
+	cj, err := a.cloud.GetJob(ctx, huaweicloud.Request{
+		Endpoint:    j.Spec.Endpoint,
+		Service:     huaweicloud.Service(j.Spec.Service),
+		ProjectID:   j.Spec.ProjectID,
+		JobID:       j.Spec.JobID,
+		Credentials: cred,
+	})
+	if err != nil {
+		var cloudErr *huaweicloud.Error
+		if errors.As(err, &cloudErr) && cloudErr.Class == huaweicloud.ErrThrottled {
+			a.throttled.Add(1)
+			return false, cloudErr.RetryAfter
+		}
+		a.cloudErrors.Add(1)
+		return false, 0
+	}
+	body, err := json.Marshal(map[string]any{"status": st.update(cj, time.Now())})
+	if err == nil {
+		obj := &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{Namespace: j.Namespace, Name: j.Name}}
+		err = a.kube.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, body))
+	}
+	if err != nil {
+		a.writeErrors.Add(1)
+		// Not done: the outcome is not recorded yet, so the job is polled again.
+		return false, 0
+	}
+	a.writes.Add(1)
+	return cj.Phase.Finished(), 0
+}
+
+// credentials reads a Secret once and keeps its key pair.
+func (a *anchor) credentials(ctx context.Context, namespace, name string) (signer.Credentials, error) {
+	key := namespace + "/" + name
+	a.credMu.Lock()
+	c, ok := a.creds[key]
+	a.credMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	var s corev1.Secret
+	if err := a.kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &s); err != nil {
+		return c, err
+	}
+	c = signer.Credentials{AccessKey: string(s.Data["accessKey"]), SecretKey: string(s.Data["secretKey"])}
+	a.credMu.Lock()
+	a.creds[key] = c
+	a.credMu.Unlock()
+	return c, nil
+}
+
+// anchorStatus is the status the anchor writes for one job; it keeps the
+// conditions so their transition times only move when their status does.
+type anchorStatus struct {
+	generation int64
+	conditions []metav1.Condition
+	start      *metav1.Time
+}
+
+// update returns the status after a poll at now that found cj: the fields the
+// answer gave, and conditions with the poll time in the Reconciling message.
+func (s *anchorStatus) update(cj *huaweicloud.Job, now time.Time) jobsv1alpha1.CloudJobStatus {
+	st := jobsv1alpha1.CloudJobStatus{
+		ObservedGeneration: s.generation,
+		JobRecord: jobsv1alpha1.JobRecord{
+			JobID: cj.JobID, JobType: cj.JobType, State: cj.State,
+			BeginTime: metaTime(cj.BeginTime), EndTime: metaTime(cj.EndTime),
+			ErrorCode: cj.ErrorCode, FailReason: cj.FailReason,
+		},
+		SubJobsTotal: int32(cj.SubJobsTotal),
+	}
+	if len(cj.SubJobs) > 0 {
+		var c jobsv1alpha1.SubJobCounts
+		for _, sj := range cj.SubJobs {
+			switch sj.Phase {
+			case huaweicloud.PhaseSucceeded:
+				c.Succeeded++
+			case huaweicloud.PhaseFailed:
+				c.Failed++
+			default:
+				c.Running++
+			}
+		}
+		st.SubJobCounts = &c
+		st.SubJobsProgress = fmt.Sprintf("%d/%d", c.Succeeded, cj.SubJobsTotal)
+	}
+	if s.start == nil {
+		s.start = st.BeginTime
+		if s.start == nil {
+			s.start = &metav1.Time{Time: now}
+		}
+	}
+	st.StartTime = s.start
+	set := func(typ string, status metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(&s.conditions, metav1.Condition{
+			Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: s.generation,
+			LastTransitionTime: metav1.Time{Time: now},
+		})
+	}
+	polled := "polled at " + now.UTC().Format(time.RFC3339Nano)
+	switch cj.Phase {
+	case huaweicloud.PhaseSucceeded:
+		set(jobsv1alpha1.ConditionReady, metav1.ConditionTrue, jobsv1alpha1.ReasonSucceeded, polled)
+		set(jobsv1alpha1.ConditionSucceeded, metav1.ConditionTrue, jobsv1alpha1.ReasonSucceeded, polled)
+		meta.RemoveStatusCondition(&s.conditions, jobsv1alpha1.ConditionReconciling)
+	case huaweicloud.PhaseFailed:
+		msg := fmt.Sprintf("%s: %s", cj.ErrorCode, cj.FailReason)
+		set(jobsv1alpha1.ConditionReady, metav1.ConditionFalse, jobsv1alpha1.ReasonJobFailed, msg)
+		set(jobsv1alpha1.ConditionSucceeded, metav1.ConditionFalse, jobsv1alpha1.ReasonJobFailed, msg)
+		set(jobsv1alpha1.ConditionStalled, metav1.ConditionTrue, jobsv1alpha1.ReasonJobFailed, msg)
+		meta.RemoveStatusCondition(&s.conditions, jobsv1alpha1.ConditionReconciling)
+	default:
+		reason := jobsv1alpha1.ReasonRunning
+		if cj.Phase == huaweicloud.PhasePending {
+			reason = jobsv1alpha1.ReasonInitializing
+		}
+		set(jobsv1alpha1.ConditionReady, metav1.ConditionFalse, reason, "the job is "+cj.State)
+		set(jobsv1alpha1.ConditionSucceeded, metav1.ConditionUnknown, reason, "the job is "+cj.State)
+		set(jobsv1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, polled)
+	}
+	if cj.Phase.Finished() {
+		end := st.EndTime
+		if end == nil {
+			end = &metav1.Time{Time: now}
+		}
+		st.CompletionTime = end
+	}
+	st.Conditions = s.conditions
+	return st
+}
+
+func metaTime(t *time.Time) *metav1.Time {
+	if t == nil {
+		return nil
+	}
+	return &metav1.Time{Time: *t}
+}

@@ -1,0 +1,495 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+)
+
+// The simulator's access keys: one for the operator (shared by its replicas, as
+// replicas of one deployment share the account) and one for the anchor, so that
+// their quotas never mix when they run at the same time.
+const (
+	operatorAccessKey = "BENCHOPERATORACCESSKEY"
+	operatorSecretKey = "bench-operator-secret-key-0123456789"
+	anchorAccessKey   = "BENCHANCHORACCESSKEY"
+	anchorSecretKey   = "bench-anchor-secret-key-0123456789"
+)
+
+// maxJobs bounds N: the simulator holds both phases' jobs, at most
+// cloudsim.DefaultMaxJobs.
+const maxJobs = cloudsim.DefaultMaxJobs / 2
+
+// phase is one poller (the operator's replicas, or the anchor) working through
+// its own copy of the workload in its own namespace and cloud project.
+type phase struct {
+	name      string
+	namespace string
+	accessKey string
+	secretKey string
+	jobs      []phaseJob
+	projects  []string
+
+	rec       *recorder
+	operators []*operator
+	anchor    *child
+
+	start, end time.Time
+	created    creation
+	waitErr    error // the phase ended without every outcome recorded
+	usage      []procUsage
+	metrics    []operatorMetrics
+	logErrors  int
+}
+
+// bench is one run of the harness.
+type bench struct {
+	cfg        config
+	work       string
+	env        *testenv.Env
+	kube       client.WithWatch
+	kubeconfig string
+	sim        *simulator
+	plan       []plannedJob
+	bins       map[string]string // operator version -> binary
+	children   []*child
+}
+
+func (b *bench) logf(format string, args ...any) {
+	if b.cfg.Progress != nil {
+		fmt.Fprintf(b.cfg.Progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+}
+
+// operatorVersions are the builds to run: one per replica, each stamped with its
+// own version so the simulator can tell their requests apart.
+func (c config) operatorVersions() []string {
+	if c.Replicas == 1 {
+		return []string{"bench"}
+	}
+	return []string{"bench-shard-a", "bench-shard-b"}
+}
+
+// shardOf is the shard of replica i ("" without sharding).
+func (c config) shardOf(i int) string {
+	if c.Replicas == 1 {
+		return ""
+	}
+	return string(rune('a' + i))
+}
+
+// run runs the benchmark and returns its report. Every process it starts is
+// stopped and every temporary file removed before it returns.
+func run(ctx context.Context, cfg config) (rep *report, err error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.N > maxJobs {
+		return nil, fmt.Errorf("-n %d is more than the simulator holds (%d)", cfg.N, maxJobs)
+	}
+	b := &bench{cfg: cfg, bins: map[string]string{}}
+	started := time.Now()
+	if b.work, err = os.MkdirTemp("", "cloudjob-bench-"); err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(b.work) }()
+	defer func() {
+		for _, c := range b.children {
+			c.stop()
+		}
+	}()
+
+	if err := b.setUp(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// A control plane slow to stop does not spoil the figures; say so only.
+		if stopErr := b.env.Stop(); stopErr != nil {
+			b.logf("stopping the control plane: %v", stopErr)
+		}
+	}()
+	defer func() { _ = b.sim.Close() }()
+	// The watches end before the control plane stops, so it has no open
+	// connection to drain.
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	var recorders []*recorder
+	defer func() {
+		stopWatching()
+		for _, r := range recorders {
+			<-r.stopped
+		}
+	}()
+
+	b.plan = planWorkload(cfg.N, cfg.Seed, cfg.ArrivalWindow, cfg.MaxJobDuration)
+	op := b.newPhase("operator", "bench-operator", operatorAccessKey, operatorSecretKey)
+	phases := []*phase{op}
+	var an *phase
+	if cfg.Anchor != anchorOff {
+		an = b.newPhase("anchor", "bench-anchor", anchorAccessKey, anchorSecretKey)
+		phases = append(phases, an)
+	}
+	for _, p := range phases {
+		if err := b.prepare(ctx, watchCtx, p); err != nil {
+			return nil, err
+		}
+		recorders = append(recorders, p.rec)
+	}
+
+	if cfg.Anchor == anchorParallel {
+		var wg sync.WaitGroup
+		errs := make([]error, len(phases))
+		for i, p := range phases {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = b.runPhase(ctx, p)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, p := range phases {
+			if err := b.runPhase(ctx, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.report(started, op, an), nil
+}
+
+// setUp builds the operator, starts the control plane and the simulator.
+func (b *bench) setUp(ctx context.Context) error {
+	// The build is CPU work and the control plane's start mostly waiting, so they
+	// overlap.
+	var (
+		wg       sync.WaitGroup
+		buildErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, v := range b.cfg.operatorVersions() {
+			b.logf("building the operator (version %s)", v)
+			bin, err := buildOperator(ctx, b.work, v)
+			if err != nil {
+				buildErr = err
+				return
+			}
+			b.bins[v] = bin
+		}
+	}()
+	b.logf("starting kube-apiserver and etcd")
+	env, envErr := testenv.Start()
+	wg.Wait()
+	if envErr != nil {
+		return envErr
+	}
+	b.env = env
+	if buildErr != nil {
+		_ = env.Stop()
+		return buildErr
+	}
+	var err error
+	if b.kubeconfig, err = env.Kubeconfig(); err != nil {
+		_ = env.Stop()
+		return err
+	}
+	// The harness creates thousands of objects and watches them: a client with a
+	// high client-side limit, so the API server's capacity is what is measured.
+	rc := rest.CopyConfig(env.Config)
+	rc.QPS, rc.Burst = 1000, 2000
+	if b.kube, err = client.NewWithWatch(rc, client.Options{Scheme: env.Scheme}); err != nil {
+		_ = env.Stop()
+		return err
+	}
+
+	simCfg := cloudsim.Config{
+		Credentials: []cloudsim.Credential{
+			{AccessKey: operatorAccessKey, SecretKey: operatorSecretKey},
+			{AccessKey: anchorAccessKey, SecretKey: anchorSecretKey},
+		},
+		Seed: b.cfg.Seed,
+	}
+	if b.cfg.Clock == clockWorkload {
+		simCfg.TimeScale = 1
+		simCfg.RequestsPerMinute = int(float64(b.cfg.Quota) * b.cfg.Scale)
+	} else {
+		simCfg.TimeScale = b.cfg.Scale
+		simCfg.RequestsPerMinute = b.cfg.Quota
+	}
+	if b.sim, err = startSimulator(simCfg); err != nil {
+		_ = env.Stop()
+		return err
+	}
+	return nil
+}
+
+// newPhase lays out a phase's jobs: the same plan for every phase, each in its
+// own projects. With replicas, job i goes to shard a or b, and each shard lives
+// in a project of its own.
+func (b *bench) newPhase(name, namespace, accessKey, secretKey string) *phase {
+	p := &phase{name: name, namespace: namespace, accessKey: accessKey, secretKey: secretKey}
+	shards := 1
+	if name == "operator" {
+		shards = b.cfg.Replicas
+	}
+	for s := range shards {
+		project := "bench-" + name
+		if shards > 1 {
+			project += "-shard-" + b.cfg.shardOf(s)
+		}
+		p.projects = append(p.projects, project)
+	}
+	p.jobs = make([]phaseJob, len(b.plan))
+	for i, j := range b.plan {
+		s := i % shards
+		shard := ""
+		if shards > 1 {
+			shard = b.cfg.shardOf(s)
+		}
+		p.jobs[i] = phaseJob{plannedJob: j, name: fmt.Sprintf("job-%05d", i), project: p.projects[s], shard: shard}
+	}
+	return p
+}
+
+// prepare creates the phase's namespace and Secret and starts watching it.
+// The watch lasts as long as watchCtx.
+func (b *bench) prepare(ctx, watchCtx context.Context, p *phase) error {
+	if err := createNamespace(ctx, b.kube, p.namespace, p.accessKey, p.secretKey); err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	rec, err := startRecorder(watchCtx, b.kube, p.namespace)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	p.rec = rec
+	return nil
+}
+
+// startPollers starts the phase's operator replicas or its anchor.
+func (b *bench) startPollers(ctx context.Context, p *phase) error {
+	if p.name == "anchor" {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		args := []string{
+			"--kubeconfig=" + b.kubeconfig,
+			"--namespace=" + p.namespace,
+			"--period=" + b.cfg.wall(b.cfg.AnchorPeriod).String(),
+			"--max-inflight=" + strconv.Itoa(b.cfg.AnchorInflight),
+		}
+		c, err := startChild("anchor", self, args, []string{benchRoleEnv + "=anchor"}, filepath.Join(b.work, "anchor.log"))
+		if err != nil {
+			return err
+		}
+		b.children = append(b.children, c)
+		p.anchor = c
+		return nil
+	}
+	for i, v := range b.cfg.operatorVersions() {
+		sel := ""
+		if shard := b.cfg.shardOf(i); shard != "" {
+			sel = shardLabel + "=" + shard
+		}
+		o, err := startOperator(ctx, operatorOptions{
+			bin:               b.bins[v],
+			version:           v,
+			kubeconfig:        b.kubeconfig,
+			shardSelector:     sel,
+			logPath:           filepath.Join(b.work, "operator-"+v+".log"),
+			scale:             b.cfg.Scale,
+			requestsPerMinute: float64(b.cfg.Quota) / float64(b.cfg.Replicas),
+			maxConcurrent:     b.cfg.MaxConcurrent,
+			pprof:             b.cfg.OperatorPprof != "",
+		})
+		if err != nil {
+			return err
+		}
+		b.children = append(b.children, o.child)
+		p.operators = append(p.operators, o)
+	}
+	return nil
+}
+
+func (p *phase) children() []*child {
+	if p.anchor != nil {
+		return []*child{p.anchor}
+	}
+	out := make([]*child, len(p.operators))
+	for i, o := range p.operators {
+		out[i] = o.child
+	}
+	return out
+}
+
+// runPhase starts the pollers, gives the simulator the jobs, creates the
+// CloudJobs on schedule, waits for every outcome, and stops the pollers.
+func (b *bench) runPhase(ctx context.Context, p *phase) error {
+	if err := b.startPollers(ctx, p); err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	div := b.cfg.Scale
+	if b.cfg.Clock == clockSimulator {
+		div = 1
+	}
+	specs := make([]cloudsim.JobSpec, len(p.jobs))
+	for i, j := range p.jobs {
+		specs[i] = j.spec(j.project, div)
+	}
+	if _, err := b.sim.AddJobs(specs...); err != nil {
+		return fmt.Errorf("%s: adding the simulated jobs: %w", p.name, err)
+	}
+	p.start = time.Now()
+	b.logf("%s: %d jobs arriving over %s (simulated %s)", p.name, len(p.jobs), b.cfg.wall(b.cfg.ArrivalWindow), b.cfg.ArrivalWindow)
+
+	profDone := b.startOperatorProfile(ctx, p)
+
+	createCtx, stopCreating := context.WithCancel(ctx)
+	defer stopCreating()
+	var (
+		createMu   sync.Mutex
+		createFail error
+	)
+	createDone := make(chan struct{})
+	go func() {
+		defer close(createDone)
+		c, err := createOnSchedule(createCtx, b.kube, p.namespace, b.sim.URL, p.jobs, p.start, b.cfg.Scale)
+		createMu.Lock()
+		p.created, createFail = c, err
+		createMu.Unlock()
+	}()
+
+	deadline := p.start.Add(b.cfg.phaseTimeout())
+	check := func() error {
+		createMu.Lock()
+		err := createFail
+		createMu.Unlock()
+		// Cancelled means the harness stopped creating: not the creation's fault.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		for _, c := range p.children() {
+			if err := c.failure(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	progress := time.NewTicker(15 * time.Second)
+	defer progress.Stop()
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- p.rec.waitFinished(ctx, len(p.jobs), deadline, check) }()
+	var waitErr error
+wait:
+	for {
+		select {
+		case waitErr = <-waitDone:
+			break wait
+		case <-progress.C:
+			b.logf("%s: %d/%d finished", p.name, p.rec.finishedCount(), len(p.jobs))
+		}
+	}
+	p.end = time.Now()
+	if waitErr != nil {
+		stopCreating()
+	}
+	<-createDone
+	if err := check(); err != nil && waitErr == nil {
+		waitErr = err
+	}
+	if profDone != nil {
+		<-profDone
+	}
+	b.collect(ctx, p)
+	if waitErr != nil {
+		if ctx.Err() != nil || check() != nil {
+			return fmt.Errorf("%s: %w", p.name, waitErr)
+		}
+		// A deadline is a result, not a failure: the report says how many jobs
+		// were left.
+		p.waitErr = waitErr
+		b.logf("%s: %v", p.name, waitErr)
+	}
+	b.logf("%s: done in %s", p.name, p.end.Sub(p.start).Round(time.Second))
+	return nil
+}
+
+// collect reads the pollers' metrics and /proc figures, then stops them.
+func (b *bench) collect(ctx context.Context, p *phase) {
+	for _, o := range p.operators {
+		m, err := o.scrape()
+		if err != nil {
+			b.logf("%s: metrics: %v", o.name, err)
+		}
+		p.metrics = append(p.metrics, m)
+		if b.cfg.OperatorPprof != "" {
+			file := filepath.Join(b.cfg.OperatorPprof, "operator-"+o.version+"-heap.pprof")
+			if err := o.saveProfile(ctx, "/heap", file, 30*time.Second); err != nil {
+				b.logf("%s: heap profile: %v", o.name, err)
+			}
+		}
+	}
+	for _, c := range p.children() {
+		p.usage = append(p.usage, c.stop())
+		p.logErrors += c.errorLines()
+	}
+}
+
+// startOperatorProfile fetches a CPU profile of each operator replica over the
+// busy part of the phase (the arrivals and ten simulated minutes after), when
+// asked to. The returned channel closes when the profiles are saved.
+func (b *bench) startOperatorProfile(ctx context.Context, p *phase) <-chan struct{} {
+	if b.cfg.OperatorPprof == "" || len(p.operators) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(b.cfg.OperatorPprof, 0o755); err != nil {
+		b.logf("operator profile: %v", err)
+		return nil
+	}
+	secs := int(min(max(b.cfg.wall(b.cfg.ArrivalWindow+10*time.Minute).Seconds(), 5), 600))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, o := range p.operators {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			file := filepath.Join(b.cfg.OperatorPprof, "operator-"+o.version+"-cpu.pprof")
+			path := "/profile?seconds=" + strconv.Itoa(secs)
+			if err := o.saveProfile(ctx, path, file, time.Duration(secs+30)*time.Second); err != nil {
+				b.logf("%s: CPU profile: %v", o.name, err)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
