@@ -78,6 +78,10 @@ fuzz: ## Fuzz the response decoder and the signer (FUZZTIME each, default 30s).
 	go test ./internal/huaweicloud/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	go test ./internal/signer/ -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime $(FUZZTIME)
 
+.PHONY: test-reliability
+test-reliability: envtest ## Run the end-to-end fault tests: the operator binary killed, failed over, fed faults and hostile input (docs/reliability.md). RUN=<regexp> picks tests.
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout 20m -count=1 -v $(if $(RUN),-run '$(RUN)') ./test/reliability/
+
 ##@ Build
 
 .PHONY: build
