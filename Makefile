@@ -93,6 +93,11 @@ build: generate ## Build the operator and the simulator into bin/.
 run: manifests generate ## Run the operator from your host against the cluster in your kubeconfig.
 	go run . --metrics-bind-address=0 $(ARGS)
 
+.PHONY: demo
+demo: envtest build ## Run the operator against a local control plane and the cloud simulator; Ctrl-C stops it. DEMO_ARGS=--exit-when-done exits when the jobs are done.
+	go build -o $(LOCALBIN)/demo ./hack/demo
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(LOCALBIN)/demo --manager $(LOCALBIN)/manager $(DEMO_ARGS)
+
 .PHONY: docker-build
 docker-build: ## Build the operator image (needs a Docker engine).
 	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
