@@ -45,8 +45,8 @@ func TestGetJobPerService(t *testing.T) {
 				JobID: "2c9eb2c5544cbf6101544f0602af2b4f", JobType: "baremetalBatchCreate",
 				State: "SUCCESS", Phase: PhaseSucceeded,
 				BeginTime: at("2019-04-25T20:04:34.604Z"), EndTime: at("2019-04-25T20:08:41.593Z"),
-				Entities: raw(`{"sub_jobs_total":1}`), SubJobsTotal: 1,
-				RequestID: "req-2c9eb2c5544cbf6101544f0602af2b4f",
+				SubJobsTotal: 1,
+				RequestID:    "req-2c9eb2c5544cbf6101544f0602af2b4f",
 				SubJobs: []Job{{
 					JobID: "2c9eb2c5544cbf6101544f0635672b60", JobType: "baremetalSingleCreate",
 					State: "SUCCESS", Phase: PhaseSucceeded,
@@ -64,7 +64,6 @@ func TestGetJobPerService(t *testing.T) {
 				JobID: "2c9eb2c5544cbf6101544f0602af2b4f", JobType: "baremetalBatchCreate",
 				State: "RUNNING", Phase: PhaseRunning,
 				BeginTime: at("2019-04-25T20:04:34.604Z"), // no zone: UTC
-				Entities:  raw(`{"sub_jobs_total":"3"}`),
 				// sub_jobs_total given as a string counts; the string entry is skipped.
 				SubJobsTotal: 3,
 				RequestID:    "req-2c9eb2c5544cbf6101544f0602af2b4f",
@@ -91,8 +90,8 @@ func TestGetJobPerService(t *testing.T) {
 				State: "FAIL", Phase: PhaseFailed,
 				BeginTime: at("2023-06-12T08:00:00Z"), EndTime: at("2023-06-12T08:01:03Z"),
 				ErrorCode: "Ecs.0012", FailReason: "Insufficient capacity: 1 of 2 servers failed.",
-				Entities: raw(`{"sub_jobs_total":2}`), SubJobsTotal: 2,
-				RequestID: "req-ff80808288d41e1b0188d4a1f0e10000",
+				SubJobsTotal: 2,
+				RequestID:    "req-ff80808288d41e1b0188d4a1f0e10000",
 				SubJobs: []Job{
 					{
 						JobID: "ff80808288d41e1b0188d4a1f0e10001", JobType: "createSingleServer",

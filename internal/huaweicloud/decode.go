@@ -154,7 +154,7 @@ func decodeSubJobs(raw json.RawMessage, shape jobShape, depth int) ([]Job, error
 
 // entities is what a job's entities field yields.
 type entities struct {
-	rest         json.RawMessage // entities without sub_jobs, compacted; nil if empty
+	rest         json.RawMessage // entities without sub_jobs and sub_jobs_total, compacted; nil if empty
 	subJobs      json.RawMessage
 	subJobsTotal json.RawMessage
 	ids          ResourceIDs
@@ -175,7 +175,10 @@ func splitEntities(raw json.RawMessage) entities {
 		out.subJobs, out.subJobsTotal = fields["sub_jobs"], fields["sub_jobs_total"]
 		out.errorMessage = looseString(fields["errorcode_message"])
 		fillIDs(&out.ids, fields)
+		// The sub-jobs and their count are in Job.SubJobs and Job.SubJobsTotal; the
+		// rest is what the job acted on.
 		delete(fields, "sub_jobs")
+		delete(fields, "sub_jobs_total")
 		if len(fields) > 0 {
 			out.rest, _ = json.Marshal(fields) // sorted keys, compacted values
 		}
