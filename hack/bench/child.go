@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -161,6 +162,25 @@ func (c *child) logTail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// anchorStats finds the counts the anchor prints when it stops; nil when it
+// printed none.
+func (c *child) anchorStats() *anchorStats {
+	b, err := os.ReadFile(c.logPath)
+	if err != nil {
+		return nil
+	}
+	const prefix = "anchor stats "
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, prefix); ok {
+			var st anchorStats
+			if json.Unmarshal([]byte(rest), &st) == nil {
+				return &st
+			}
+		}
+	}
+	return nil
 }
 
 // errorLines counts log lines of the child that report an error, so a run that

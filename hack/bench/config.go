@@ -65,6 +65,7 @@ type config struct {
 	ResultsDir     string        // "" writes no file
 	CPUProfile     string        // the harness's own CPU profile
 	OperatorPprof  string        // directory for the operator's CPU and heap profiles; "" for none
+	LogsDir        string        // where the children's logs go; "" for the temporary directory
 	Progress       io.Writer     // progress lines; nil for none
 }
 
@@ -102,6 +103,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.PhaseTimeout, "phase-timeout", c.PhaseTimeout, "wall-clock cap of one phase (0: derived from the workload)")
 	fs.StringVar(&c.ResultsDir, "results-dir", c.ResultsDir, "directory of the JSON results (empty: none)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write the harness's CPU profile to this file")
+	fs.StringVar(&c.LogsDir, "logs-dir", c.LogsDir, "keep the operator's and the anchor's logs in this directory (default: a temporary one, removed)")
 	fs.StringVar(&c.OperatorPprof, "operator-pprof", c.OperatorPprof,
 		"directory to save the operator's CPU profile (over its phase) and heap profile (at the end) into; enables its --pprof-bind-address")
 }

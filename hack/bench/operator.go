@@ -88,10 +88,10 @@ type operator struct {
 
 // operatorOptions start one replica.
 type operatorOptions struct {
-	bin, version, kubeconfig, shardSelector, logPath string
-	scale, requestsPerMinute                         float64
-	maxConcurrent                                    int
-	pprof                                            bool
+	bin, version, kubeconfig, namespace, shardSelector, logPath string
+	scale, requestsPerMinute                                    float64
+	maxConcurrent                                               int
+	pprof                                                       bool
 }
 
 func startOperator(ctx context.Context, o operatorOptions) (*operator, error) {
@@ -109,6 +109,9 @@ func startOperator(ctx context.Context, o operatorOptions) (*operator, error) {
 		"--metrics-bind-address=" + metrics,
 		"--metrics-secure=false",
 		"--health-probe-bind-address=" + probes,
+		// Only the phase's own namespace: with the anchor running alongside, an
+		// operator watching every namespace would poll the anchor's jobs too.
+		"--watch-namespace=" + o.namespace,
 	}
 	args = append(args, scaledFlags(o.scale, o.requestsPerMinute)...)
 	if o.shardSelector != "" {

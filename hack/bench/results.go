@@ -61,10 +61,11 @@ type pollerResult struct {
 	// against their arrival time.
 	CreateLateP99 num `json:"createLateP99Wall"`
 
-	Metrics    []operatorMetrics `json:"metrics,omitempty"`
-	LogErrors  int               `json:"logErrors"`
-	Unfinished string            `json:"unfinished,omitempty"`
-	ByKind     []kindResult      `json:"byKind"`
+	Metrics     []operatorMetrics `json:"metrics,omitempty"`
+	AnchorStats *anchorStats      `json:"anchorStats,omitempty"`
+	LogErrors   int               `json:"logErrors"`
+	Unfinished  string            `json:"unfinished,omitempty"`
+	ByKind      []kindResult      `json:"byKind"`
 }
 
 // kindResult is a poller's figures for one kind of job.
@@ -189,6 +190,7 @@ func (b *bench) result(p *phase, stats cloudsim.Stats) pollerResult {
 		r.PeakRSSMiB = max(r.PeakRSSMiB, float64(u.PeakRSS)/(1<<20))
 	}
 	r.Metrics = p.metrics
+	r.AnchorStats = p.anchorStats
 	r.LogErrors = p.logErrors
 	for k, kind := range workloadMix {
 		if kindCounts[k] == 0 {

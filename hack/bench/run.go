@@ -67,12 +67,15 @@ type phase struct {
 	usage      []procUsage
 	metrics    []operatorMetrics
 	logErrors  int
+	// anchorStats are the anchor's own counts, from the line it prints last.
+	anchorStats *anchorStats
 }
 
 // bench is one run of the harness.
 type bench struct {
 	cfg        config
 	work       string
+	logs       string
 	env        *testenv.Env
 	kube       client.WithWatch
 	kubeconfig string
@@ -120,6 +123,13 @@ func run(ctx context.Context, cfg config) (rep *report, err error) {
 		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(b.work) }()
+	b.logs = b.work
+	if cfg.LogsDir != "" {
+		if err := os.MkdirAll(cfg.LogsDir, 0o755); err != nil {
+			return nil, err
+		}
+		b.logs = cfg.LogsDir
+	}
 	defer func() {
 		for _, c := range b.children {
 			c.stop()
@@ -308,7 +318,7 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 			"--period=" + b.cfg.wall(b.cfg.AnchorPeriod).String(),
 			"--max-inflight=" + strconv.Itoa(b.cfg.AnchorInflight),
 		}
-		c, err := startChild("anchor", self, args, []string{benchRoleEnv + "=anchor"}, filepath.Join(b.work, "anchor.log"))
+		c, err := startChild("anchor", self, args, []string{benchRoleEnv + "=anchor"}, filepath.Join(b.logs, "anchor.log"))
 		if err != nil {
 			return err
 		}
@@ -325,8 +335,9 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 			bin:               b.bins[v],
 			version:           v,
 			kubeconfig:        b.kubeconfig,
+			namespace:         p.namespace,
 			shardSelector:     sel,
-			logPath:           filepath.Join(b.work, "operator-"+v+".log"),
+			logPath:           filepath.Join(b.logs, "operator-"+v+".log"),
 			scale:             b.cfg.Scale,
 			requestsPerMinute: float64(b.cfg.Quota) / float64(b.cfg.Replicas),
 			maxConcurrent:     b.cfg.MaxConcurrent,
@@ -462,6 +473,9 @@ func (b *bench) collect(ctx context.Context, p *phase) {
 	for _, c := range p.children() {
 		p.usage = append(p.usage, c.stop())
 		p.logErrors += c.errorLines()
+	}
+	if p.anchor != nil {
+		p.anchorStats = p.anchor.anchorStats()
 	}
 }
 

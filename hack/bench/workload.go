@@ -98,7 +98,14 @@ func planWorkload(n int, seed uint64, window, maxDuration time.Duration) []plann
 		if outlier {
 			d *= 2 + 8*r.Float64()
 		}
-		dur := min(time.Duration(d*float64(time.Second)), maxDuration)
+		dur := time.Duration(d * float64(time.Second))
+		if dur > maxDuration {
+			// Cut to somewhere in the last tenth below the cap, not to the cap
+			// itself: a pile of jobs of exactly the cap, a multiple of the
+			// fixed poller's period, would all end just before one of its
+			// polls and flatter its lag.
+			dur = time.Duration((0.9 + 0.1*r.Float64()) * float64(maxDuration))
+		}
 		j := plannedJob{
 			Kind:     kind,
 			JobID:    fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64()),
