@@ -323,6 +323,8 @@ type outcomeCheck struct {
 	// lag is, per job, how long after the simulated job really ended the
 	// CloudJob recorded it (Succeeded's lastTransitionTime, whole seconds).
 	lag []time.Duration
+	// slowest names the job with the longest lag.
+	slowest string
 }
 
 // checkOutcomes compares every CloudJob's final status with the script and with
@@ -390,7 +392,11 @@ func (f *fixture) checkOutcomes(jobs []scriptedJob) outcomeCheck {
 			c.succeeded++
 		}
 		if st.EndedAt != nil {
-			c.lag = append(c.lag, max(0, succ.LastTransitionTime.Sub(st.EndedAt.Truncate(time.Second))))
+			lag := max(0, succ.LastTransitionTime.Sub(st.EndedAt.Truncate(time.Second)))
+			if len(c.lag) == 0 || lag > slices.Max(c.lag) {
+				c.slowest = fmt.Sprintf("%s (job %s)", sj.name, sj.spec.JobID)
+			}
+			c.lag = append(c.lag, lag)
 		}
 	}
 	return c
@@ -416,7 +422,7 @@ func (c outcomeCheck) lagText() string {
 	}
 	l := slices.Clone(c.lag)
 	slices.Sort(l)
-	return fmt.Sprintf("lag p50 %s max %s", l[len(l)/2], l[len(l)-1])
+	return fmt.Sprintf("lag p50 %s p99 %s max %s", l[len(l)/2], l[len(l)*99/100], l[len(l)-1])
 }
 
 // terminalEvents counts, per CloudJob, the events that announce its outcome

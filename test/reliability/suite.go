@@ -19,6 +19,7 @@ package reliability
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
 )
@@ -58,6 +61,9 @@ var suite suiteState
 // time, since both take a while on a small machine.
 func setUp() error {
 	suite.started = time.Now()
+	// The suite's own clients log nothing worth reading; without a logger
+	// controller-runtime prints a warning with a stack trace.
+	ctrllog.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	dir, err := os.MkdirTemp("", "cloudjob-reliability-")
 	if err != nil {
 		return err
@@ -98,16 +104,22 @@ func setUp() error {
 	return err
 }
 
-// tearDown stops the control plane and removes the work directory.
+// tearDown stops the control plane and removes the work directory, unless
+// RELIABILITY_KEEP_LOGS is set.
 func tearDown() {
 	if suite.env != nil {
 		if err := suite.env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
 		}
 	}
-	if suite.workDir != "" {
-		_ = os.RemoveAll(suite.workDir)
+	if suite.workDir == "" {
+		return
 	}
+	if os.Getenv("RELIABILITY_KEEP_LOGS") != "" {
+		fmt.Printf("operator logs and metrics scrapes kept in %s\n", suite.workDir)
+		return
+	}
+	_ = os.RemoveAll(suite.workDir)
 }
 
 // buildManager builds the operator from the source tree, as `make build` does.
