@@ -100,7 +100,7 @@ func TestCloudChaos(t *testing.T) {
 	time.Sleep(time.Second)
 	_, calmFlips, _ := calmWatch.result()
 	_, chaosFlips, everFailed := chaosWatch.result()
-	if flips := append(calmFlips, chaosFlips...); len(flips) > 0 {
+	if flips := append(append([]string(nil), calmFlips...), chaosFlips...); len(flips) > 0 {
 		t.Errorf("%d recorded outcomes changed:\n%s", len(flips), strings.Join(flips[:min(10, len(flips))], "\n"))
 	}
 	wronglyFailed := 0

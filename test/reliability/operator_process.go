@@ -159,7 +159,7 @@ func (p *operatorProcess) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		if !p.alive() {
-			return fmt.Errorf("exited before it was ready: %v", p.waitErr)
+			return fmt.Errorf("exited before it was ready: %w", p.waitErr)
 		}
 		resp, err := c.Get("http://" + p.probeAddr + "/readyz")
 		if err == nil {
@@ -169,7 +169,7 @@ func (p *operatorProcess) waitReady(timeout time.Duration) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %s (last error %v)", timeout, err)
+			return fmt.Errorf("not ready after %s (last error: %w)", timeout, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
