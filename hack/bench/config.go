@@ -56,6 +56,7 @@ type config struct {
 	ArrivalWindow  time.Duration // simulated; jobs arrive uniformly over it
 	MaxJobDuration time.Duration // simulated; longer draws are cut to it
 	AnchorPeriod   time.Duration // simulated
+	Warmup         int           // jobs of each kind the operator sees finish before the measured ones
 	Anchor         string
 	AnchorInflight int
 	Replicas       int
@@ -78,6 +79,7 @@ func defaultConfig() config {
 		ArrivalWindow:  10 * time.Minute,
 		MaxJobDuration: time.Hour,
 		AnchorPeriod:   10 * time.Second,
+		Warmup:         10,
 		Anchor:         anchorSequential,
 		AnchorInflight: 64,
 		Replicas:       1,
@@ -95,6 +97,8 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.ArrivalWindow, "arrival-window", c.ArrivalWindow, "simulated time over which the jobs start, uniformly (0: all at once)")
 	fs.DurationVar(&c.MaxJobDuration, "max-job-duration", c.MaxJobDuration, "simulated cap on a job's duration (outliers included)")
 	fs.DurationVar(&c.AnchorPeriod, "anchor-period", c.AnchorPeriod, "the fixed poller's interval, in simulated time")
+	fs.IntVar(&c.Warmup, "warmup", c.Warmup,
+		"jobs of each kind (per replica) the operator sees finish before the measured jobs start, so its learner is warm as in a long-running operator; 0 measures a cold start")
 	fs.StringVar(&c.Anchor, "anchor", c.Anchor, "run the fixed-interval anchor: sequential (after the operator), parallel or off")
 	fs.IntVar(&c.AnchorInflight, "anchor-inflight", c.AnchorInflight, "most polls the anchor has in flight at once")
 	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "operator replicas, 1 or 2; with 2 the jobs are labelled shard=a/b and each replica owns one shard")
@@ -126,6 +130,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-clock must be workload or simulator")
 	case c.AnchorInflight < 1:
 		return fmt.Errorf("-anchor-inflight must be at least 1")
+	case c.Warmup < 0:
+		return fmt.Errorf("-warmup must be at least 0")
 	}
 	return nil
 }

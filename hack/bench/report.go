@@ -66,6 +66,7 @@ type configJSON struct {
 	ArrivalWindow  string  `json:"arrivalWindow"`
 	MaxJobDuration string  `json:"maxJobDuration"`
 	AnchorPeriod   string  `json:"anchorPeriod"`
+	Warmup         int     `json:"warmupPerKind"`
 	Anchor         string  `json:"anchor"`
 	Replicas       int     `json:"replicas"`
 	Clock          string  `json:"clock"`
@@ -117,7 +118,7 @@ func (b *bench) report(started time.Time, op, an *phase) *report {
 		Config: configJSON{
 			N: c.N, Seed: c.Seed, TimeScale: c.Scale, Quota: c.Quota,
 			ArrivalWindow: c.ArrivalWindow.String(), MaxJobDuration: c.MaxJobDuration.String(),
-			AnchorPeriod: c.AnchorPeriod.String(), Anchor: c.Anchor, Replicas: c.Replicas, Clock: c.Clock,
+			AnchorPeriod: c.AnchorPeriod.String(), Warmup: c.Warmup, Anchor: c.Anchor, Replicas: c.Replicas, Clock: c.Clock,
 		},
 		OperatorFlags:   scaledFlags(c.Scale, float64(c.Quota)/float64(c.Replicas)),
 		PeakConcurrency: peakConcurrency(b.plan),
@@ -218,8 +219,8 @@ func targets(r *report, o pollerResult, a *pollerResult) []target {
 // print writes the tables.
 func (r *report) print(w io.Writer) {
 	c := r.Config
-	fmt.Fprintf(w, "\nN=%d seed=%d time scale %gx (%s clock) quota %d/min arrivals over %s, jobs capped at %s; anchor %s; replicas %d\n",
-		c.N, c.Seed, c.TimeScale, c.Clock, c.Quota, c.ArrivalWindow, c.MaxJobDuration, c.Anchor, c.Replicas)
+	fmt.Fprintf(w, "\nN=%d seed=%d time scale %gx (%s clock) quota %d/min arrivals over %s, jobs capped at %s; warm-up %d per kind; anchor %s; replicas %d\n",
+		c.N, c.Seed, c.TimeScale, c.Clock, c.Quota, c.ArrivalWindow, c.MaxJobDuration, c.Warmup, c.Anchor, c.Replicas)
 	fmt.Fprintf(w, "peak running jobs %d; N/Q = %.0f s per job (%s); %d cores, %s\n",
 		r.PeakConcurrency, r.SecondsPerPoll, map[bool]string{true: "quota-bound", false: "not quota-bound"}[r.QuotaBound],
 		r.Machine.Cores, r.Machine.CPU)

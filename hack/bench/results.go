@@ -61,11 +61,14 @@ type pollerResult struct {
 	// against their arrival time.
 	CreateLateP99 num `json:"createLateP99Wall"`
 
-	Metrics     []operatorMetrics `json:"metrics,omitempty"`
-	AnchorStats *anchorStats      `json:"anchorStats,omitempty"`
-	LogErrors   int               `json:"logErrors"`
-	Unfinished  string            `json:"unfinished,omitempty"`
-	ByKind      []kindResult      `json:"byKind"`
+	// AgentRequests counts what the simulator got with the poller's
+	// User-Agent(s), warm-up included: what its own metrics must match.
+	AgentRequests int64             `json:"agentRequests"`
+	Metrics       []operatorMetrics `json:"metrics,omitempty"`
+	AnchorStats   *anchorStats      `json:"anchorStats,omitempty"`
+	LogErrors     int               `json:"logErrors"`
+	Unfinished    string            `json:"unfinished,omitempty"`
+	ByKind        []kindResult      `json:"byKind"`
 }
 
 // kindResult is a poller's figures for one kind of job.
@@ -190,6 +193,10 @@ func (b *bench) result(p *phase, stats cloudsim.Stats) pollerResult {
 		r.PeakRSSMiB = max(r.PeakRSSMiB, float64(u.PeakRSS)/(1<<20))
 	}
 	r.Metrics = p.metrics
+	agents := b.sim.agents()
+	for _, ua := range p.userAgents() {
+		r.AgentRequests += agents[ua].Requests
+	}
 	r.AnchorStats = p.anchorStats
 	r.LogErrors = p.logErrors
 	for k, kind := range workloadMix {
@@ -277,6 +284,6 @@ func (b *bench) checkShards(p *phase, stats cloudsim.Stats) *shardCheck {
 			sc.Disjoint = false
 		}
 	}
-	sc.Complete = p.rec.finishedCount() == len(p.jobs)
+	sc.Complete = p.rec.finishedCount("job-") == len(p.jobs)
 	return sc
 }

@@ -56,6 +56,9 @@ type phase struct {
 	secretKey string
 	jobs      []phaseJob
 	projects  []string
+	// warmup are jobs the operator sees finish before the measured ones; they
+	// live in projects of their own and count in no figure but CPU time.
+	warmup []phaseJob
 
 	rec       *recorder
 	operators []*operator
@@ -288,7 +291,45 @@ func (b *bench) newPhase(name, namespace, accessKey, secretKey string) *phase {
 		}
 		p.jobs[i] = phaseJob{plannedJob: j, name: fmt.Sprintf("job-%05d", i), project: p.projects[s], shard: shard}
 	}
+	if name != "operator" || b.cfg.Warmup == 0 {
+		return p
+	}
+	// Each replica learns on its own, so each shard gets a full warm-up.
+	for s := range shards {
+		shard := ""
+		if shards > 1 {
+			shard = b.cfg.shardOf(s)
+		}
+		for _, j := range planWarmup(b.cfg.Warmup, b.cfg.Seed+uint64(s), b.cfg.MaxJobDuration) {
+			p.warmup = append(p.warmup, phaseJob{plannedJob: j, name: fmt.Sprintf("warmup-%s%03d", shard, j.Index),
+				project: p.projects[s] + "-warmup", shard: shard})
+		}
+	}
 	return p
+}
+
+// warmUp runs the warm-up jobs through the operator and waits for all of them.
+func (b *bench) warmUp(ctx context.Context, p *phase, div float64, check func() error) error {
+	if len(p.warmup) == 0 {
+		return nil
+	}
+	specs := make([]cloudsim.JobSpec, len(p.warmup))
+	for i, j := range p.warmup {
+		specs[i] = j.spec(j.project, div)
+	}
+	if _, err := b.sim.AddJobs(specs...); err != nil {
+		return fmt.Errorf("adding the warm-up jobs: %w", err)
+	}
+	b.logf("%s: warming up on %d jobs (%d of each kind)", p.name, len(p.warmup), b.cfg.Warmup)
+	start := time.Now()
+	if _, err := createOnSchedule(ctx, b.kube, p.namespace, b.sim.URL, p.warmup, start, b.cfg.Scale); err != nil {
+		return err
+	}
+	if err := p.rec.waitFinished(ctx, "warmup-", len(p.warmup), start.Add(b.cfg.phaseTimeout()), check); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	b.logf("%s: warm-up done in %s", p.name, time.Since(start).Round(time.Second))
+	return nil
 }
 
 // prepare creates the phase's namespace and Secret and starts watching it.
@@ -352,6 +393,18 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 	return nil
 }
 
+// userAgents are the User-Agents the phase's pollers send.
+func (p *phase) userAgents() []string {
+	if p.anchor != nil {
+		return []string{anchorUserAgent}
+	}
+	var out []string
+	for _, o := range p.operators {
+		out = append(out, operatorUserAgent(o.version))
+	}
+	return out
+}
+
 func (p *phase) children() []*child {
 	if p.anchor != nil {
 		return []*child{p.anchor}
@@ -372,6 +425,17 @@ func (b *bench) runPhase(ctx context.Context, p *phase) error {
 	div := b.cfg.Scale
 	if b.cfg.Clock == clockSimulator {
 		div = 1
+	}
+	childrenAlive := func() error {
+		for _, c := range p.children() {
+			if err := c.failure(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := b.warmUp(ctx, p, div, childrenAlive); err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
 	}
 	specs := make([]cloudsim.JobSpec, len(p.jobs))
 	for i, j := range p.jobs {
@@ -409,17 +473,12 @@ func (b *bench) runPhase(ctx context.Context, p *phase) error {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}
-		for _, c := range p.children() {
-			if err := c.failure(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return childrenAlive()
 	}
 	progress := time.NewTicker(15 * time.Second)
 	defer progress.Stop()
 	waitDone := make(chan error, 1)
-	go func() { waitDone <- p.rec.waitFinished(ctx, len(p.jobs), deadline, check) }()
+	go func() { waitDone <- p.rec.waitFinished(ctx, "job-", len(p.jobs), deadline, check) }()
 	var waitErr error
 wait:
 	for {
@@ -427,7 +486,7 @@ wait:
 		case waitErr = <-waitDone:
 			break wait
 		case <-progress.C:
-			b.logf("%s: %d/%d finished", p.name, p.rec.finishedCount(), len(p.jobs))
+			b.logf("%s: %d/%d finished", p.name, p.rec.finishedCount("job-"), len(p.jobs))
 		}
 	}
 	p.end = time.Now()

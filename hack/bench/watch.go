@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,9 +51,11 @@ type jobWatch struct {
 // writes, the states and when the outcome arrived. The receive time is taken as
 // the event comes off the watch, before anything else is done with it.
 type recorder struct {
-	mu       sync.Mutex
-	jobs     map[string]*jobWatch
-	finished int
+	mu   sync.Mutex
+	jobs map[string]*jobWatch
+	// finished counts the jobs with an outcome, by name prefix (the measured
+	// "job-" and the "warmup-" jobs).
+	finished map[string]int
 	changed  chan struct{} // signalled (without blocking) when a job finishes
 	stopped  chan struct{}
 	err      error
@@ -81,7 +84,7 @@ func startRecorder(ctx context.Context, c client.WithWatch, namespace string) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &recorder{jobs: map[string]*jobWatch{}, changed: make(chan struct{}, 1), stopped: make(chan struct{})}
+	r := &recorder{jobs: map[string]*jobWatch{}, finished: map[string]int{}, changed: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go r.run(ctx, rw)
 	return r, nil
 }
@@ -140,7 +143,7 @@ func (r *recorder) record(typ watch.EventType, j *jobsv1alpha1.CloudJob, at time
 	if c := meta.FindStatusCondition(j.Status.Conditions, jobsv1alpha1.ConditionSucceeded); c != nil &&
 		(c.Status == metav1.ConditionTrue || c.Status == metav1.ConditionFalse) {
 		jw.doneAt, jw.outcome = at, c.Status
-		r.finished++
+		r.finished[namePrefix(j.Name)]++
 		select {
 		case r.changed <- struct{}{}:
 		default:
@@ -168,14 +171,22 @@ func stateKey(st *jobsv1alpha1.CloudJobStatus) string {
 	return string(sum[:])
 }
 
-// waitFinished waits until n jobs have an outcome, the watch fails, check
-// returns an error (a child died), or deadline passes.
-func (r *recorder) waitFinished(ctx context.Context, n int, deadline time.Time, check func() error) error {
+// namePrefix is a CloudJob name up to and including its first dash.
+func namePrefix(name string) string {
+	if i := strings.IndexByte(name, '-'); i >= 0 {
+		return name[:i+1]
+	}
+	return name
+}
+
+// waitFinished waits until n jobs named with prefix have an outcome, the watch
+// fails, check returns an error (a child died), or deadline passes.
+func (r *recorder) waitFinished(ctx context.Context, prefix string, n int, deadline time.Time, check func() error) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		r.mu.Lock()
-		done, err := r.finished, r.err
+		done, err := r.finished[prefix], r.err
 		r.mu.Unlock()
 		if err != nil {
 			return err
@@ -198,11 +209,11 @@ func (r *recorder) waitFinished(ctx context.Context, n int, deadline time.Time, 
 	}
 }
 
-// finishedCount is how many jobs have an outcome.
-func (r *recorder) finishedCount() int {
+// finishedCount is how many jobs named with prefix have an outcome.
+func (r *recorder) finishedCount(prefix string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.finished
+	return r.finished[prefix]
 }
 
 // snapshot copies what was recorded of every job.

@@ -130,6 +130,30 @@ func planWorkload(n int, seed uint64, window, maxDuration time.Duration) []plann
 	return jobs
 }
 
+// planWarmup draws perKind jobs of every kind, all starting at once, none an
+// outlier or a failure: what a long-running operator has seen before. Their
+// ids come from another stream than the measured jobs'.
+func planWarmup(perKind int, seed uint64, maxDuration time.Duration) []plannedJob {
+	r := rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed))
+	var jobs []plannedJob
+	for kind, k := range workloadMix {
+		for range perKind {
+			d := time.Duration(k.median.Seconds() * math.Exp(k.sigma*r.NormFloat64()) * float64(time.Second))
+			j := plannedJob{
+				Index:    len(jobs),
+				Kind:     kind,
+				JobID:    fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64()),
+				Duration: min(d, maxDuration),
+			}
+			for range k.maxSubJobs {
+				j.SubJobEnds = append(j.SubJobEnds, 0.6+0.4*r.Float64())
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
 // kind returns the job's kind.
 func (j plannedJob) kind() jobKind { return workloadMix[j.Kind] }
 
