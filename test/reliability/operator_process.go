@@ -73,14 +73,12 @@ type operatorProcess struct {
 	logFile     *os.File
 	metricsAddr string
 	probeAddr   string
-	started     time.Time
 
 	done    chan struct{}
 	waitErr error
 
-	mu         sync.Mutex
-	killed     bool
-	lastScrape string
+	mu     sync.Mutex
+	killed bool
 }
 
 // startOperator starts the operator binary with the admin kubeconfig (unless
@@ -116,7 +114,7 @@ func startOperator(t *testing.T, name string, args ...string) *operatorProcess {
 	}
 	p := &operatorProcess{
 		name: name, cmd: cmd, logPath: logPath, logFile: logFile,
-		metricsAddr: metricsAddr, probeAddr: probeAddr, started: time.Now(),
+		metricsAddr: metricsAddr, probeAddr: probeAddr,
 		done: make(chan struct{}),
 	}
 	go func() {
@@ -191,9 +189,6 @@ func (p *operatorProcess) scrapeMetrics() (string, error) {
 		return "", fmt.Errorf("/metrics answered HTTP %d", resp.StatusCode)
 	}
 	text := string(body)
-	p.mu.Lock()
-	p.lastScrape = text
-	p.mu.Unlock()
 	suite.keepMetrics(p.name, text)
 	return text, nil
 }

@@ -41,12 +41,10 @@ type outcomeWatch struct {
 	mu sync.Mutex
 	// first is the first recorded outcome per object (by UID).
 	first map[types.UID]metav1.Condition
-	names map[types.UID]string
 	flips []string
 	// everFailed names the objects ever seen with Succeeded=False.
 	everFailed map[string]bool
 	events     int
-	rewatches  int
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -56,7 +54,7 @@ func watchOutcomes(t *testing.T, ns string) *outcomeWatch {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &outcomeWatch{
-		first: map[types.UID]metav1.Condition{}, names: map[types.UID]string{},
+		first:      map[types.UID]metav1.Condition{},
 		everFailed: map[string]bool{}, cancel: cancel, done: make(chan struct{}),
 	}
 	rv, err := w.list(ctx, ns)
@@ -110,9 +108,6 @@ func (w *outcomeWatch) run(ctx context.Context, ns, rv string) {
 			}
 		}
 		wi.Stop()
-		w.mu.Lock()
-		w.rewatches++
-		w.mu.Unlock()
 		if gone && ctx.Err() == nil {
 			if newRV, err := w.list(ctx, ns); err == nil {
 				rv = newRV
@@ -133,7 +128,6 @@ func (w *outcomeWatch) observe(j *jobsv1alpha1.CloudJob) {
 	switch {
 	case !recorded && finished(j):
 		w.first[j.UID] = c
-		w.names[j.UID] = j.Name
 	case recorded && (c.Status != first.Status || c.Reason != first.Reason):
 		w.flips = append(w.flips, fmt.Sprintf("%s: %s/%s became %s/%s (resourceVersion %s)",
 			j.Name, first.Status, first.Reason, c.Status, c.Reason, j.ResourceVersion))
