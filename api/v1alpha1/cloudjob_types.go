@@ -94,7 +94,7 @@ type CloudJobSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="spec.endpoint must be an absolute URL such as https://bms.cn-north-4.myhuaweicloud.com"
-	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && (url(self).getHostname() == 'localhost' || url(self).getHostname() == '::1' || url(self).getHostname().startsWith('127.')))",message="spec.endpoint must use https; plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1)"
+	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && (url(self).getHostname() == '::1' || self.matches('^http://(localhost|127([.][0-9]{1,3}){3})(:[0-9]{1,5})?(/.*)?$')))",message="spec.endpoint must use https; plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1)"
 	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="spec.endpoint must not contain user info ('@'), a query ('?') or a fragment ('#')"
 	Endpoint string `json:"endpoint,omitempty"`
 

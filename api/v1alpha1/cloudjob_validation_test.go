@@ -160,6 +160,7 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"ftp endpoint", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "ftp://bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
 		{"endpoint with user info", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://user:pw@bms.cn-north-4.myhuaweicloud.com" }, "spec.endpoint"},
 		{"endpoint with a query", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://bms.cn-north-4.myhuaweicloud.com/?a=b" }, "spec.endpoint"},
+		{"plain http to a name that only starts like loopback", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://127.0.0.1.nip.io" }, "spec.endpoint"},
 		{"plain http to the metadata address", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://169.254.169.254" }, "spec.endpoint"},
 		{"endpoint too long", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://" + strings.Repeat("a", 600) + ".com" }, "spec.endpoint"},
 		{"missing credentials reference", func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "" }, "spec.credentialsSecretRef.name"},

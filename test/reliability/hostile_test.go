@@ -94,6 +94,7 @@ func hostileManifests() []hostileManifest {
 		{name: "file-scheme", mutate: endpoint("file:///var/run/secrets/kubernetes.io/serviceaccount/token"), reject: "spec.endpoint must use https"},
 		{name: "not-a-url", mutate: endpoint("bms.cn-north-4.myhuaweicloud.com"), reject: "spec.endpoint must be an absolute URL"},
 		{name: "localhost-lookalike-http", mutate: endpoint("http://localhost.attacker.example"), reject: "spec.endpoint must use https"},
+		{name: "loopback-lookalike-http", mutate: endpoint("http://127.0.0.1.nip.io"), reject: "spec.endpoint must use https"},
 		{name: "no-region-no-endpoint", mutate: endpoint(""), reject: "spec.region or spec.endpoint is required"},
 		// Endpoints the API server admits and the operator refuses to call.
 		{name: "metadata-ip", mutate: endpoint("https://169.254.169.254"), stall: notAllowed, msg: "is an IP address"},
@@ -108,7 +109,6 @@ func hostileManifests() []hostileManifest {
 		{name: "cloud-name-suffix", mutate: endpoint("https://attacker-myhuaweicloud.com"), stall: notAllowed, msg: "not under an allowed domain"},
 		{name: "punycode-lookalike", mutate: endpoint("https://bms.xn--myhuaweicoud-4ib.com"), stall: notAllowed, msg: "not under an allowed domain"},
 		{name: "cyrillic-cloud-domain", mutate: endpoint("https://bms.myhuawei\u0441loud.com"), stall: notAllowed, msg: "is not a plain DNS name"},
-		{name: "loopback-lookalike", mutate: endpoint("http://127.0.0.1.nip.io"), stall: notAllowed, msg: "does not use https"},
 		// Credentials that are not there.
 		{name: "secret-missing", mutate: secretRef("no-such-secret"), stall: noCreds, msg: "does not exist"},
 		{name: "secret-without-secret-key", mutate: secretRef("creds-no-sk"), stall: noCreds, msg: "has no secretKey"},
