@@ -56,6 +56,9 @@ type report struct {
 	Ratios  []ratio        `json:"ratios,omitempty"`
 	Targets []target       `json:"targets"`
 	Shards  *shardCheck    `json:"shards,omitempty"`
+	// Fidelity lists what makes this run's figures differ from what the same
+	// workload would give at real speed.
+	Fidelity []string `json:"fidelity,omitempty"`
 }
 
 type configJSON struct {
@@ -138,7 +141,38 @@ func (b *bench) report(started time.Time, op, an *phase) *report {
 	}
 	r.Shards = b.checkShards(op, stats)
 	r.Targets = targets(r, opr, anr)
+	r.Fidelity = b.fidelity(anr)
 	return r
+}
+
+// fidelity says where compressing time distorts this run.
+func (b *bench) fidelity(an *pollerResult) []string {
+	var out []string
+	c := b.cfg
+	if floor := 2 * poll.DefaultDetectionLag.Seconds() * c.Scale; c.Scale > 1 && floor > c.AnchorPeriod.Seconds() {
+		out = append(out, fmt.Sprintf("the operator never polls closer than 2 x %s apart inside a learned window (poll.DefaultDetectionLag, "+
+			"compiled in, not a flag); at %gx that is %.0f s simulated (capped by --max-poll-interval, %s simulated) instead of %.0f s: "+
+			"short jobs' lags are overstated; only -time-scale 1 is faithful",
+			poll.DefaultDetectionLag, c.Scale, floor, poll.DefaultMaxInterval, 2*poll.DefaultDetectionLag.Seconds()))
+	}
+	if an != nil && an.AnchorStats != nil {
+		want := 0
+		for _, j := range b.plan {
+			// A poll at the start, then one every period until one sees the end.
+			want += int(math.Ceil(j.Duration.Seconds()/c.AnchorPeriod.Seconds())) + 1
+		}
+		got := an.AnchorStats.Polls - an.AnchorStats.Throttled
+		if share := float64(got) / float64(want); share < 0.9 {
+			out = append(out, fmt.Sprintf("the anchor answered only %.0f%% of the polls a %s period needs (%d of %d; %d 429s): "+
+				"on this machine at %gx it could not keep its period, so its lag is higher and its request count lower than a real fixed poller's",
+				100*share, c.AnchorPeriod, got, want, an.AnchorStats.Throttled, c.Scale))
+		}
+	}
+	if c.Scale > 1 {
+		out = append(out, fmt.Sprintf("wall-clock latencies (status writes, watch delivery, HTTP) count %gx in simulated seconds, "+
+			"and the simulator's Retry-After (at least 1 s) is %g s simulated", c.Scale, c.Scale))
+	}
+	return out
 }
 
 func ratios(o, a pollerResult) []ratio {
@@ -295,6 +329,12 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w, "\ntargets")
 	for _, t := range r.Targets {
 		fmt.Fprintf(w, "  %-7s %s: %s\n", t.verdict(), t.Name, t.Detail)
+	}
+	if len(r.Fidelity) > 0 {
+		fmt.Fprintln(w, "\nfidelity")
+		for _, f := range r.Fidelity {
+			fmt.Fprintf(w, "  - %s\n", f)
+		}
 	}
 	for _, res := range r.Results {
 		if res.Unfinished != "" {
