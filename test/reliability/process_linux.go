@@ -17,12 +17,9 @@ limitations under the License.
 package reliability
 
 import (
-	"bufio"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/procstat"
 )
 
 // childProcAttr makes the kernel kill an operator when the test binary dies, so
@@ -34,21 +31,6 @@ func childProcAttr() *syscall.SysProcAttr {
 
 // peakRSS reads VmHWM, the process's peak resident set size, in bytes.
 func peakRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = f.Close() }()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) == 3 && fields[0] == "VmHWM:" && fields[2] == "kB" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			return kb << 10, err
-		}
-	}
-	if err := s.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+	u, err := procstat.Read(pid)
+	return u.PeakRSS, err
 }
