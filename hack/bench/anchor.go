@@ -44,9 +44,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
-	watchtools "k8s.io/client-go/tools/watch"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -111,7 +112,7 @@ type anchorStats struct {
 
 type anchor struct {
 	cfg   anchorConfig
-	kube  client.WithWatch
+	kube  client.Client
 	cloud *huaweicloud.Client
 	slots chan struct{}
 
@@ -122,14 +123,14 @@ type anchor struct {
 }
 
 func runAnchor(ctx context.Context, cfg anchorConfig) (anchorStats, error) {
-	rest, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
 	if err != nil {
 		return anchorStats{}, err
 	}
 	// A high client-side limit: the anchor's writes are the cost being measured,
 	// and client-go's default of 5 per second would hide it.
-	rest.QPS, rest.Burst = 5000, 10000
-	kube, err := client.NewWithWatch(rest, client.Options{Scheme: testenv.Scheme()})
+	rc.QPS, rc.Burst = 5000, 10000
+	kube, err := client.New(rc, client.Options{Scheme: testenv.Scheme()})
 	if err != nil {
 		return anchorStats{}, err
 	}
@@ -151,7 +152,7 @@ func runAnchor(ctx context.Context, cfg anchorConfig) (anchorStats, error) {
 		slots: make(chan struct{}, cfg.maxInflight),
 		creds: map[string]signer.Credentials{},
 	}
-	err = a.discover(ctx)
+	err = a.discover(ctx, rc)
 	return anchorStats{
 		Jobs: a.jobs.Load(), Polls: a.polls.Load(), Throttled: a.throttled.Load(), CloudErrors: a.cloudErrors.Load(),
 		Writes: a.writes.Load(), WriteErrors: a.writeErrors.Load(),
@@ -159,49 +160,59 @@ func runAnchor(ctx context.Context, cfg anchorConfig) (anchorStats, error) {
 }
 
 // discover starts a poller for every CloudJob of the namespace, present or
-// added later, until ctx ends; then it waits for the pollers to return.
-func (a *anchor) discover(ctx context.Context) error {
-	var wg sync.WaitGroup
+// added later, until ctx ends; then it waits for the pollers to return. It
+// uses an informer, as a controller would: its reflector lists again when a
+// watch falls too far behind, so no job is missed under load.
+func (a *anchor) discover(ctx context.Context, rest *rest.Config) error {
+	c, err := cache.New(rest, cache.Options{
+		Scheme:            testenv.Scheme(),
+		DefaultNamespaces: map[string]cache.Config{a.cfg.namespace: {}},
+		DefaultTransform:  cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return err
+	}
+	inf, err := c.GetInformer(ctx, &jobsv1alpha1.CloudJob{})
+	if err != nil {
+		return err
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		started = map[types.UID]bool{}
+	)
 	defer wg.Wait()
-	start := func(j *jobsv1alpha1.CloudJob) {
+	start := func(obj any) {
+		j, ok := obj.(*jobsv1alpha1.CloudJob)
+		if !ok || ctx.Err() != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if started[j.UID] {
+			return
+		}
+		started[j.UID] = true
 		a.jobs.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.pollJob(ctx, j)
+			a.pollJob(ctx, j.DeepCopy())
 		}()
 	}
-	var list jobsv1alpha1.CloudJobList
-	if err := a.kube.List(ctx, &list, client.InNamespace(a.cfg.namespace)); err != nil {
+	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: func(obj any) { start(obj) }}); err != nil {
 		return err
 	}
-	for i := range list.Items {
-		start(&list.Items[i])
-	}
-	w := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-		return a.kube.Watch(ctx, &jobsv1alpha1.CloudJobList{}, client.InNamespace(a.cfg.namespace), &client.ListOptions{Raw: &opts})
-	})
-	rw, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, w)
-	if err != nil {
-		return err
-	}
-	defer rw.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-rw.ResultChan():
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return errors.New("the CloudJob watch ended")
-			}
-			if j, isJob := ev.Object.(*jobsv1alpha1.CloudJob); isJob && ev.Type == watch.Added {
-				start(j)
-			}
+	cacheDone := make(chan error, 1)
+	go func() { cacheDone <- c.Start(ctx) }()
+	select {
+	case <-ctx.Done():
+	case err := <-cacheDone:
+		if ctx.Err() == nil {
+			return fmt.Errorf("the CloudJob informer stopped: %w", err)
 		}
 	}
+	return nil
 }
 
 // pollJob polls one job every period until it finished or ctx ends.

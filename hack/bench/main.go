@@ -75,5 +75,9 @@ func benchMain(cfg config) int {
 		}
 		fmt.Printf("\nresults: %s\n", path)
 	}
+	if rep.Failed {
+		fmt.Fprintln(os.Stderr, "bench: a phase failed; its figures cover what was done until then")
+		return 1
+	}
 	return 0
 }

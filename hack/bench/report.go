@@ -56,6 +56,9 @@ type report struct {
 	Ratios  []ratio        `json:"ratios,omitempty"`
 	Targets []target       `json:"targets"`
 	Shards  *shardCheck    `json:"shards,omitempty"`
+	// Failed is set when a poller died or CloudJobs could not be created: the
+	// figures then cover what was done until then.
+	Failed bool `json:"failed"`
 	// Fidelity lists what makes this run's figures differ from what the same
 	// workload would give at real speed.
 	Fidelity []string `json:"fidelity,omitempty"`
@@ -139,6 +142,7 @@ func (b *bench) report(started time.Time, op, an *phase) *report {
 		r.Results = append(r.Results, a)
 		r.Ratios = ratios(opr, a)
 	}
+	r.Failed = op.failed || (an != nil && an.failed)
 	r.Shards = b.checkShards(op, stats)
 	r.Targets = targets(r, opr, anr)
 	r.Fidelity = b.fidelity(anr)
@@ -339,6 +343,9 @@ func (r *report) print(w io.Writer) {
 	for _, res := range r.Results {
 		if res.Unfinished != "" {
 			fmt.Fprintf(w, "  note: %s did not finish: %s\n", res.Poller, res.Unfinished)
+		}
+		if res.Relists > 0 {
+			fmt.Fprintf(w, "  note: the watch of %s's CloudJobs fell behind and was replaced by a list %d times; outcomes in the gaps were recorded late\n", res.Poller, res.Relists)
 		}
 		if res.LogErrors > 0 {
 			fmt.Fprintf(w, "  note: %s logged %d error lines\n", res.Poller, res.LogErrors)

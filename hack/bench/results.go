@@ -63,12 +63,15 @@ type pollerResult struct {
 
 	// AgentRequests counts what the simulator got with the poller's
 	// User-Agent(s), warm-up included: what its own metrics must match.
-	AgentRequests int64             `json:"agentRequests"`
-	Metrics       []operatorMetrics `json:"metrics,omitempty"`
-	AnchorStats   *anchorStats      `json:"anchorStats,omitempty"`
-	LogErrors     int               `json:"logErrors"`
-	Unfinished    string            `json:"unfinished,omitempty"`
-	ByKind        []kindResult      `json:"byKind"`
+	AgentRequests int64 `json:"agentRequests"`
+	// Relists counts watch gaps: outcomes that arrived during one are
+	// recorded late. 0 in a sound run.
+	Relists     int               `json:"relists"`
+	Metrics     []operatorMetrics `json:"metrics,omitempty"`
+	AnchorStats *anchorStats      `json:"anchorStats,omitempty"`
+	LogErrors   int               `json:"logErrors"`
+	Unfinished  string            `json:"unfinished,omitempty"`
+	ByKind      []kindResult      `json:"byKind"`
 }
 
 // kindResult is a poller's figures for one kind of job.
@@ -193,6 +196,7 @@ func (b *bench) result(p *phase, stats cloudsim.Stats) pollerResult {
 		r.PeakRSSMiB = max(r.PeakRSSMiB, float64(u.PeakRSS)/(1<<20))
 	}
 	r.Metrics = p.metrics
+	r.Relists = p.rec.relistCount()
 	agents := b.sim.agents()
 	for _, ua := range p.userAgents() {
 		r.AgentRequests += agents[ua].Requests

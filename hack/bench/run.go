@@ -67,6 +67,7 @@ type phase struct {
 	start, end time.Time
 	created    creation
 	waitErr    error // the phase ended without every outcome recorded
+	failed     bool  // ... because a poller died or a creation failed
 	usage      []procUsage
 	metrics    []operatorMetrics
 	logErrors  int
@@ -502,12 +503,14 @@ wait:
 	}
 	b.collect(ctx, p)
 	if waitErr != nil {
-		if ctx.Err() != nil || check() != nil {
+		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", p.name, waitErr)
 		}
-		// A deadline is a result, not a failure: the report says how many jobs
-		// were left.
+		// The figures of what did finish are still worth reporting, and the
+		// other phase's all the more: the report says what went wrong (a
+		// deadline, or a poller that died), and a died poller fails the run.
 		p.waitErr = waitErr
+		p.failed = check() != nil
 		b.logf("%s: %v", p.name, waitErr)
 	}
 	b.logf("%s: done in %s", p.name, p.end.Sub(p.start).Round(time.Second))

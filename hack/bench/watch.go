@@ -59,6 +59,7 @@ type recorder struct {
 	changed  chan struct{} // signalled (without blocking) when a job finishes
 	stopped  chan struct{}
 	err      error
+	relists  int
 }
 
 // watcherFunc adapts a controller-runtime client to client-go's
@@ -69,48 +70,86 @@ func (f watcherFunc) WatchWithContext(ctx context.Context, opts metav1.ListOptio
 	return f(ctx, opts)
 }
 
+// maxRelists bounds how often a recorder lists again after losing its watch.
+const maxRelists = 20
+
 // startRecorder watches namespace from now on. A RetryWatcher resumes from the
-// last resource version when the API server closes the watch, so long runs
-// lose no event.
+// last resource version when the API server closes the watch, so no event is
+// lost. Only if the server no longer has that version (the watch fell too far
+// behind) does the recorder list again and carry on; the outcomes that arrived
+// during the gap are then recorded when the list comes back, late, and the
+// report says how often that happened.
 func startRecorder(ctx context.Context, c client.WithWatch, namespace string) (*recorder, error) {
 	var list jobsv1alpha1.CloudJobList
 	if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
 		return nil, err
 	}
-	w := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-		return c.Watch(ctx, &jobsv1alpha1.CloudJobList{}, client.InNamespace(namespace), &client.ListOptions{Raw: &opts})
-	})
-	rw, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, w)
-	if err != nil {
-		return nil, err
-	}
 	r := &recorder{jobs: map[string]*jobWatch{}, finished: map[string]int{}, changed: make(chan struct{}, 1), stopped: make(chan struct{})}
-	go r.run(ctx, rw)
+	go r.run(ctx, c, namespace, list.ResourceVersion)
 	return r, nil
 }
 
-func (r *recorder) run(ctx context.Context, rw *watchtools.RetryWatcher) {
+func (r *recorder) run(ctx context.Context, c client.WithWatch, namespace, rv string) {
 	defer close(r.stopped)
-	defer rw.Stop()
+	w := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+		return c.Watch(ctx, &jobsv1alpha1.CloudJobList{}, client.InNamespace(namespace), &client.ListOptions{Raw: &opts})
+	})
+	for relists := 0; ; relists++ {
+		if relists > maxRelists {
+			r.fail(fmt.Errorf("the CloudJob watch of %s was lost %d times", namespace, relists-1))
+			return
+		}
+		rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, w)
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		r.consume(ctx, rw)
+		rw.Stop()
+		if ctx.Err() != nil {
+			return
+		}
+		var list jobsv1alpha1.CloudJobList
+		if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+			if ctx.Err() == nil {
+				r.fail(fmt.Errorf("listing CloudJobs after losing the watch: %w", err))
+			}
+			return
+		}
+		now := time.Now()
+		r.mu.Lock()
+		r.relists++
+		r.mu.Unlock()
+		for i := range list.Items {
+			r.record(watch.Bookmark, &list.Items[i], now)
+		}
+		rv = list.ResourceVersion
+	}
+}
+
+// consume records events until the watch ends or fails.
+func (r *recorder) consume(ctx context.Context, rw *watchtools.RetryWatcher) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev, ok := <-rw.ResultChan():
-			if !ok {
-				r.fail(fmt.Errorf("the CloudJob watch ended"))
+			if !ok || ev.Type == watch.Error {
 				return
 			}
 			now := time.Now()
-			if ev.Type == watch.Error {
-				r.fail(fmt.Errorf("the CloudJob watch failed: %v", ev.Object))
-				return
-			}
-			if j, ok := ev.Object.(*jobsv1alpha1.CloudJob); ok {
+			if j, isJob := ev.Object.(*jobsv1alpha1.CloudJob); isJob {
 				r.record(ev.Type, j, now)
 			}
 		}
 	}
+}
+
+// relistCount is how often the watch was lost and replaced by a list.
+func (r *recorder) relistCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.relists
 }
 
 func (r *recorder) fail(err error) {
