@@ -230,7 +230,7 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 	select {
 	case <-ctx.Done():
 	case <-cl.manager.done:
-		return rep, fmt.Errorf("the operator exited (%v); the end of its log is above", cl.manager.exitErr)
+		return rep, fmt.Errorf("the operator exited (%w); the end of its log is above", cl.manager.exitErr)
 	}
 	out.printf("")
 	if !finished || !rep.asScripted() {
@@ -292,7 +292,7 @@ func (f *follower) follow(ctx context.Context, watchErr <-chan error) (bool, err
 			return true, nil
 		}
 		if exited, exitErr := f.manager.exited(); exited {
-			return false, fmt.Errorf("the operator exited while jobs were running (%v); the end of its log is above", exitErr)
+			return false, fmt.Errorf("the operator exited while jobs were running (%w); the end of its log is above", exitErr)
 		}
 		select {
 		case <-ctx.Done():

@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: demo [flags]\n\n"+
+		_, _ = fmt.Fprintf(stderr, "Usage: demo [flags]\n\n"+
 			"Runs the operator (--manager) against a local control plane and the cloud simulator,\n"+
 			"with the jobs of --scenario, and shows what it records. Run it from the repository\n"+
 			"root, or with `make demo`, which builds the control plane and the operator first.\n\n")

@@ -95,7 +95,7 @@ func startManager(m *manager, path, logPath, kubeconfig string, scale float64) e
 	cmd.Env = append(withoutEnv(os.Environ(), "KUBECONFIG"), "KUBECONFIG="+kubeconfig)
 	newProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("starting the operator %s: %w; build it with 'make build'", path, err)
 	}
 	m.cmd, m.logPath, m.logFile, m.probe, m.done = cmd, logPath, f, probe, make(chan struct{})
@@ -127,7 +127,7 @@ func (m *manager) waitReady(ctx context.Context) error {
 		if readySince.IsZero() {
 			resp, err := client.Get("http://" + m.probe + "/readyz")
 			if err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					readySince = time.Now()
 				}
@@ -143,7 +143,7 @@ func (m *manager) waitReady(ctx context.Context) error {
 		case <-ctx.Done():
 			return errInterrupted
 		case <-m.done:
-			return fmt.Errorf("the operator exited before it was ready (%v); the end of its log is above", m.exitErr)
+			return fmt.Errorf("the operator exited before it was ready (%w); the end of its log is above", m.exitErr)
 		case <-deadline.C:
 			return fmt.Errorf("the operator was not ready after %s; the end of its log is above", managerReadyTimeout)
 		case <-tick.C:
@@ -170,7 +170,7 @@ func (m *manager) stop() error {
 	if m.cmd == nil {
 		return nil
 	}
-	defer m.logFile.Close()
+	defer func() { _ = m.logFile.Close() }()
 	pid := m.cmd.Process.Pid
 	if err := terminateGroup(pid); err != nil {
 		return err
@@ -211,7 +211,7 @@ func freeAddress() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
 }
 

@@ -118,10 +118,10 @@ func summary(r *report, scale float64, maxPoll time.Duration) string {
 // headline is the job's outcome line: outcome, whether scripted, lag, polls.
 func headline(j jobReport) string {
 	var b strings.Builder
-	switch {
-	case j.Got == "":
+	switch j.Got {
+	case "":
 		fmt.Fprintf(&b, "%-9s  did not finish; the scenario scripted %s", "Unfinished", j.Want)
-	case j.Got == j.Want:
+	case j.Want:
 		fmt.Fprintf(&b, "%-9s  as scripted", j.Got)
 	default:
 		fmt.Fprintf(&b, "%-9s  but the scenario scripted %s", j.Got, j.Want)

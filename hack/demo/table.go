@@ -64,7 +64,7 @@ func formatTable(rows [][]string) []string {
 			}
 			cells[i] = c
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		_, _ = fmt.Fprintln(tw, strings.Join(cells, "\t")) // writes to a bytes.Buffer cannot fail
 	}
 	_ = tw.Flush()
 	return strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
