@@ -67,6 +67,7 @@ type config struct {
 	CPUProfile     string        // the harness's own CPU profile
 	OperatorPprof  string        // directory for the operator's CPU and heap profiles; "" for none
 	LogsDir        string        // where the children's logs go; "" for the temporary directory
+	OperatorEnv    string        // extra environment of the operator, comma-separated KEY=VALUE
 	Progress       io.Writer     // progress lines; nil for none
 }
 
@@ -107,6 +108,8 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.PhaseTimeout, "phase-timeout", c.PhaseTimeout, "wall-clock cap of one phase (0: derived from the workload)")
 	fs.StringVar(&c.ResultsDir, "results-dir", c.ResultsDir, "directory of the JSON results (empty: none)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write the harness's CPU profile to this file")
+	fs.StringVar(&c.OperatorEnv, "operator-env", c.OperatorEnv,
+		"extra environment of the operator, comma-separated KEY=VALUE (for example GOMEMLIMIT=120MiB, to see what a memory limit does)")
 	fs.StringVar(&c.LogsDir, "logs-dir", c.LogsDir, "keep the operator's and the anchor's logs in this directory (default: a temporary one, removed)")
 	fs.StringVar(&c.OperatorPprof, "operator-pprof", c.OperatorPprof,
 		"directory to save the operator's CPU profile (over its phase) and heap profile (at the end) into; enables its --pprof-bind-address")

@@ -89,6 +89,7 @@ type operator struct {
 // operatorOptions start one replica.
 type operatorOptions struct {
 	bin, version, kubeconfig, namespace, shardSelector, logPath string
+	env                                                         []string
 	scale, requestsPerMinute                                    float64
 	maxConcurrent                                               int
 	pprof                                                       bool
@@ -129,7 +130,7 @@ func startOperator(ctx context.Context, o operatorOptions) (*operator, error) {
 		args = append(args, "--pprof-bind-address="+addr)
 		op.pprofURL = "http://" + addr + "/debug/pprof"
 	}
-	c, err := startChild("operator "+o.version, o.bin, args, nil, o.logPath)
+	c, err := startChild("operator "+o.version, o.bin, args, o.env, o.logPath)
 	if err != nil {
 		return nil, err
 	}

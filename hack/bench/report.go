@@ -76,6 +76,7 @@ type configJSON struct {
 	Anchor         string  `json:"anchor"`
 	Replicas       int     `json:"replicas"`
 	Clock          string  `json:"clock"`
+	OperatorEnv    string  `json:"operatorEnv,omitempty"`
 }
 
 type machineInfo struct {
@@ -124,7 +125,7 @@ func (b *bench) report(started time.Time, op, an *phase) *report {
 		Config: configJSON{
 			N: c.N, Seed: c.Seed, TimeScale: c.Scale, Quota: c.Quota,
 			ArrivalWindow: c.ArrivalWindow.String(), MaxJobDuration: c.MaxJobDuration.String(),
-			AnchorPeriod: c.AnchorPeriod.String(), Warmup: c.Warmup, Anchor: c.Anchor, Replicas: c.Replicas, Clock: c.Clock,
+			AnchorPeriod: c.AnchorPeriod.String(), Warmup: c.Warmup, Anchor: c.Anchor, Replicas: c.Replicas, Clock: c.Clock, OperatorEnv: c.OperatorEnv,
 		},
 		OperatorFlags:   scaledFlags(c.Scale, float64(c.Quota)/float64(c.Replicas)),
 		PeakConcurrency: peakConcurrency(b.plan),

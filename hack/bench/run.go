@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -378,6 +379,7 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 			version:           v,
 			kubeconfig:        b.kubeconfig,
 			namespace:         p.namespace,
+			env:               splitEnv(b.cfg.OperatorEnv),
 			shardSelector:     sel,
 			logPath:           filepath.Join(b.logs, "operator-"+v+".log"),
 			scale:             b.cfg.Scale,
@@ -392,6 +394,17 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 		p.operators = append(p.operators, o)
 	}
 	return nil
+}
+
+// splitEnv splits a comma-separated KEY=VALUE list.
+func splitEnv(s string) []string {
+	var out []string
+	for _, kv := range strings.Split(s, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // userAgents are the User-Agents the phase's pollers send.
