@@ -174,7 +174,9 @@ func validate(opts options) error {
 // cacheOptions limits what the manager watches to --watch-namespace and the
 // CloudJobs to --shard-selector.
 func cacheOptions(opts options) (cache.Options, error) {
-	var c cache.Options
+	// managedFields are never read by the operator; dropping them from every cached
+	// object is a large share of the cache's memory with thousands of CloudJobs.
+	c := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	if opts.watchNamespace != "" {
 		c.DefaultNamespaces = map[string]cache.Config{opts.watchNamespace: {}}
 	}
