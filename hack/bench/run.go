@@ -578,7 +578,36 @@ func (b *bench) startOperatorProfile(ctx context.Context, p *phase) <-chan struc
 				b.logf("%s: CPU profile: %v", o.name, err)
 			}
 		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.heapAtPeak(ctx, o, time.Duration(secs)*time.Second)
+		}()
 	}
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// heapAtPeak saves a heap profile each time the operator's resident memory
+// has grown by a tenth since the last one, for as long as the CPU profile
+// runs: the last file shows what the memory held near its peak, which the
+// profile at the end, after the jobs are done, no longer shows.
+func (b *bench) heapAtPeak(ctx context.Context, o *operator, during time.Duration) {
+	file := filepath.Join(b.cfg.OperatorPprof, "operator-"+o.version+"-heap-peak.pprof")
+	var saved int64
+	end := time.Now().Add(during)
+	for time.Now().Before(end) && o.running() {
+		if rss := o.sample().RSS; rss > saved+saved/10 {
+			if err := o.saveProfile(ctx, "/heap", file, 30*time.Second); err != nil {
+				b.logf("%s: heap profile: %v", o.name, err)
+				return
+			}
+			saved = rss
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
