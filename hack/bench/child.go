@@ -27,7 +27,12 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/procstat"
 )
+
+// procUsage is a child's CPU time and memory, read from /proc.
+type procUsage = procstat.Usage
 
 // stopGrace is how long a child gets to exit after SIGTERM before SIGKILL.
 const stopGrace = 15 * time.Second
@@ -101,7 +106,7 @@ func (c *child) sampleEvery(ctx context.Context, every time.Duration) {
 // sample reads /proc now and returns the latest figures read, which stay
 // available after the child exits.
 func (c *child) sample() procUsage {
-	u, err := readProc(c.pid())
+	u, err := procstat.Read(c.pid())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err == nil {
