@@ -240,7 +240,12 @@ func sumMetrics(r io.Reader, names ...string) map[string]float64 {
 
 // saveProfile fetches path from the operator's pprof endpoint into file.
 func (o *operator) saveProfile(ctx context.Context, path, file string, timeout time.Duration) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.pprofURL+path, nil)
+	return o.saveURL(ctx, o.pprofURL+path, file, timeout)
+}
+
+// saveURL fetches url into file.
+func (o *operator) saveURL(ctx context.Context, url, file string, timeout time.Duration) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -250,7 +255,7 @@ func (o *operator) saveProfile(ctx context.Context, path, file string, timeout t
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
+		return fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
 	}
 	f, err := os.Create(file)
 	if err != nil {

@@ -602,6 +602,11 @@ func (b *bench) heapAtPeak(ctx context.Context, o *operator, during time.Duratio
 				b.logf("%s: heap profile: %v", o.name, err)
 				return
 			}
+			// The Go runtime's own figures (heap, stacks, goroutines) at the
+			// same moment: what a heap profile does not show.
+			if err := o.saveURL(ctx, o.metricsURL, strings.TrimSuffix(file, ".pprof")+"-metrics.txt", 30*time.Second); err != nil {
+				b.logf("%s: metrics: %v", o.name, err)
+			}
 			saved = rss
 		}
 		select {
