@@ -92,7 +92,7 @@ func anchorMain(args []string) int {
 	defer stop()
 	stats, err := runAnchor(ctx, cfg)
 	b, _ := json.Marshal(stats)
-	fmt.Fprintf(os.Stdout, "anchor stats %s\n", b)
+	fmt.Printf("anchor stats %s\n", b)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "anchor:", err)
 		return 1

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -153,7 +154,11 @@ func (c *child) failure() error {
 	if c.running() {
 		return nil
 	}
-	return fmt.Errorf("%s exited early (%v); last lines of its log:\n%s", c.name, c.waitErr, c.logTail(30))
+	err := c.waitErr
+	if err == nil {
+		err = errors.New("exit status 0")
+	}
+	return fmt.Errorf("%s exited early (%w); last lines of its log:\n%s", c.name, err, c.logTail(30))
 }
 
 // logTail returns the last n lines of the child's log.

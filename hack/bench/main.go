@@ -66,7 +66,7 @@ func benchMain(cfg config) int {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
 	}
-	rep.print(os.Stdout)
+	fmt.Print(rep.text())
 	if cfg.ResultsDir != "" {
 		path, err := rep.write(cfg.ResultsDir)
 		if err != nil {

@@ -66,8 +66,6 @@ func runForTest(t *testing.T, c config) *report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	rep.print(&out)
-	t.Log(out.String())
+	t.Log(rep.text())
 	return rep
 }

@@ -255,17 +255,21 @@ func targets(r *report, o pollerResult, a *pollerResult) []target {
 	return out
 }
 
-// print writes the tables.
-func (r *report) print(w io.Writer) {
+// text is the report as the tables printed at the end of a run.
+func (r *report) text() string {
+	var b strings.Builder
 	c := r.Config
-	fmt.Fprintf(w, "\nN=%d seed=%d time scale %gx (%s clock) quota %d/min arrivals over %s, jobs capped at %s; warm-up %d per kind; anchor %s; replicas %d\n",
+	fmt.Fprintf(&b, "\nN=%d seed=%d time scale %gx (%s clock) quota %d/min arrivals over %s, jobs capped at %s; warm-up %d per kind; anchor %s; replicas %d\n",
 		c.N, c.Seed, c.TimeScale, c.Clock, c.Quota, c.ArrivalWindow, c.MaxJobDuration, c.Warmup, c.Anchor, c.Replicas)
-	fmt.Fprintf(w, "peak running jobs %d; N/Q = %.0f s per job (%s); %d cores, %s\n",
+	fmt.Fprintf(&b, "peak running jobs %d; N/Q = %.0f s per job (%s); %d cores, %s\n",
 		r.PeakConcurrency, r.SecondsPerPoll, map[bool]string{true: "quota-bound", false: "not quota-bound"}[r.QuotaBound],
 		r.Machine.Cores, r.Machine.CPU)
-	fmt.Fprintf(w, "lags and times are simulated seconds (wall seconds x %g)\n\n", c.TimeScale)
+	if c.OperatorEnv != "" {
+		fmt.Fprintf(&b, "operator environment: %s\n", c.OperatorEnv)
+	}
+	fmt.Fprintf(&b, "lags and times are simulated seconds (wall seconds x %g)\n\n", c.TimeScale)
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var lines []string
 	head := "figure\t"
 	for _, res := range r.Results {
 		head += res.Poller + "\t"
@@ -273,7 +277,7 @@ func (r *report) print(w io.Writer) {
 	if len(r.Ratios) > 0 {
 		head += "operator/anchor\t"
 	}
-	fmt.Fprintln(tw, head)
+	lines = append(lines, head)
 	rows := []struct {
 		name string
 		get  func(pollerResult) num
@@ -303,13 +307,13 @@ func (r *report) print(w io.Writer) {
 		if len(vals) == 2 {
 			line += ratioText(vals[0], vals[1]) + "\t"
 		}
-		fmt.Fprintln(tw, line)
+		lines = append(lines, line)
 	}
-	_ = tw.Flush()
+	b.WriteString(table(lines))
 
-	fmt.Fprintln(w, "\nby kind of job: p50 lag (s), requests, status writes and states seen per job")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "service\tjob type\tjobs\t"+pollerColumns(r.Results)+"\t")
+	fmt.Fprintln(&b, "\nby kind of job: p50 lag (s), requests, status writes and states seen per job")
+	lines = nil
+	lines = append(lines, "service\tjob type\tjobs\t"+pollerColumns(r.Results)+"\t")
 	for k := range r.Results[0].ByKind {
 		kr := r.Results[0].ByKind[k]
 		line := fmt.Sprintf("%s\t%s\t%d\t", kr.Service, kr.JobType, kr.Jobs)
@@ -317,41 +321,52 @@ func (r *report) print(w io.Writer) {
 			kr := res.ByKind[k]
 			line += fmt.Sprintf("%.1f\t%.1f\t%.1f\t%.1f\t", kr.LagP50, kr.RequestsPerJob, kr.WritesPerJob, kr.StatesPerJob)
 		}
-		fmt.Fprintln(tw, line)
+		lines = append(lines, line)
 	}
-	_ = tw.Flush()
+	b.WriteString(table(lines))
 
 	if r.Shards != nil {
-		fmt.Fprintln(w, "\nshards")
+		fmt.Fprintln(&b, "\nshards")
 		for _, rc := range r.Shards.Replicas {
-			fmt.Fprintf(w, "  replica %-14s %-20s jobs %5d  requests: simulator %d, its metrics %.0f; 429s %d\n",
+			fmt.Fprintf(&b, "  replica %-14s %-20s jobs %5d  requests: simulator %d, its metrics %.0f; 429s %d\n",
 				rc.Version, rc.Selector, rc.Jobs, rc.SimRequests, rc.MetricRequests, rc.Throttled)
 		}
-		fmt.Fprintf(w, "  shared key: %d requests; jobs polled by both replicas %d, by the other replica only %d, never %d\n",
+		fmt.Fprintf(&b, "  shared key: %d requests; jobs polled by both replicas %d, by the other replica only %d, never %d\n",
 			r.Shards.KeyRequests, r.Shards.JobsPolledByBoth, r.Shards.JobsPolledByOther, r.Shards.JobsNeverPolled)
 	}
 
-	fmt.Fprintln(w, "\ntargets")
+	fmt.Fprintln(&b, "\ntargets")
 	for _, t := range r.Targets {
-		fmt.Fprintf(w, "  %-7s %s: %s\n", t.verdict(), t.Name, t.Detail)
+		fmt.Fprintf(&b, "  %-7s %s: %s\n", t.verdict(), t.Name, t.Detail)
 	}
 	if len(r.Fidelity) > 0 {
-		fmt.Fprintln(w, "\nfidelity")
+		fmt.Fprintln(&b, "\nfidelity")
 		for _, f := range r.Fidelity {
-			fmt.Fprintf(w, "  - %s\n", f)
+			fmt.Fprintf(&b, "  - %s\n", f)
 		}
 	}
 	for _, res := range r.Results {
 		if res.Unfinished != "" {
-			fmt.Fprintf(w, "  note: %s did not finish: %s\n", res.Poller, res.Unfinished)
+			fmt.Fprintf(&b, "  note: %s did not finish: %s\n", res.Poller, res.Unfinished)
 		}
 		if res.Relists > 0 {
-			fmt.Fprintf(w, "  note: the watch of %s's CloudJobs fell behind and was replaced by a list %d times; outcomes in the gaps were recorded late\n", res.Poller, res.Relists)
+			fmt.Fprintf(&b, "  note: the watch of %s's CloudJobs fell behind and was replaced by a list %d times; outcomes in the gaps were recorded late\n", res.Poller, res.Relists)
 		}
 		if res.LogErrors > 0 {
-			fmt.Fprintf(w, "  note: %s logged %d error lines\n", res.Poller, res.LogErrors)
+			fmt.Fprintf(&b, "  note: %s logged %d error lines\n", res.Poller, res.LogErrors)
 		}
 	}
+	return b.String()
+}
+
+// table aligns tab-separated lines into right-aligned columns.
+func table(lines []string) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// Writes to a strings.Builder cannot fail.
+	_, _ = io.WriteString(tw, strings.Join(lines, "\n")+"\n")
+	_ = tw.Flush()
+	return b.String()
 }
 
 func pollerColumns(rs []pollerResult) string {

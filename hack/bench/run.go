@@ -92,7 +92,8 @@ type bench struct {
 
 func (b *bench) logf(format string, args ...any) {
 	if b.cfg.Progress != nil {
-		fmt.Fprintf(b.cfg.Progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		// Progress is best effort: a lost line must not stop a run.
+		_, _ = fmt.Fprintf(b.cfg.Progress, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
 }
 
