@@ -73,6 +73,7 @@ type options struct {
 	minPollInterval     time.Duration
 	maxPollInterval     time.Duration
 	paymentPollInterval time.Duration
+	detectionLag        time.Duration
 	requestTimeout      time.Duration
 	cloudDomain         string
 	allowedDomains      string
@@ -129,6 +130,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
 	fs.DurationVar(&opts.paymentPollInterval, "awaiting-payment-poll-interval", 5*time.Minute,
 		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
+	fs.DurationVar(&opts.detectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
+		"Detection lag that is good enough: where finished jobs of the same kind say completions are likely, polls are never closer than twice this. Lower notices short jobs sooner for more requests.")
 	fs.DurationVar(&opts.requestTimeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "Timeout of one request to the cloud.")
 	fs.StringVar(&opts.cloudDomain, "cloud-domain", huaweicloud.DefaultDomain,
 		"API domain of the default endpoint https://{service}.{region}.{domain}, for CloudJobs that give spec.region only.")
@@ -274,6 +277,7 @@ func setupController(mgr ctrl.Manager, opts options) error {
 			MinInterval:             opts.minPollInterval,
 			MaxInterval:             opts.maxPollInterval,
 			AwaitingPaymentInterval: opts.paymentPollInterval,
+			DetectionLag:            opts.detectionLag,
 			Learner:                 poll.NewLearner(),
 		},
 		Config: cfg,
@@ -281,25 +285,26 @@ func setupController(mgr ctrl.Manager, opts options) error {
 	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
 		return err
 	}
-	metrics.SetJobCounter(jobCounter(mgr.GetCache()))
-	return nil
+	return setupJobGauge(mgr)
 }
 
-// jobCounter counts the cached CloudJobs by service and state for the
-// cloudjob_jobs gauge.
-func jobCounter(c cache.Cache) metrics.JobCounter {
-	return func() map[[2]string]int {
-		var jobs jobsv1alpha1.CloudJobList
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		// Read-only use of the cached objects: skip the deep copy of every job.
-		if err := c.List(ctx, &jobs, client.UnsafeDisableDeepCopy); err != nil {
-			return nil
+// setupJobGauge feeds the cloudjob_jobs gauge from the CloudJob informer's
+// events.
+func setupJobGauge(mgr ctrl.Manager) error {
+	tally := metrics.NewJobTally(func(obj any) ([2]string, bool) {
+		job, ok := obj.(*jobsv1alpha1.CloudJob)
+		if !ok {
+			return [2]string{}, false
 		}
-		out := map[[2]string]int{}
-		for i := range jobs.Items {
-			out[[2]string{string(jobs.Items[i].Spec.Service), jobs.Items[i].Status.State}]++
-		}
-		return out
+		return [2]string{string(job.Spec.Service), job.Status.State}, true
+	})
+	informer, err := mgr.GetCache().GetInformer(context.Background(), &jobsv1alpha1.CloudJob{})
+	if err != nil {
+		return fmt.Errorf("CloudJob informer for the cloudjob_jobs gauge: %w", err)
 	}
+	if _, err := informer.AddEventHandler(tally); err != nil {
+		return fmt.Errorf("CloudJob informer for the cloudjob_jobs gauge: %w", err)
+	}
+	metrics.SetJobCounter(tally.Count)
+	return nil
 }

@@ -75,7 +75,7 @@ func defaultConfig() config {
 	return config{
 		N:              1000,
 		Seed:           1,
-		Scale:          20,
+		Scale:          10,
 		Quota:          2000,
 		ArrivalWindow:  10 * time.Minute,
 		MaxJobDuration: time.Hour,

@@ -71,6 +71,7 @@ func scaledFlags(scale, requestsPerMinute float64) []string {
 		"--min-poll-interval=" + d(poll.DefaultMinInterval),
 		"--max-poll-interval=" + d(poll.DefaultMaxInterval),
 		"--awaiting-payment-poll-interval=" + d(poll.DefaultAwaitingPaymentInterval),
+		"--poll-detection-lag=" + d(poll.DefaultDetectionLag),
 		"--job-not-found-grace=" + d(def.JobNotFoundGrace),
 		"--auth-retry-interval=" + d(def.AuthRetryInterval),
 		"--stalled-retry-interval=" + d(def.StalledRetryInterval),

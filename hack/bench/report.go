@@ -154,12 +154,6 @@ func (b *bench) report(started time.Time, op, an *phase) *report {
 func (b *bench) fidelity(an *pollerResult) []string {
 	var out []string
 	c := b.cfg
-	if floor := 2 * poll.DefaultDetectionLag.Seconds() * c.Scale; c.Scale > 1 && floor > c.AnchorPeriod.Seconds() {
-		out = append(out, fmt.Sprintf("the operator never polls closer than 2 x %s apart inside a learned window (poll.DefaultDetectionLag, "+
-			"compiled in, not a flag); at %gx that is %.0f s simulated (capped by --max-poll-interval, %s simulated) instead of %.0f s: "+
-			"short jobs' lags are overstated; only -time-scale 1 is faithful",
-			poll.DefaultDetectionLag, c.Scale, floor, poll.DefaultMaxInterval, 2*poll.DefaultDetectionLag.Seconds()))
-	}
 	if an != nil && an.AnchorStats != nil {
 		want := 0
 		for _, j := range b.plan {

@@ -79,8 +79,8 @@ var (
 )
 
 // JobCounter counts CloudJobs by service and state for the cloudjob_jobs gauge. It
-// is asked at scrape time, so the gauge is always what the cache holds, with no
-// bookkeeping of transitions that a restart would lose.
+// is asked at scrape time, so the gauge is always what the cache holds (JobTally
+// follows the cache's informer).
 type JobCounter func() map[[2]string]int
 
 var jobsDesc = prometheus.NewDesc(namespace+"_jobs",

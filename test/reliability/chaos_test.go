@@ -133,6 +133,7 @@ func TestCloudChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkJobGauge(t, chaosOp.name, metrics, jobCount)
 	byResult := map[string]float64{}
 	for _, r := range []string{"ok", "Unavailable", "MalformedResponse", "Throttled"} {
 		byResult[r] = metricSum(metrics, "cloudjob_cloud_requests_total", map[string]string{"result": r})
@@ -147,6 +148,20 @@ func TestCloudChaos(t *testing.T) {
 		jobCount, jobCount, calmCalls, chaosCalls, ratio, served[cloudsim.FaultError], served[cloudsim.FaultHang], served[cloudsim.FaultMalformed],
 		served[cloudsim.FaultThrottle], calmCheck.succeeded+calmCheck.failed, jobCount, chaosCheck.succeeded+chaosCheck.failed, jobCount,
 		wronglyFailed, len(calmFlips)+len(chaosFlips), calmDone.Round(time.Second), chaosDone.Round(time.Second))
+}
+
+// checkJobGauge checks cloudjob_jobs once every job has finished: it counts each
+// of the operator's jobs once, none of them in a state that is still running.
+func checkJobGauge(t *testing.T, operator, metrics string, jobs int) {
+	t.Helper()
+	if n := metricSum(metrics, "cloudjob_jobs", nil); n != float64(jobs) {
+		t.Errorf("%s: cloudjob_jobs adds up to %v, want %d", operator, n, jobs)
+	}
+	for _, state := range []string{"", "INIT", "RUNNING"} {
+		if n := metricSum(metrics, "cloudjob_jobs", map[string]string{"state": state}); n != 0 {
+			t.Errorf("%s: cloudjob_jobs{state=%q} is %v after every job finished", operator, state, n)
+		}
+	}
 }
 
 func pct(n int, of int64) float64 { return 100 * float64(n) / float64(max(of, 1)) }

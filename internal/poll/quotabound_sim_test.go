@@ -1,0 +1,154 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package poll
+
+import (
+	"container/heap"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// The quota-bound case of the benchmark: 10,000 jobs of simMix arriving within
+// 10 minutes, one account quota of 2,000 requests a minute, so each running job
+// could be polled about once every N/Q = 5 minutes if all shared the quota
+// evenly. Uniform round-robin polling would notice a job N/Q/2 = 150 s after it
+// ended, on average.
+const (
+	qbJobs      = 10000
+	qbArrivals  = 10 * time.Minute
+	qbPerMinute = 2000
+	qbWarmup    = 10 // finished jobs of each kind the learner has seen before
+)
+
+// qbJobsFor draws the quota-bound workload: simMix, 5% outliers, uniform
+// arrivals over qbArrivals.
+func qbJobsFor(seed uint64) []simJob {
+	r := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
+	jobs := make([]simJob, qbJobs)
+	for i := range jobs {
+		u, kind := r.Float64(), 0
+		for kind < len(simMix)-1 && u >= simMix[kind].weight {
+			u -= simMix[kind].weight
+			kind++
+		}
+		k := simMix[kind]
+		d := k.median.Seconds() * math.Exp(k.sigma*r.NormFloat64())
+		if r.Float64() < simOutlierShare {
+			d *= 2 + 8*r.Float64()
+		}
+		jobs[i] = simJob{kind: kind, start: time.Duration(r.Float64() * float64(qbArrivals)), duration: secondsToDuration(d)}
+	}
+	slices.SortFunc(jobs, func(a, b simJob) int { return int(a.start - b.start) })
+	return jobs
+}
+
+// simQuotaBound runs the operator's loop for every job on a simulated clock: a
+// job due for a poll asks the Quota; turned away, it comes back when told; let
+// through, it polls, and the Policy (told the quota's backlog) says when next.
+// API-server latency and the controller's concurrency are left out: the quota is
+// the bottleneck here.
+func simQuotaBound(jobs []simJob, p Policy, seed uint64) (res simResult, peakBacklog time.Duration) {
+	clock := newFakeClock()
+	t0 := clock.Now()
+	quota := NewQuota(qbPerMinute, WithClock(clock.Now), WithSeed(seed))
+	p.Rand = rand.New(rand.NewPCG(seed, 11)).Float64
+	res = simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
+	q := make(simQueue, 0, len(jobs))
+	for i, j := range jobs {
+		q = append(q, simEvent{j.start, i})
+	}
+	heap.Init(&q)
+	phase := make([]Phase, len(jobs))
+	for q.Len() > 0 {
+		e := heap.Pop(&q).(simEvent)
+		clock.Set(t0.Add(e.at))
+		key := strconv.Itoa(e.job)
+		if wait := quota.Admit("account", key); wait > 0 {
+			heap.Push(&q, simEvent{e.at + wait, e.job})
+			continue
+		}
+		j := jobs[e.job]
+		k := simMix[j.kind]
+		res.requests++
+		res.sent[e.job]++
+		age := e.at - j.start
+		if age >= j.duration {
+			res.lags[e.job] = age - j.duration
+			p.Learner.Observe(k.service, k.jobType, j.duration)
+			quota.Forget(key)
+			continue
+		}
+		backlog := quota.Backlog("account")
+		peakBacklog = max(peakBacklog, backlog)
+		next := p.Next(Input{Service: k.service, JobType: k.jobType, Phase: phase[e.job], Age: age, Backlog: backlog})
+		phase[e.job] = PhaseRunning
+		heap.Push(&q, simEvent{e.at + next, e.job})
+	}
+	return res, peakBacklog
+}
+
+// warmLearner has seen qbWarmup jobs of each kind finish, as a long-running
+// operator has.
+func warmLearner(seed uint64) *Learner {
+	l := NewLearner()
+	r := rand.New(rand.NewPCG(seed, 13))
+	for _, k := range simMix {
+		for range qbWarmup {
+			l.Observe(k.service, k.jobType, secondsToDuration(k.median.Seconds()*math.Exp(k.sigma*r.NormFloat64())))
+		}
+	}
+	return l
+}
+
+// TestSimulatedQuotaBound checks the benchmark's quota-bound target on the
+// policy and the quota alone: a median detection lag below half of N/Q, which is
+// what uniform round-robin polling would give.
+func TestSimulatedQuotaBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of simulation")
+	}
+	target := time.Duration(float64(qbJobs)/qbPerMinute*float64(time.Minute)) / 2
+	var all simResult
+	for _, seed := range []uint64{1, 2} {
+		res, peak := simQuotaBound(qbJobsFor(seed), Policy{Learner: warmLearner(seed)}, seed)
+		t.Logf("seed %d: requests/job %.2f, lag p50 %.0fs p95 %.0fs p99 %.0fs, peak backlog %s",
+			seed, res.perJob(), res.lag(0.5).Seconds(), res.lag(0.95).Seconds(), res.lag(0.99).Seconds(), peak.Round(time.Second))
+		logQuotaBoundByKind(t, qbJobsFor(seed), res)
+		all.requests += res.requests
+		all.lags = append(all.lags, res.lags...)
+	}
+	if got := all.lag(0.5); got >= target {
+		t.Errorf("quota-bound p50 detection lag %v, want < %v (half of N/Q)", got.Round(time.Second), target)
+	}
+}
+
+func logQuotaBoundByKind(t *testing.T, jobs []simJob, res simResult) {
+	for k, kind := range simMix {
+		var r simResult
+		for i, j := range jobs {
+			if j.kind == k {
+				r.requests += res.sent[i]
+				r.lags = append(r.lags, res.lags[i])
+			}
+		}
+		t.Logf("  %-4s %-20s %4d jobs: requests/job %5.1f, lag p50 %5.0fs", kind.service, kind.jobType, len(r.lags), r.perJob(), r.lag(0.5).Seconds())
+	}
+}
