@@ -42,6 +42,7 @@ import (
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/eventrecorder"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
@@ -268,10 +269,14 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		}
 	}
 
+	recorder := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), "cloudjob-operator", ctrl.Log.WithName("events"))
+	if err := mgr.Add(recorder); err != nil {
+		return err
+	}
 	r := &controller.CloudJobReconciler{
 		Client:   mgr.GetClient(),
 		Cloud:    huaweicloud.NewClient(clientOpts),
-		Recorder: mgr.GetEventRecorder("cloudjob-operator"),
+		Recorder: recorder,
 		Quota:    poll.NewQuota(opts.requestsPerMinute),
 		Policy: poll.Policy{
 			MinInterval:             opts.minPollInterval,

@@ -183,7 +183,16 @@ type operatorMetrics struct {
 	Throttled       float64 `json:"throttled"`
 	QuotaDeferrals  float64 `json:"quotaDeferrals"`
 	ReconcileErrors float64 `json:"reconcileErrors"`
+	EventsRecorded  float64 `json:"eventsRecorded"`
+	EventsDropped   float64 `json:"eventsDropped"`
+	EventsFailed    float64 `json:"eventsFailed"`
 }
+
+const (
+	eventsRecorded = `cloudjob_events_total{result="recorded"}`
+	eventsDropped  = `cloudjob_events_total{result="dropped"}`
+	eventsFailed   = `cloudjob_events_total{result="failed"}`
+)
 
 // scrape reads the operator's metrics endpoint.
 func (o *operator) scrape() (operatorMetrics, error) {
@@ -198,15 +207,17 @@ func (o *operator) scrape() (operatorMetrics, error) {
 		return m, fmt.Errorf("%s: HTTP %d", o.metricsURL, resp.StatusCode)
 	}
 	sums := sumMetrics(resp.Body, "cloudjob_cloud_requests_total", "cloudjob_cloud_throttled_total",
-		"cloudjob_quota_deferrals_total", "controller_runtime_reconcile_errors_total")
+		"cloudjob_quota_deferrals_total", "controller_runtime_reconcile_errors_total", eventsRecorded, eventsDropped, eventsFailed)
 	m.Requests = sums["cloudjob_cloud_requests_total"]
 	m.Throttled = sums["cloudjob_cloud_throttled_total"]
 	m.QuotaDeferrals = sums["cloudjob_quota_deferrals_total"]
 	m.ReconcileErrors = sums["controller_runtime_reconcile_errors_total"]
+	m.EventsRecorded, m.EventsDropped, m.EventsFailed = sums[eventsRecorded], sums[eventsDropped], sums[eventsFailed]
 	return m, nil
 }
 
-// sumMetrics sums the samples of the named metrics in Prometheus text format.
+// sumMetrics sums the samples of the named metrics in Prometheus text format; a
+// name with labels (`m{a="b"}`) asks for that one series.
 func sumMetrics(r io.Reader, names ...string) map[string]float64 {
 	want := map[string]bool{}
 	for _, n := range names {
@@ -222,8 +233,13 @@ func sumMetrics(r io.Reader, names ...string) map[string]float64 {
 		}
 		name, rest, _ := strings.Cut(line, " ")
 		if i := strings.IndexByte(name, '{'); i >= 0 {
-			name = line[:i]
-			rest = line[strings.LastIndexByte(line, '}')+1:]
+			end := strings.LastIndexByte(line, '}') + 1
+			if series := line[:end]; want[series] {
+				name = series // asked for by its labels
+			} else {
+				name = line[:i]
+			}
+			rest = line[end:]
 		}
 		if !want[name] {
 			continue

@@ -329,6 +329,13 @@ func (r *report) text() string {
 			r.Shards.KeyRequests, r.Shards.JobsPolledByBoth, r.Shards.JobsPolledByOther, r.Shards.JobsNeverPolled)
 	}
 
+	for _, res := range r.Results {
+		for i, m := range res.Metrics {
+			fmt.Fprintf(&b, "\n%s metrics (replica %d): reconcile errors %.0f, quota deferrals %.0f; Events recorded %.0f, dropped %.0f, failed %.0f\n",
+				res.Poller, i+1, m.ReconcileErrors, m.QuotaDeferrals, m.EventsRecorded, m.EventsDropped, m.EventsFailed)
+		}
+	}
+
 	fmt.Fprintln(&b, "\ntargets")
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, "  %-7s %s: %s\n", t.verdict(), t.Name, t.Detail)

@@ -30,6 +30,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -38,7 +39,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
@@ -94,7 +94,7 @@ func DefaultConfig() Config {
 type CloudJobReconciler struct {
 	client.Client
 	Cloud    JobGetter
-	Recorder recorder.EventRecorder
+	Recorder events.EventRecorder
 	Quota    *poll.Quota
 	Policy   poll.Policy
 	Config   Config

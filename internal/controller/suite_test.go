@@ -45,6 +45,7 @@ import (
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/eventrecorder"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
@@ -135,10 +136,14 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), "cloudjob-operator", ctrl.Log.WithName("events"))
+	if err := mgr.Add(rec); err != nil {
+		t.Fatal(err)
+	}
 	r := &controller.CloudJobReconciler{
 		Client:   mgr.GetClient(),
 		Cloud:    huaweicloud.NewClient(huaweicloud.Options{Timeout: o.requestTimeout}),
-		Recorder: mgr.GetEventRecorder("cloudjob-operator"),
+		Recorder: rec,
 		Quota:    poll.NewQuota(o.perMinute),
 		Policy: poll.Policy{
 			MinInterval:             200 * time.Millisecond,

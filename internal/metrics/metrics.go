@@ -76,6 +76,21 @@ var (
 		Help:      "Time from the cloud's end time of a job to the moment the operator recorded the outcome, by service.",
 		Buckets:   []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600},
 	}, []string{"service"})
+
+	// Events counts the Kubernetes Events the operator recorded, by result.
+	Events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "events_total",
+		Help: "Kubernetes Events about CloudJobs, by result: recorded; dropped (too many waiting to be sent); " +
+			"failed (rejected by the API server, or it stayed unreachable).",
+	}, []string{"result"})
+)
+
+// The results of Events.
+const (
+	EventRecorded = "recorded"
+	EventDropped  = "dropped"
+	EventFailed   = "failed"
 )
 
 // JobCounter counts CloudJobs by service and state for the cloudjob_jobs gauge. It
@@ -123,5 +138,5 @@ func ObserveRequest(service, result string, took time.Duration) {
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(CloudRequests, CloudRequestDuration, CloudThrottled, QuotaDeferrals,
-		JobDuration, DetectionLag, jobs)
+		JobDuration, DetectionLag, Events, jobs)
 }
