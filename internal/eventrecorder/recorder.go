@@ -51,11 +51,16 @@ import (
 
 const (
 	// DefaultQueueSize bounds the Events waiting to be sent: about 1 KiB each,
-	// so a full queue is a few MiB. Past it an Event is dropped and logged.
-	DefaultQueueSize = 4096
-	// DefaultWorkers send Events concurrently, enough to keep up with a burst
-	// of thousands of CloudJobs changing at once.
-	DefaultWorkers = 4
+	// so a full queue is under 10 MiB. Past it an Event is dropped and counted.
+	DefaultQueueSize = 8192
+	// DefaultWorkers send Events concurrently. Sending is bound by the API
+	// server's latency, so a burst of thousands of CloudJobs changing at once
+	// needs many requests in flight, as client-go's recorder has (one goroutine
+	// per Event there).
+	DefaultWorkers = 16
+	// dropLogEvery: drops are logged at most this often, with their count, so a
+	// burst does not flood the log.
+	dropLogEvery = 10 * time.Second
 	// tries is how often an Event is sent while the API server is unreachable
 	// or overloaded, over about half a minute; a rejected Event is not retried.
 	tries = 6
@@ -75,6 +80,10 @@ type Recorder struct {
 	workers    int
 	backoff    wait.Backoff
 	now        func() time.Time
+
+	dropMu      sync.Mutex
+	drops       int       // dropped since the last log line
+	lastDropLog time.Time // when the last log line about drops was written
 }
 
 var _ events.EventRecorder = &Recorder{}
@@ -108,8 +117,20 @@ func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 	case r.queue <- ev:
 	default:
 		metrics.Events.WithLabelValues(metrics.EventDropped).Inc()
-		r.log.Error(nil, "Event dropped: too many Events waiting to be sent", "reason", reason,
-			"regarding", klog.KRef(ev.Regarding.Namespace, ev.Regarding.Name), "queued", cap(r.queue))
+		r.dropped(ev)
+	}
+}
+
+// dropped logs a dropped Event, or only counts it if a drop was logged less than
+// dropLogEvery ago; the next log line gives the count.
+func (r *Recorder) dropped(ev *eventsv1.Event) {
+	r.dropMu.Lock()
+	defer r.dropMu.Unlock()
+	r.drops++
+	if now := r.now(); now.Sub(r.lastDropLog) >= dropLogEvery {
+		r.log.Error(nil, "Events dropped: too many waiting to be sent to the API server", "dropped", r.drops,
+			"queued", cap(r.queue), "last", klog.KRef(ev.Regarding.Namespace, ev.Regarding.Name), "reason", ev.Reason)
+		r.drops, r.lastDropLog = 0, now
 	}
 }
 

@@ -20,10 +20,12 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -198,6 +200,8 @@ func TestGivesUpOnARejectedEventOrAfterItsTries(t *testing.T) {
 func TestAFullQueueDropsInsteadOfBlocking(t *testing.T) {
 	c := &creates{}
 	r, cl := newRecorder(t, c, 2)
+	var logLines atomic.Int32
+	r.log = funcr.New(func(_, _ string) { logLines.Add(1) }, funcr.Options{})
 	dropped := counted(metrics.EventDropped, func() {
 		done := make(chan struct{})
 		go func() {
@@ -214,6 +218,9 @@ func TestAFullQueueDropsInsteadOfBlocking(t *testing.T) {
 	})
 	if dropped != 3 {
 		t.Errorf("cloudjob_events_total{result=dropped} grew by %v, want 3", dropped)
+	}
+	if n := logLines.Load(); n != 1 {
+		t.Errorf("%d log lines about 3 drops within a second, want 1", n)
 	}
 	run(t, r)
 	if n := len(recorded(t, cl)); n != 2 {

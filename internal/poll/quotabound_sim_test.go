@@ -122,9 +122,6 @@ func warmLearner(seed uint64) *Learner {
 // policy and the quota alone: a median detection lag below half of N/Q, which is
 // what uniform round-robin polling would give.
 func TestSimulatedQuotaBound(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a few seconds of simulation")
-	}
 	target := time.Duration(float64(qbJobs)/qbPerMinute*float64(time.Minute)) / 2
 	var all simResult
 	for _, seed := range []uint64{1, 2} {
