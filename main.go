@@ -73,6 +73,7 @@ type options struct {
 	maxConcurrent       int
 	minPollInterval     time.Duration
 	maxPollInterval     time.Duration
+	earlyPollInterval   time.Duration
 	paymentPollInterval time.Duration
 	detectionLag        time.Duration
 	requestTimeout      time.Duration
@@ -129,6 +130,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.DurationVar(&opts.minPollInterval, "min-poll-interval", 2*time.Second, "Least time between two polls of one job.")
 	fs.DurationVar(&opts.maxPollInterval, "max-poll-interval", time.Minute,
 		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
+	fs.DurationVar(&opts.earlyPollInterval, "max-poll-interval-before-window", poll.DefaultMaxIntervalBeforeWindow,
+		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 5% of them were done at its age); at least --max-poll-interval, and spec.pollInterval still caps it.")
 	fs.DurationVar(&opts.paymentPollInterval, "awaiting-payment-poll-interval", 5*time.Minute,
 		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
 	fs.DurationVar(&opts.detectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
@@ -165,6 +168,9 @@ func validate(opts options) error {
 	}
 	if opts.minPollInterval <= 0 || opts.maxPollInterval < opts.minPollInterval {
 		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", opts.minPollInterval, opts.maxPollInterval)
+	}
+	if opts.earlyPollInterval <= 0 {
+		return fmt.Errorf("--max-poll-interval-before-window must be more than 0, got %s", opts.earlyPollInterval)
 	}
 	// client-go's own rule, checked here so that a bad combination fails at start
 	// rather than when the elector is built.
@@ -281,6 +287,7 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		Policy: poll.Policy{
 			MinInterval:             opts.minPollInterval,
 			MaxInterval:             opts.maxPollInterval,
+			MaxIntervalBeforeWindow: opts.earlyPollInterval,
 			AwaitingPaymentInterval: opts.paymentPollInterval,
 			DetectionLag:            opts.detectionLag,
 			Learner:                 poll.NewLearner(),

@@ -70,6 +70,7 @@ func scaledFlags(scale, requestsPerMinute float64) []string {
 	return []string{
 		"--min-poll-interval=" + d(poll.DefaultMinInterval),
 		"--max-poll-interval=" + d(poll.DefaultMaxInterval),
+		"--max-poll-interval-before-window=" + d(poll.DefaultMaxIntervalBeforeWindow),
 		"--awaiting-payment-poll-interval=" + d(poll.DefaultAwaitingPaymentInterval),
 		"--poll-detection-lag=" + d(poll.DefaultDetectionLag),
 		"--job-not-found-grace=" + d(def.JobNotFoundGrace),

@@ -44,11 +44,12 @@ func (p Phase) Finished() bool { return p == PhaseSucceeded || p == PhaseFailed 
 const (
 	DefaultMinInterval             = 2 * time.Second
 	DefaultMaxInterval             = time.Minute
+	DefaultMaxIntervalBeforeWindow = 2 * time.Minute
 	DefaultAwaitingPaymentInterval = 5 * time.Minute
 	DefaultAgeFactor               = 0.2
 	DefaultJitter                  = 0.1
 	DefaultWindowStep              = 0.12
-	DefaultDetectionLag            = 2500 * time.Millisecond
+	DefaultDetectionLag            = 2 * time.Second
 )
 
 // The learned window, as shares of the jobs of a kind done by a given age.
@@ -72,6 +73,13 @@ type Policy struct {
 	// MaxInterval is the operator's cap on the interval (flag
 	// --max-poll-interval); a CloudJob's spec.pollInterval may lower it.
 	MaxInterval time.Duration
+	// MaxIntervalBeforeWindow replaces MaxInterval while the learned window
+	// says a job is unlikely to be done (fewer than windowStart of its kind
+	// were done at its age); it is never below MaxInterval. Polls before the
+	// window find almost nothing: the share of a long job's requests they cost
+	// is what keeps a fixed cap from saving more. A spec.pollInterval still
+	// caps it.
+	MaxIntervalBeforeWindow time.Duration
 	// AwaitingPaymentInterval is the interval while an order waits to be paid: a
 	// person has to act, so minutes are soon enough.
 	AwaitingPaymentInterval time.Duration
@@ -119,7 +127,7 @@ type Input struct {
 
 // Next returns the delay until the job's next poll. It is at least MinInterval
 // and at most min(Cap, MaxInterval) (MinInterval winning if the cap is lower),
-// except:
+// or min(Cap, MaxIntervalBeforeWindow) before a learned window, except:
 //
 //   - Phase "" (never polled): 0, poll at once;
 //   - a finished phase (Succeeded, Failed): 0, there is nothing left to poll;
@@ -142,35 +150,37 @@ func (p Policy) Next(in Input) time.Duration {
 		return p.jitter(d, p.MinInterval, hi)
 	}
 
-	hi := p.MaxInterval
-	if in.Cap > 0 && in.Cap < hi {
-		hi = in.Cap
+	hi, early := p.MaxInterval, p.MaxIntervalBeforeWindow
+	if in.Cap > 0 {
+		hi, early = min(hi, in.Cap), min(early, in.Cap)
 	}
 	hi = max(hi, p.MinInterval)
+	early = max(early, hi)
 
 	age := max(in.Age, 0).Seconds()
-	d, ok := p.learned(in, age, p.MinInterval.Seconds(), hi.Seconds())
+	d, bound, ok := p.learned(in, age, p.MinInterval.Seconds(), hi.Seconds(), early.Seconds())
 	if !ok {
-		d = max(p.AgeFactor*age, in.Backlog.Seconds())
+		d, bound = max(p.AgeFactor*age, in.Backlog.Seconds()), hi.Seconds()
 	}
-	return p.jitter(secondsToDuration(d), p.MinInterval, hi)
+	return p.jitter(secondsToDuration(d), p.MinInterval, secondsToDuration(bound))
 }
 
-// learned returns the interval in seconds the learned window suggests, already
-// within [lo, hi]; ok is false when the kind has no learned window or the job is
-// past it.
-func (p Policy) learned(in Input, age, lo, hi float64) (d float64, ok bool) {
+// learned returns the interval in seconds the learned window suggests, within
+// [lo, bound], where bound is early before the window and hi from its start;
+// ok is false when the kind has no learned window or the job is past it.
+func (p Policy) learned(in Input, age, lo, hi, early float64) (d, bound float64, ok bool) {
 	if p.Learner == nil {
-		return 0, false
+		return 0, 0, false
 	}
 	m, ok := p.Learner.model(in.Service, in.JobType)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	done := m.cdf(age)
 	if done >= windowEnd {
-		return 0, false
+		return 0, 0, false
 	}
+	bound = early
 	// Poll where another WindowStep share of the kind's jobs would have
 	// finished: far ahead while completions are unlikely, close together where
 	// they crowd, and at most about 1/WindowStep polls inside the window; the
@@ -180,11 +190,12 @@ func (p Policy) learned(in Input, age, lo, hi float64) (d float64, ok bool) {
 		// Inside the window, never sparser than age-based polling: in the thin
 		// tail an equal share of completions spans a long time.
 		d = min(d, p.AgeFactor*age)
+		bound = hi
 	}
 	// Closer than twice DetectionLag, a poll shaves lag nobody needs off short
 	// jobs and costs as much as any other request.
 	d = max(d, 2*p.DetectionLag.Seconds(), lo)
-	return min(d, hi), true
+	return min(d, bound), bound, true
 }
 
 // jitter spreads d by ±Jitter and keeps the result within [lo, hi]. A jittered
@@ -211,6 +222,10 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxInterval <= 0 {
 		p.MaxInterval = DefaultMaxInterval
 	}
+	if p.MaxIntervalBeforeWindow <= 0 {
+		p.MaxIntervalBeforeWindow = DefaultMaxIntervalBeforeWindow
+	}
+	p.MaxIntervalBeforeWindow = max(p.MaxIntervalBeforeWindow, p.MaxInterval)
 	if p.AwaitingPaymentInterval <= 0 {
 		p.AwaitingPaymentInterval = DefaultAwaitingPaymentInterval
 	}

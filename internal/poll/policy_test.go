@@ -138,6 +138,9 @@ func TestPolicyBounds(t *testing.T) {
 		}
 		got := p.Next(in)
 		hi := DefaultMaxInterval
+		if m, ok := learner.model("svc", "job"); ok && p.Learner != nil && m.cdf(in.Age.Seconds()) < windowStart {
+			hi = DefaultMaxIntervalBeforeWindow
+		}
 		if in.Phase == PhaseAwaitingPayment {
 			hi = DefaultAwaitingPaymentInterval * 11 / 10
 		}
@@ -148,6 +151,37 @@ func TestPolicyBounds(t *testing.T) {
 		if got < DefaultMinInterval || got > hi {
 			t.Fatalf("Next(%+v) = %v, want within [%v, %v]", in, got, DefaultMinInterval, hi)
 		}
+	}
+}
+
+// TestPolicyBeforeTheWindow: before a learned window the interval may reach
+// MaxIntervalBeforeWindow, never more, and a spec.pollInterval still caps it.
+func TestPolicyBeforeTheWindow(t *testing.T) {
+	p := Policy{Learner: learnedKind(10*time.Minute, 0.3), Rand: noJitter}
+	in := Input{Service: "svc", JobType: "job", Phase: PhaseRunning}
+	tests := []struct {
+		name string
+		p    Policy
+		cap  time.Duration
+		want time.Duration
+	}{
+		{"default", p, 0, DefaultMaxIntervalBeforeWindow},
+		{"spec.pollInterval caps it", p, 30 * time.Second, 30 * time.Second},
+		{"never below MaxInterval", Policy{Learner: p.Learner, Rand: noJitter, MaxInterval: 3 * time.Minute, MaxIntervalBeforeWindow: time.Minute}, 0, 3 * time.Minute},
+		{"configured", Policy{Learner: p.Learner, Rand: noJitter, MaxIntervalBeforeWindow: 5 * time.Minute}, 0, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in.Cap = tt.cap
+			if got := tt.p.Next(in); got != tt.want {
+				t.Errorf("Next(age 0, 20%% point about 7.8 min) = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// Inside the window the cap is MaxInterval again.
+	in.Cap, in.Age = 0, 9*time.Minute
+	if got := p.Next(in); got > DefaultMaxInterval {
+		t.Errorf("Next(age 9 min, inside the window) = %v, want at most %v", got, DefaultMaxInterval)
 	}
 }
 
@@ -166,8 +200,8 @@ func TestPolicyNextLearned(t *testing.T) {
 		min, max time.Duration
 	}{
 		// Before the window: the next poll aims at the 20% point (about 78 s),
-		// however far, up to the cap.
-		{"new job: straight towards the window, capped", 0, time.Minute, time.Minute},
+		// however far, up to MaxIntervalBeforeWindow.
+		{"new job: straight to the 20% point", 0, 77 * time.Second, 79 * time.Second},
 		{"young job: lands on the 20% point", 30 * time.Second, 47 * time.Second, 49 * time.Second},
 		// Inside: about 12% of completions per poll, never closer than twice
 		// DetectionLag, never sparser than age-based.
