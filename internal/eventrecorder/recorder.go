@@ -110,6 +110,7 @@ func New(c client.Client, scheme *runtime.Scheme, controller string, log logr.Lo
 func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
 	ev, err := r.makeEvent(regarding, related, eventtype, reason, action, fmt.Sprintf(note, args...))
 	if err != nil {
+		metrics.Events.WithLabelValues(metrics.EventFailed).Inc()
 		r.log.Error(err, "cannot record Event", "reason", reason)
 		return
 	}

@@ -20,7 +20,6 @@ import (
 	"container/heap"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -41,23 +40,7 @@ const (
 // qbJobsFor draws the quota-bound workload: simMix, 5% outliers, uniform
 // arrivals over qbArrivals.
 func qbJobsFor(seed uint64) []simJob {
-	r := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
-	jobs := make([]simJob, qbJobs)
-	for i := range jobs {
-		u, kind := r.Float64(), 0
-		for kind < len(simMix)-1 && u >= simMix[kind].weight {
-			u -= simMix[kind].weight
-			kind++
-		}
-		k := simMix[kind]
-		d := k.median.Seconds() * math.Exp(k.sigma*r.NormFloat64())
-		if r.Float64() < simOutlierShare {
-			d *= 2 + 8*r.Float64()
-		}
-		jobs[i] = simJob{kind: kind, start: time.Duration(r.Float64() * float64(qbArrivals)), duration: secondsToDuration(d)}
-	}
-	slices.SortFunc(jobs, func(a, b simJob) int { return int(a.start - b.start) })
-	return jobs
+	return drawJobs(rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d)), qbJobs, qbArrivals)
 }
 
 // simQuotaBound runs the operator's loop for every job on a simulated clock: a
@@ -139,13 +122,7 @@ func TestSimulatedQuotaBound(t *testing.T) {
 
 func logQuotaBoundByKind(t *testing.T, jobs []simJob, res simResult) {
 	for k, kind := range simMix {
-		var r simResult
-		for i, j := range jobs {
-			if j.kind == k {
-				r.requests += res.sent[i]
-				r.lags = append(r.lags, res.lags[i])
-			}
-		}
+		r := ofKind(jobs, res, k)
 		t.Logf("  %-4s %-20s %4d jobs: requests/job %5.1f, lag p50 %5.0fs", kind.service, kind.jobType, len(r.lags), r.perJob(), r.lag(0.5).Seconds())
 	}
 }

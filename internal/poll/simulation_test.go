@@ -65,12 +65,17 @@ type simJob struct {
 
 // simJobsFor draws the benchmark's jobs from a seeded source.
 func simJobsFor(seed uint64) []simJob {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	return drawJobs(rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), simJobs, simArrivals)
+}
+
+// drawJobs draws n jobs of simMix, 5% of them outliers, arriving uniformly over
+// arrivals, sorted by arrival.
+func drawJobs(r *rand.Rand, n int, arrivals time.Duration) []simJob {
 	var total float64
 	for _, k := range simMix {
 		total += k.weight
 	}
-	jobs := make([]simJob, simJobs)
+	jobs := make([]simJob, n)
 	for i := range jobs {
 		u, kind := r.Float64()*total, 0
 		for kind < len(simMix)-1 && u >= simMix[kind].weight {
@@ -84,7 +89,7 @@ func simJobsFor(seed uint64) []simJob {
 		}
 		jobs[i] = simJob{
 			kind:     kind,
-			start:    time.Duration(r.Float64() * float64(simArrivals)),
+			start:    time.Duration(r.Float64() * float64(arrivals)),
 			duration: secondsToDuration(d),
 		}
 	}
@@ -218,16 +223,20 @@ func TestSimulatedPolling(t *testing.T) {
 // logByKind logs requests per job and median lag per kind of job.
 func logByKind(t *testing.T, jobs []simJob, fixed, learned simResult) {
 	for k, kind := range simMix {
-		var f, l simResult
-		for i, j := range jobs {
-			if j.kind == k {
-				f.requests += fixed.sent[i]
-				f.lags = append(f.lags, fixed.lags[i])
-				l.requests += learned.sent[i]
-				l.lags = append(l.lags, learned.lags[i])
-			}
-		}
+		f, l := ofKind(jobs, fixed, k), ofKind(jobs, learned, k)
 		t.Logf("seed 1 %-4s %-20s %3d jobs: requests/job fixed %5.1f learned %5.1f; lag p50 fixed %4.1fs learned %4.1fs",
 			kind.service, kind.jobType, len(f.lags), f.perJob(), l.perJob(), f.lag(0.5).Seconds(), l.lag(0.5).Seconds())
 	}
+}
+
+// ofKind is the part of res that concerns the jobs of simMix[kind].
+func ofKind(jobs []simJob, res simResult, kind int) simResult {
+	var r simResult
+	for i, j := range jobs {
+		if j.kind == kind {
+			r.requests += res.sent[i]
+			r.lags = append(r.lags, res.lags[i])
+		}
+	}
+	return r
 }
