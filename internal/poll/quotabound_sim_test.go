@@ -17,10 +17,8 @@ limitations under the License.
 package poll
 
 import (
-	"container/heap"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -43,49 +41,13 @@ func qbJobsFor(seed uint64) []simJob {
 	return drawJobs(rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d)), qbJobs, qbArrivals)
 }
 
-// simQuotaBound runs the operator's loop for every job on a simulated clock: a
-// job due for a poll asks the Quota; turned away, it comes back when told; let
-// through, it polls, and the Policy (told the quota's backlog) says when next.
-// API-server latency and the controller's concurrency are left out: the quota is
-// the bottleneck here.
-func simQuotaBound(jobs []simJob, p Policy, seed uint64) (res simResult, peakBacklog time.Duration) {
+// simQuotaBound runs the operator's loop for every job on a simulated clock,
+// under one account quota of qbPerMinute. API-server latency and the
+// controller's concurrency are left out: the quota is the bottleneck here.
+func simQuotaBound(jobs []simJob, p Policy, seed uint64) (simResult, time.Duration) {
 	clock := newFakeClock()
-	t0 := clock.Now()
-	quota := NewQuota(qbPerMinute, WithClock(clock.Now), WithSeed(seed))
 	p.Rand = rand.New(rand.NewPCG(seed, 11)).Float64
-	res = simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
-	q := make(simQueue, 0, len(jobs))
-	for i, j := range jobs {
-		q = append(q, simEvent{j.start, i})
-	}
-	heap.Init(&q)
-	phase := make([]Phase, len(jobs))
-	for q.Len() > 0 {
-		e := heap.Pop(&q).(simEvent)
-		clock.Set(t0.Add(e.at))
-		key := strconv.Itoa(e.job)
-		if wait := quota.Admit("account", key); wait > 0 {
-			heap.Push(&q, simEvent{e.at + wait, e.job})
-			continue
-		}
-		j := jobs[e.job]
-		k := simMix[j.kind]
-		res.requests++
-		res.sent[e.job]++
-		age := e.at - j.start
-		if age >= j.duration {
-			res.lags[e.job] = age - j.duration
-			p.Learner.Observe(k.service, k.jobType, j.duration)
-			quota.Forget(key)
-			continue
-		}
-		backlog := quota.Backlog("account")
-		peakBacklog = max(peakBacklog, backlog)
-		next := p.Next(Input{Service: k.service, JobType: k.jobType, Phase: phase[e.job], Age: age, Backlog: backlog})
-		phase[e.job] = PhaseRunning
-		heap.Push(&q, simEvent{e.at + next, e.job})
-	}
-	return res, peakBacklog
+	return simRun(jobs, p, NewQuota(qbPerMinute, WithClock(clock.Now), WithSeed(seed)), clock)
 }
 
 // warmLearner has seen qbWarmup jobs of each kind finish, as a long-running

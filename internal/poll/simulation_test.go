@@ -21,6 +21,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -146,15 +147,36 @@ func (q *simQueue) Pop() any {
 // simPolicy runs every job's polls in time order, so that the learner knows, at
 // each poll, exactly the jobs that were seen finished before it.
 func simPolicy(jobs []simJob, p Policy) simResult {
-	res := simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
+	res, _ := simRun(jobs, p, nil, nil)
+	return res
+}
+
+// simRun is simPolicy with a quota on clock (nil: none): a job due for a poll
+// asks the Quota; turned away, it comes back when told; let through, it polls,
+// and the Policy, told the quota's backlog, says when next. It also returns the
+// longest backlog seen.
+func simRun(jobs []simJob, p Policy, quota *Quota, clock *fakeClock) (res simResult, peakBacklog time.Duration) {
+	res = simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
 	q := make(simQueue, 0, len(jobs))
 	for i, j := range jobs {
 		q = append(q, simEvent{j.start, i})
 	}
 	heap.Init(&q)
+	var t0 time.Time
+	if clock != nil {
+		t0 = clock.Now()
+	}
 	phase := make([]Phase, len(jobs))
 	for q.Len() > 0 {
 		e := heap.Pop(&q).(simEvent)
+		key := strconv.Itoa(e.job)
+		if quota != nil {
+			clock.Set(t0.Add(e.at))
+			if wait := quota.Admit("account", key); wait > 0 {
+				heap.Push(&q, simEvent{e.at + wait, e.job})
+				continue
+			}
+		}
 		j := jobs[e.job]
 		k := simMix[j.kind]
 		res.requests++
@@ -165,13 +187,20 @@ func simPolicy(jobs []simJob, p Policy) simResult {
 			if p.Learner != nil {
 				p.Learner.Observe(k.service, k.jobType, j.duration)
 			}
+			if quota != nil {
+				quota.Forget(key)
+			}
 			continue
 		}
-		next := p.Next(Input{Service: k.service, JobType: k.jobType, Phase: phase[e.job], Age: age})
+		in := Input{Service: k.service, JobType: k.jobType, Phase: phase[e.job], Age: age}
+		if quota != nil {
+			in.Backlog = quota.Backlog("account")
+			peakBacklog = max(peakBacklog, in.Backlog)
+		}
 		phase[e.job] = PhaseRunning
-		heap.Push(&q, simEvent{e.at + next, e.job})
+		heap.Push(&q, simEvent{e.at + p.Next(in), e.job})
 	}
-	return res
+	return res, peakBacklog
 }
 
 // TestSimulatedPolling checks the policy against the benchmark's targets: with a
