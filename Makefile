@@ -70,7 +70,7 @@ test: verify-generated vet envtest ## Check generated files, vet, and run every 
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: envtest ## Benchmark the operator against a fixed 10 s poller (N=1000 at 10x; more: BENCH_ARGS='-n 10000 -time-scale 3'). Writes bench/results/.
+bench: envtest ## Benchmark the operator against a fixed 10 s poller (N=1000 at 5x, operator and anchor side by side, about 20 min; more: BENCH_ARGS='-n 10000 -time-scale 3 -anchor off'). Writes bench/results/.
 	go run ./hack/bench $(BENCH_ARGS)
 
 .PHONY: fuzz
