@@ -17,7 +17,6 @@ limitations under the License.
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -27,8 +26,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
@@ -189,12 +191,6 @@ type operatorMetrics struct {
 	EventsFailed    float64 `json:"eventsFailed"`
 }
 
-const (
-	eventsRecorded = `cloudjob_events_total{result="recorded"}`
-	eventsDropped  = `cloudjob_events_total{result="dropped"}`
-	eventsFailed   = `cloudjob_events_total{result="failed"}`
-)
-
 // scrape reads the operator's metrics endpoint.
 func (o *operator) scrape() (operatorMetrics, error) {
 	var m operatorMetrics
@@ -207,53 +203,40 @@ func (o *operator) scrape() (operatorMetrics, error) {
 	if resp.StatusCode != http.StatusOK {
 		return m, fmt.Errorf("%s: HTTP %d", o.metricsURL, resp.StatusCode)
 	}
-	sums := sumMetrics(resp.Body, "cloudjob_cloud_requests_total", "cloudjob_cloud_throttled_total",
-		"cloudjob_quota_deferrals_total", "controller_runtime_reconcile_errors_total", eventsRecorded, eventsDropped, eventsFailed)
-	m.Requests = sums["cloudjob_cloud_requests_total"]
-	m.Throttled = sums["cloudjob_cloud_throttled_total"]
-	m.QuotaDeferrals = sums["cloudjob_quota_deferrals_total"]
-	m.ReconcileErrors = sums["controller_runtime_reconcile_errors_total"]
-	m.EventsRecorded, m.EventsDropped, m.EventsFailed = sums[eventsRecorded], sums[eventsDropped], sums[eventsFailed]
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", o.metricsURL, err)
+	}
+	sum := func(name string, match map[string]string) float64 { return metricSum(families, name, match) }
+	m.Requests = sum("cloudjob_cloud_requests_total", nil)
+	m.Throttled = sum("cloudjob_cloud_throttled_total", nil)
+	m.QuotaDeferrals = sum("cloudjob_quota_deferrals_total", nil)
+	m.ReconcileErrors = sum("controller_runtime_reconcile_errors_total", nil)
+	m.EventsRecorded = sum("cloudjob_events_total", map[string]string{"result": "recorded"})
+	m.EventsDropped = sum("cloudjob_events_total", map[string]string{"result": "dropped"})
+	m.EventsFailed = sum("cloudjob_events_total", map[string]string{"result": "failed"})
 	return m, nil
 }
 
-// sumMetrics sums the samples of the named metrics in Prometheus text format; a
-// name with labels (`m{a="b"}`) asks for that one series.
-func sumMetrics(r io.Reader, names ...string) map[string]float64 {
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
+// metricSum adds up the counters and gauges of family name whose labels include
+// every pair in match.
+func metricSum(families map[string]*dto.MetricFamily, name string, match map[string]string) float64 {
+	var sum float64
+	for _, m := range families[name].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
 		}
-		name, rest, _ := strings.Cut(line, " ")
-		if i := strings.IndexByte(name, '{'); i >= 0 {
-			end := strings.LastIndexByte(line, '}') + 1
-			if series := line[:end]; want[series] {
-				name = series // asked for by its labels
-			} else {
-				name = line[:i]
-			}
-			rest = line[end:]
+		ok := true
+		for k, v := range match {
+			ok = ok && labels[k] == v
 		}
-		if !want[name] {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(fields[0], 64); err == nil {
-			out[name] += v
+		if ok {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue()
 		}
 	}
-	return out
+	return sum
 }
 
 // saveProfile fetches path from the operator's pprof endpoint into file.
