@@ -275,8 +275,8 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		}
 	}
 
-	recorder := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), "cloudjob-operator", ctrl.Log.WithName("events"))
-	if err := mgr.Add(recorder); err != nil {
+	recorder, err := eventrecorder.AddToManager(mgr, "cloudjob-operator")
+	if err != nil {
 		return err
 	}
 	r := &controller.CloudJobReconciler{

@@ -136,8 +136,8 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), "cloudjob-operator", ctrl.Log.WithName("events"))
-	if err := mgr.Add(rec); err != nil {
+	rec, err := eventrecorder.AddToManager(mgr, "cloudjob-operator")
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := &controller.CloudJobReconciler{

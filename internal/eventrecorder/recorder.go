@@ -45,6 +45,7 @@ import (
 	"k8s.io/client-go/tools/reference"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 )
@@ -103,6 +104,16 @@ func New(c client.Client, scheme *runtime.Scheme, controller string, log logr.Lo
 		backoff:    wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.1, Steps: tries},
 		now:        time.Now,
 	}
+}
+
+// AddToManager returns a Recorder writing with mgr's client, which mgr starts
+// and stops: a Recorder nobody starts queues Events and never sends them.
+func AddToManager(mgr manager.Manager, controller string) (*Recorder, error) {
+	r := New(mgr.GetClient(), mgr.GetScheme(), controller, mgr.GetLogger().WithName("events"))
+	if err := mgr.Add(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Eventf queues an Event about regarding (and related, which may be nil). It

@@ -225,7 +225,6 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxIntervalBeforeWindow <= 0 {
 		p.MaxIntervalBeforeWindow = DefaultMaxIntervalBeforeWindow
 	}
-	p.MaxIntervalBeforeWindow = max(p.MaxIntervalBeforeWindow, p.MaxInterval)
 	if p.AwaitingPaymentInterval <= 0 {
 		p.AwaitingPaymentInterval = DefaultAwaitingPaymentInterval
 	}
