@@ -56,7 +56,15 @@ func init() {
 	utilruntime.Must(jobsv1alpha1.AddToScheme(scheme))
 }
 
-// options are the command-line flags.
+// Leader-election defaults, client-go's usual ones.
+const (
+	defaultLeaseDuration = 15 * time.Second
+	defaultRenewDeadline = 10 * time.Second
+	defaultRetryPeriod   = 2 * time.Second
+)
+
+// options are the command-line flags. Each flag is bound straight to the field
+// it sets, with its package's default constant.
 type options struct {
 	metricsAddr      string
 	secureMetrics    bool
@@ -69,21 +77,19 @@ type options struct {
 	renewDeadline    time.Duration
 	retryPeriod      time.Duration
 
-	requestsPerMinute   float64
-	maxConcurrent       int
-	minPollInterval     time.Duration
-	maxPollInterval     time.Duration
-	earlyPollInterval   time.Duration
-	paymentPollInterval time.Duration
-	detectionLag        time.Duration
-	requestTimeout      time.Duration
-	cloudDomain         string
-	allowedDomains      string
-	allowLoopback       bool
-	caBundle            string
-	watchNamespace      string
-	shardSelector       string
-	controller          controller.Config
+	requestsPerMinute float64
+	maxConcurrent     int
+	requestTimeout    time.Duration
+	cloudDomain       string
+	allowedDomains    string
+	caBundle          string
+	watchNamespace    string
+	shardSelector     string
+	// policy holds the poll intervals; its Learner is set at start.
+	policy poll.Policy
+	// controller holds the reconciler's settings; its Domains are set at start
+	// from cloudDomain and allowedDomains.
+	controller controller.Config
 }
 
 func main() {
@@ -103,6 +109,7 @@ func main() {
 // bindFlags defines the command-line flags on fs.
 func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	opts := &options{}
+	def := controller.DefaultConfig()
 	fs.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8443",
 		"Address the metrics endpoint binds to, for example :8443 (HTTPS) or :8080 (with --metrics-secure=false). 0 disables it.")
 	fs.BoolVar(&opts.secureMetrics, "metrics-secure", true,
@@ -116,32 +123,32 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
 	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease. Defaults to the operator's own namespace in a cluster.")
-	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", defaultLeaseDuration,
 		"How long a standby replica waits after the leader's last renewal before it takes over the Lease.")
-	fs.DurationVar(&opts.renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+	fs.DurationVar(&opts.renewDeadline, "leader-elect-renew-deadline", defaultRenewDeadline,
 		"How long the leader keeps retrying to renew the Lease before it gives up leadership; less than the lease duration.")
-	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", 2*time.Second,
+	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", defaultRetryPeriod,
 		"Time between two attempts to acquire or renew the Lease.")
-	def := controller.DefaultConfig()
-	opts.controller = def
-	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", 2000,
+
+	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", poll.DefaultRequestsPerMinute,
 		"Most job-status requests per minute to one endpoint with one access key (the account's API quota; BMS documents 2,000).")
-	fs.IntVar(&opts.maxConcurrent, "max-concurrent-reconciles", 10, "How many CloudJobs are reconciled at the same time.")
-	fs.DurationVar(&opts.minPollInterval, "min-poll-interval", 2*time.Second, "Least time between two polls of one job.")
-	fs.DurationVar(&opts.maxPollInterval, "max-poll-interval", time.Minute,
+	fs.IntVar(&opts.maxConcurrent, "max-concurrent-reconciles", controller.DefaultMaxConcurrentReconciles,
+		"How many CloudJobs are reconciled at the same time.")
+	fs.DurationVar(&opts.policy.MinInterval, "min-poll-interval", poll.DefaultMinInterval, "Least time between two polls of one job.")
+	fs.DurationVar(&opts.policy.MaxInterval, "max-poll-interval", poll.DefaultMaxInterval,
 		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
-	fs.DurationVar(&opts.earlyPollInterval, "max-poll-interval-before-window", poll.DefaultMaxIntervalBeforeWindow,
+	fs.DurationVar(&opts.policy.MaxIntervalBeforeWindow, "max-poll-interval-before-window", poll.DefaultMaxIntervalBeforeWindow,
 		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 5% of them were done at its age); at least --max-poll-interval, and spec.pollInterval still caps it.")
-	fs.DurationVar(&opts.paymentPollInterval, "awaiting-payment-poll-interval", 5*time.Minute,
+	fs.DurationVar(&opts.policy.AwaitingPaymentInterval, "awaiting-payment-poll-interval", poll.DefaultAwaitingPaymentInterval,
 		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
-	fs.DurationVar(&opts.detectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
+	fs.DurationVar(&opts.policy.DetectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
 		"Detection lag that is good enough: where finished jobs of the same kind say completions are likely, polls are never closer than twice this. Lower notices short jobs sooner for more requests.")
 	fs.DurationVar(&opts.requestTimeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "Timeout of one request to the cloud.")
 	fs.StringVar(&opts.cloudDomain, "cloud-domain", huaweicloud.DefaultDomain,
 		"API domain of the default endpoint https://{service}.{region}.{domain}, for CloudJobs that give spec.region only.")
 	fs.StringVar(&opts.allowedDomains, "allowed-endpoint-domains", strings.Join(huaweicloud.KnownDomains(), ","),
 		"Comma-separated domains whose hosts (and subdomains) the operator sends signed requests to; --cloud-domain is always allowed.")
-	fs.BoolVar(&opts.allowLoopback, "allow-loopback-endpoints", false,
+	fs.BoolVar(&opts.controller.AllowLoopback, "allow-loopback-endpoints", false,
 		"Also allow endpoints on loopback hosts (localhost, 127.0.0.0/8, ::1), plain http included. For tests and the simulator.")
 	fs.StringVar(&opts.watchNamespace, "watch-namespace", "",
 		"Only watch CloudJobs and Secrets in this namespace (the operator then needs a Role, not a ClusterRole, for Secrets). Empty watches all namespaces.")
@@ -154,8 +161,10 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Least time between two requests with credentials the cloud rejected (the access key locks after 5 failures).")
 	fs.DurationVar(&opts.controller.StalledRetryInterval, "stalled-retry-interval", def.StalledRetryInterval,
 		"How often a stalled job (not found, forbidden, invalid request) is looked at again.")
-	fs.BoolVar(&opts.controller.SendProjectIDHeader, "send-project-id-header", false,
+	fs.BoolVar(&opts.controller.SendProjectIDHeader, "send-project-id-header", def.SendProjectIDHeader,
 		"Send X-Project-Id with every request (some multi-project accounts need it).")
+	opts.controller.BackoffBase, opts.controller.BackoffMax = def.BackoffBase, def.BackoffMax
+	opts.controller.TransientErrorsBeforeReport = def.TransientErrorsBeforeReport
 	zapOpts := &zap.Options{}
 	zapOpts.BindFlags(fs)
 	return opts, zapOpts
@@ -166,11 +175,11 @@ func validate(opts options) error {
 	if opts.requestsPerMinute <= 0 {
 		return fmt.Errorf("--cloud-requests-per-minute must be more than 0, got %v", opts.requestsPerMinute)
 	}
-	if opts.minPollInterval <= 0 || opts.maxPollInterval < opts.minPollInterval {
-		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", opts.minPollInterval, opts.maxPollInterval)
+	if p := opts.policy; p.MinInterval <= 0 || p.MaxInterval < p.MinInterval {
+		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", p.MinInterval, p.MaxInterval)
 	}
-	if opts.earlyPollInterval <= 0 {
-		return fmt.Errorf("--max-poll-interval-before-window must be more than 0, got %s", opts.earlyPollInterval)
+	if opts.policy.MaxIntervalBeforeWindow <= 0 {
+		return fmt.Errorf("--max-poll-interval-before-window must be more than 0, got %s", opts.policy.MaxIntervalBeforeWindow)
 	}
 	// client-go's own rule, checked here so that a bad combination fails at start
 	// rather than when the elector is built.
@@ -267,13 +276,15 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		clientOpts.RootCAs = pool
 	}
 	cfg := opts.controller
-	cfg.AllowLoopback = opts.allowLoopback
 	cfg.Domains = []string{opts.cloudDomain}
 	for _, d := range strings.Split(opts.allowedDomains, ",") {
 		if d = strings.TrimSpace(d); d != "" && d != opts.cloudDomain {
 			cfg.Domains = append(cfg.Domains, d)
 		}
 	}
+
+	policy := opts.policy
+	policy.Learner = poll.NewLearner()
 
 	recorder, err := eventrecorder.AddToManager(mgr, "cloudjob-operator")
 	if err != nil {
@@ -284,15 +295,8 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		Cloud:    huaweicloud.NewClient(clientOpts),
 		Recorder: recorder,
 		Quota:    poll.NewQuota(opts.requestsPerMinute),
-		Policy: poll.Policy{
-			MinInterval:             opts.minPollInterval,
-			MaxInterval:             opts.maxPollInterval,
-			MaxIntervalBeforeWindow: opts.earlyPollInterval,
-			AwaitingPaymentInterval: opts.paymentPollInterval,
-			DetectionLag:            opts.detectionLag,
-			Learner:                 poll.NewLearner(),
-		},
-		Config: cfg,
+		Policy:   policy,
+		Config:   cfg,
 	}
 	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
 		return err

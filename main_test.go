@@ -21,22 +21,22 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
-	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := harness.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
+	return addr
 }
 
 // TestManagerServesProbesAndSecureMetrics starts the operator's manager against a
@@ -104,6 +104,36 @@ func waitStatus(t *testing.T, c *http.Client, url string, want int) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("%s: got %s, want HTTP %d", url, last, want)
+}
+
+// TestHarnessRunsTheBinaryWithItsDefaults checks that the flags the benchmark,
+// the demo and the reliability suite start from are the binary's own defaults.
+func TestHarnessRunsTheBinaryWithItsDefaults(t *testing.T) {
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	bindFlags(fs)
+	for name, value := range harness.DefaultFlags() {
+		f := fs.Lookup(name)
+		if f == nil {
+			t.Errorf("the harness sets --%s, which the operator does not have", name)
+			continue
+		}
+		if !sameFlagValue(f.DefValue, value) {
+			t.Errorf("--%s: the operator defaults to %q, the harness to %q", name, f.DefValue, value)
+		}
+	}
+}
+
+func sameFlagValue(a, b string) bool {
+	if da, err := time.ParseDuration(a); err == nil {
+		db, err := time.ParseDuration(b)
+		return err == nil && da == db
+	}
+	fa, errA := strconv.ParseFloat(a, 64)
+	fb, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil {
+		return fa == fb
+	}
+	return a == b
 }
 
 func TestFlagValidation(t *testing.T) {

@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 var env *testenv.Env

@@ -14,70 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command bench measures the operator against a fixed-interval poller on a
-// seeded workload: a real kube-apiserver and etcd, the cloud simulator in
-// process, the real operator binary as a child process, and CloudJobs created
-// on a schedule. It prints a table, writes the same figures as JSON under
-// bench/results/, and says which targets hold. docs/benchmarks.md explains the
-// method, the time scaling and the results.
+// Command bench runs the benchmark of test/bench; `make bench` runs it.
 package main
 
 import (
-	"context"
-	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"runtime/pprof"
-	"syscall"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/bench"
 )
 
-func main() {
-	if os.Getenv(benchRoleEnv) == "anchor" {
-		os.Exit(anchorMain(os.Args[1:]))
-	}
-	cfg := defaultConfig()
-	bindFlags(flag.CommandLine, &cfg)
-	flag.Parse()
-	cfg.Progress = os.Stderr
-	os.Exit(benchMain(cfg))
-}
-
-// benchMain runs one benchmark and returns the exit code: 0 once the figures
-// are out, whether or not the targets hold; 1 when the run itself failed.
-func benchMain(cfg config) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cfg.CPUProfile != "" {
-		f, err := os.Create(cfg.CPUProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 1
-		}
-		defer func() { _ = f.Close() }()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
-	}
-	rep, err := run(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	fmt.Print(rep.text())
-	if cfg.ResultsDir != "" {
-		path, err := rep.write(cfg.ResultsDir)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: writing the results:", err)
-			return 1
-		}
-		fmt.Printf("\nresults: %s\n", path)
-	}
-	if rep.Failed {
-		fmt.Fprintln(os.Stderr, "bench: a phase failed; its figures cover what was done until then")
-		return 1
-	}
-	return 0
-}
+func main() { os.Exit(bench.Main(os.Args[1:])) }

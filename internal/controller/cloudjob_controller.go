@@ -77,6 +77,10 @@ type Config struct {
 	SendProjectIDHeader bool
 }
 
+// DefaultMaxConcurrentReconciles is how many CloudJobs are reconciled at the same
+// time by default.
+const DefaultMaxConcurrentReconciles = 10
+
 // DefaultConfig is the configuration the flags default to.
 func DefaultConfig() Config {
 	return Config{

@@ -32,7 +32,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 )
 
 func TestBMSBatchCreateSucceedsWithSubJobs(t *testing.T) {

@@ -43,12 +43,12 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/eventrecorder"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // The suite runs real managers against a real API server and the simulator, over

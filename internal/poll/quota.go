@@ -26,6 +26,10 @@ import (
 )
 
 const (
+	// DefaultRequestsPerMinute is the default quota of one bucket: the job-status
+	// API quota BMS documents per account.
+	DefaultRequestsPerMinute = 2000
+
 	// DefaultHorizon is how far ahead Admit reserves tokens. Short, so that a
 	// burst of new jobs books a few seconds of the bucket, not minutes of it.
 	DefaultHorizon = 2 * time.Second

@@ -20,6 +20,3 @@ package version
 // Version is the operator's version: set with
 // -ldflags "-X github.com/cloudjob-operator/cloudjob-operator/internal/version.Version=v1.2.3".
 var Version = "dev"
-
-// UserAgent is how the operator names itself to cloud APIs.
-func UserAgent() string { return "cloudjob-operator/" + Version }

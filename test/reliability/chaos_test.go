@@ -23,7 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 // TestCloudChaos runs the same jobs twice at the same time, each run with its own
@@ -83,8 +85,8 @@ func TestCloudChaos(t *testing.T) {
 
 	alive := func() error {
 		for _, op := range []*operatorProcess{calmOp, chaosOp} {
-			if op.exitedUnexpectedly() {
-				return fmt.Errorf("operator %s exited\n%s", op.name, op.logTail(40))
+			if op.ExitedUnexpectedly() {
+				return fmt.Errorf("operator %s exited\n%s", op.Name, op.LogTail(40))
 			}
 		}
 		return nil
@@ -133,10 +135,10 @@ func TestCloudChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkJobGauge(t, chaosOp.name, metrics, jobCount)
+	checkJobGauge(t, chaosOp.Name, metrics, jobCount)
 	byResult := map[string]float64{}
 	for _, r := range []string{"ok", "Unavailable", "MalformedResponse", "Throttled"} {
-		byResult[r] = metricSum(metrics, "cloudjob_cloud_requests_total", map[string]string{"result": r})
+		byResult[r] = metrics.Sum("cloudjob_cloud_requests_total", map[string]string{"result": r})
 	}
 	t.Logf("faults served: %s; of the faulty run's %d calls %.0f%% got 5xx, %.0f%% hung, %.0f%% a malformed body, %.0f%% 429 (in the window alone the 5xx share is higher)",
 		strings.Join(used, " "), chaos.simRequests(), pct(served[cloudsim.FaultError], chaos.simRequests()), pct(served[cloudsim.FaultHang], chaos.simRequests()),
@@ -152,13 +154,13 @@ func TestCloudChaos(t *testing.T) {
 
 // checkJobGauge checks cloudjob_jobs once every job has finished: it counts each
 // of the operator's jobs once, none of them in a state that is still running.
-func checkJobGauge(t *testing.T, operator, metrics string, jobs int) {
+func checkJobGauge(t *testing.T, operator string, metrics harness.Metrics, jobs int) {
 	t.Helper()
-	if n := metricSum(metrics, "cloudjob_jobs", nil); n != float64(jobs) {
+	if n := metrics.Sum("cloudjob_jobs", nil); n != float64(jobs) {
 		t.Errorf("%s: cloudjob_jobs adds up to %v, want %d", operator, n, jobs)
 	}
 	for _, state := range []string{"", "INIT", "RUNNING"} {
-		if n := metricSum(metrics, "cloudjob_jobs", map[string]string{"state": state}); n != 0 {
+		if n := metrics.Sum("cloudjob_jobs", map[string]string{"state": state}); n != 0 {
 			t.Errorf("%s: cloudjob_jobs{state=%q} is %v after every job finished", operator, state, n)
 		}
 	}

@@ -104,8 +104,8 @@ func TestAPIContention(t *testing.T) {
 	}
 
 	f.waitFinished(names(jobs), 2*time.Minute, func() error {
-		if op.exitedUnexpectedly() {
-			return fmt.Errorf("the operator exited\n%s", op.logTail(40))
+		if op.ExitedUnexpectedly() {
+			return fmt.Errorf("the operator exited\n%s", op.LogTail(40))
 		}
 		return nil
 	})
@@ -144,8 +144,8 @@ func TestAPIContention(t *testing.T) {
 		t.Fatal(err)
 	}
 	sel := map[string]string{"controller": "cloudjob"}
-	reconciles := metricSum(metrics, "controller_runtime_reconcile_total", sel)
-	errs := metricSum(metrics, "controller_runtime_reconcile_errors_total", sel)
+	reconciles := metrics.Sum("controller_runtime_reconcile_total", sel)
+	errs := metrics.Sum("controller_runtime_reconcile_errors_total", sel)
 	if reconciles < jobCount {
 		t.Errorf("controller_runtime_reconcile_total{controller=\"cloudjob\"} = %v, fewer than the %d jobs: is it the right metric?", reconciles, jobCount)
 	}
@@ -156,7 +156,7 @@ func TestAPIContention(t *testing.T) {
 	writes := patches.Load() + updates.Load()
 	t.Logf("writers: %d merge patches, %d updates, %d update conflicts (%.0f writes/s) while the jobs ran", patches.Load(), updates.Load(), conflict.Load(), float64(writes)/allDone.Seconds())
 	t.Logf("operator: %v reconciles, %v errors (%.2f%%), %d \"Reconciler error\" log lines; outcomes %d/%d correct; %s",
-		reconciles, errs, 100*errShare, op.countLogLines("Reconciler error"), check.succeeded+check.failed, jobCount, check.lagText())
+		reconciles, errs, 100*errShare, op.CountLogLines("Reconciler error"), check.succeeded+check.failed, jobCount, check.lagText())
 	summary(t, start, "jobs=%d metadata-writes=%d (patch %d, update %d, conflicts %d) reconciles=%v errors=%v (%.2f%%) correct=%d/%d metadata-lost=%d flips=%d all-done=%s",
 		jobCount, writes, patches.Load(), updates.Load(), conflict.Load(), reconciles, errs, 100*errShare,
 		check.succeeded+check.failed, jobCount, lostMeta, len(flips), allDone.Round(time.Second))

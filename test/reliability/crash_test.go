@@ -17,12 +17,15 @@ limitations under the License.
 package reliability
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 // TestCrashRecovery kills the operator with SIGKILL three times, at seeded random
@@ -70,23 +73,23 @@ func TestCrashRecovery(t *testing.T) {
 			}
 		}
 		finishedAtKill = append(finishedAtKill, done)
-		if op.exitedUnexpectedly() {
-			t.Fatalf("operator exited on its own before kill %d\n%s", i+1, op.logTail(40))
+		if op.ExitedUnexpectedly() {
+			t.Fatalf("operator exited on its own before kill %d\n%s", i+1, op.LogTail(40))
 		}
 		op.kill(t)
 		killed := time.Now()
 		op = startOperator(t, fmt.Sprintf("crash-%d", i+1), f.shardFlag())
 		// Reconciling again means the caches are synced and the workers run.
-		if _, ok := op.waitLog(workersStarted, 30*time.Second); !ok {
-			t.Fatalf("the restarted operator did not start its workers within 30s\n%s", op.logTail(40))
+		if _, ok := op.WaitLog(context.Background(), harness.WorkersStarted, 30*time.Second); !ok {
+			t.Fatalf("the restarted operator did not start its workers within 30s\n%s", op.LogTail(40))
 		}
 		restarts = append(restarts, time.Since(killed).Round(10*time.Millisecond).String())
 		t.Logf("kill %d at %s (%d of %d jobs finished); reconciling again after %s", i+1, at.Round(time.Millisecond), done, jobCount, restarts[i])
 	}
 
 	took := f.waitFinished(names(jobs), 3*time.Minute, func() error {
-		if op.exitedUnexpectedly() {
-			return fmt.Errorf("the operator exited on its own\n%s", op.logTail(40))
+		if op.ExitedUnexpectedly() {
+			return fmt.Errorf("the operator exited on its own\n%s", op.LogTail(40))
 		}
 		return nil
 	})

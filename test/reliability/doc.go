@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package reliability holds end-to-end fault tests of the operator: the real
 // operator binary, run as child processes against a real kube-apiserver and etcd
-// (internal/testenv) and the cloud simulator (internal/cloudsim), all on loopback.
+// (test/testenv) and the cloud simulator (test/cloudsim), all on loopback.
 //
 // The tests kill the operator with SIGKILL while hundreds of jobs are in flight,
 // kill the elected leader of two replicas, make the cloud answer with errors,

@@ -26,6 +26,8 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 // leaseName is the operator's leader-election Lease (main.go's LeaderElectionID).
@@ -59,28 +61,28 @@ func TestLeaderFailover(t *testing.T) {
 
 	// Exactly one of them leads; the other waits without reconciling.
 	var leader, standby *operatorProcess
-	if _, ok := waitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
-		return a.logContains(leaseAcquired) || b.logContains(leaseAcquired)
+	if _, ok := harness.WaitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
+		return a.LogContains(harness.LeaseAcquired) || b.LogContains(harness.LeaseAcquired)
 	}); !ok {
-		t.Fatalf("no replica became leader\n%s\n%s", a.logTail(20), b.logTail(20))
+		t.Fatalf("no replica became leader\n%s\n%s", a.LogTail(20), b.LogTail(20))
 	}
 	leader, standby = a, b
-	if b.logContains(leaseAcquired) {
+	if b.LogContains(harness.LeaseAcquired) {
 		leader, standby = b, a
 	}
-	if _, ok := leader.waitLog(workersStarted, 30*time.Second); !ok {
-		t.Fatalf("the leader %s did not start its workers\n%s", leader.name, leader.logTail(30))
+	if _, ok := leader.WaitLog(context.Background(), harness.WorkersStarted, 30*time.Second); !ok {
+		t.Fatalf("the leader %s did not start its workers\n%s", leader.Name, leader.LogTail(30))
 	}
 	firstHolder := leaseHolder(t)
-	t.Logf("leader %s (pid %d, Lease holder %s); standby %s (pid %d)", leader.name, leader.pid(), firstHolder, standby.name, standby.pid())
+	t.Logf("leader %s (pid %d, Lease holder %s); standby %s (pid %d)", leader.Name, leader.PID(), firstHolder, standby.Name, standby.PID())
 
 	f.addToSimulator(jobs)
 	jobsStarted := time.Now()
 	f.createCloudJobs(jobs)
 
 	time.Sleep(time.Until(jobsStarted.Add(killAfter)))
-	if standby.logContains(leaseAcquired) || standby.logContains(workersStarted) {
-		t.Fatalf("the standby %s reconciled while the leader was alive\n%s", standby.name, standby.logTail(30))
+	if standby.LogContains(harness.LeaseAcquired) || standby.LogContains(harness.WorkersStarted) {
+		t.Fatalf("the standby %s reconciled while the leader was alive\n%s", standby.Name, standby.LogTail(30))
 	}
 	done := 0
 	for _, j := range f.list() {
@@ -91,19 +93,19 @@ func TestLeaderFailover(t *testing.T) {
 	leader.kill(t)
 	killed := time.Now()
 	var newHolder string
-	takeover, ok := waitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
+	takeover, ok := harness.WaitUntil(context.Background(), leaseDuration+15*time.Second, 100*time.Millisecond, func() bool {
 		newHolder = leaseHolder(t)
 		return newHolder != "" && newHolder != firstHolder
 	})
 	if !ok {
-		t.Fatalf("the Lease still names %s %s after the leader was killed\n%s", firstHolder, takeover, standby.logTail(30))
+		t.Fatalf("the Lease still names %s %s after the leader was killed\n%s", firstHolder, takeover, standby.LogTail(30))
 	}
-	if _, ok := standby.waitLog(workersStarted, 30*time.Second); !ok {
-		t.Fatalf("the new leader %s did not start its workers\n%s", standby.name, standby.logTail(30))
+	if _, ok := standby.WaitLog(context.Background(), harness.WorkersStarted, 30*time.Second); !ok {
+		t.Fatalf("the new leader %s did not start its workers\n%s", standby.Name, standby.LogTail(30))
 	}
 	reconciling := time.Since(killed)
-	if !standby.logContains(leaseAcquired) {
-		t.Errorf("the Lease moved to %s, but %s does not say it acquired it", newHolder, standby.name)
+	if !standby.LogContains(harness.LeaseAcquired) {
+		t.Errorf("the Lease moved to %s, but %s does not say it acquired it", newHolder, standby.Name)
 	}
 	if limit := leaseDuration + 5*time.Second; takeover > limit {
 		t.Errorf("the standby took over %s after the kill, more than the lease duration plus 5s (%s)", takeover.Round(10*time.Millisecond), limit)
@@ -112,8 +114,8 @@ func TestLeaderFailover(t *testing.T) {
 		done, jobCount, newHolder, takeover.Round(10*time.Millisecond), reconciling.Round(10*time.Millisecond))
 
 	f.waitFinished(names(jobs), 2*time.Minute, func() error {
-		if standby.exitedUnexpectedly() {
-			return fmt.Errorf("the new leader exited\n%s", standby.logTail(40))
+		if standby.ExitedUnexpectedly() {
+			return fmt.Errorf("the new leader exited\n%s", standby.LogTail(40))
 		}
 		return nil
 	})

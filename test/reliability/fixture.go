@@ -33,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 )
 
 // The credentials every test uses. The values are distinctive so that the

@@ -29,7 +29,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 // hostileManifest is a CloudJob a careless or malicious user could write. The
@@ -149,7 +150,7 @@ func TestHostileInput(t *testing.T) {
 	f.secret("creds-token-only", map[string]string{"securityToken": orphanToken})
 
 	op := startOperator(t, "hostile", f.shardFlag())
-	rssStart, err := peakRSS(op.pid())
+	rssStart, err := op.peakRSS()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestHostileInput(t *testing.T) {
 		}
 		name := "manifest-" + m.name
 		var last *jobsv1alpha1.CloudJob
-		if _, ok := waitUntil(context.Background(), 30*time.Second, 200*time.Millisecond, func() bool {
+		if _, ok := harness.WaitUntil(context.Background(), 30*time.Second, 200*time.Millisecond, func() bool {
 			last = f.get(name)
 			return condition(last, jobsv1alpha1.ConditionStalled).Status == metav1.ConditionTrue
 		}); !ok {
@@ -247,7 +248,7 @@ func TestHostileInput(t *testing.T) {
 			continue
 		}
 		var last *jobsv1alpha1.CloudJob
-		if _, ok := waitUntil(context.Background(), 45*time.Second, 200*time.Millisecond, func() bool {
+		if _, ok := harness.WaitUntil(context.Background(), 45*time.Second, 200*time.Millisecond, func() bool {
 			last = f.get(a.job.name)
 			r := condition(last, jobsv1alpha1.ConditionReconciling)
 			return r.Status == metav1.ConditionTrue && r.Reason == jobsv1alpha1.ReasonCloudAPIUnavailable && served(sim, a.job.spec.JobID) >= 2
@@ -264,12 +265,12 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("%s: a hostile answer decided the outcome: %s", a.fault.Kind, conditionsText(last))
 		}
 	}
-	rssUnderFire, err := peakRSS(op.pid())
+	rssUnderFire, err := op.peakRSS()
 	if err != nil {
-		t.Fatalf("reading the operator's peak RSS: %v (alive: %v)\n%s", err, op.alive(), op.logTail(40))
+		t.Fatalf("reading the operator's peak RSS: %v (alive: %v)\n%s", err, op.Alive(), op.LogTail(40))
 	}
-	if !op.alive() {
-		t.Fatalf("the operator died under hostile answers\n%s", op.logTail(40))
+	if !op.Alive() {
+		t.Fatalf("the operator died under hostile answers\n%s", op.LogTail(40))
 	}
 	var servedText []string
 	for _, a := range answers {
@@ -290,8 +291,8 @@ func TestHostileInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitFinished(names(all), 90*time.Second, func() error {
-		if !op.alive() {
-			return fmt.Errorf("the operator died\n%s", op.logTail(40))
+		if !op.Alive() {
+			return fmt.Errorf("the operator died\n%s", op.LogTail(40))
 		}
 		return nil
 	})
@@ -317,19 +318,19 @@ func TestHostileInput(t *testing.T) {
 	}
 	check := f.checkOutcomes(checked)
 	check.report(t)
-	rssEnd, err := peakRSS(op.pid())
+	rssEnd, err := op.peakRSS()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rssEnd > rssLimit {
 		t.Errorf("the operator's peak RSS reached %d MiB, more than the %d MiB bound", rssEnd>>20, rssLimit>>20)
 	}
-	if n := op.countLogLines("panic"); n > 0 {
-		t.Errorf("the operator logged %d lines about a panic\n%s", n, op.logTail(40))
+	if n := op.CountLogLines("panic"); n > 0 {
+		t.Errorf("the operator logged %d lines about a panic\n%s", n, op.LogTail(40))
 	}
 	summary(t, start, "manifests=%d rejected=%d stalled=%d hostile-answers=%s peak-rss=%dMiB (start %dMiB, limit %dMiB) recovered-after=%s alive=%v",
 		len(manifests), rejected, stalled, strings.Join(servedText, ","), rssEnd>>20, rssStart>>20, rssLimit>>20,
-		recovered.Round(time.Second), op.alive())
+		recovered.Round(time.Second), op.Alive())
 }
 
 // served counts the simulator's answers for a job.

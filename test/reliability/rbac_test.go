@@ -37,7 +37,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // TestRolesHaveNoWildcards reads every Role and ClusterRole in config/rbac (the
@@ -230,14 +231,14 @@ func TestNamespacedMode(t *testing.T) {
 		"--leader-elect", "--leader-election-namespace="+f.ns,
 		"--leader-elect-lease-duration=6s", "--leader-elect-renew-deadline=4s", "--leader-elect-retry-period=1s")
 	took := f.waitFinished(names(mine), 90*time.Second, func() error {
-		if op.exitedUnexpectedly() {
-			return fmt.Errorf("the operator exited\n%s", op.logTail(40))
+		if op.ExitedUnexpectedly() {
+			return fmt.Errorf("the operator exited\n%s", op.LogTail(40))
 		}
 		return nil
 	})
 	check := f.checkOutcomes(mine)
 	check.report(t)
-	if !op.logContains(leaseAcquired) {
+	if !op.LogContains(harness.LeaseAcquired) {
 		t.Errorf("the operator did not log acquiring its Lease in %s", f.ns)
 	}
 	// Give the other namespace's jobs, which ended long ago, a few more seconds
@@ -257,9 +258,9 @@ func TestNamespacedMode(t *testing.T) {
 	if n := len(other.terminalEvents()); n > 0 {
 		t.Errorf("%d events about CloudJobs in %s", n, other.ns)
 	}
-	forbidden := op.countLogLines("forbidden")
+	forbidden := op.CountLogLines("forbidden")
 	if forbidden > 0 {
-		t.Errorf("the operator logged %d forbidden requests: the namespaced permissions are not enough\n%s", forbidden, op.logTail(30))
+		t.Errorf("the operator logged %d forbidden requests: the namespaced permissions are not enough\n%s", forbidden, op.LogTail(30))
 	}
 	summary(t, start, "namespace jobs=%d correct=%d in %s; other-namespace jobs=%d untouched=%d; denied-outside=%d/4; forbidden-log-lines=%d",
 		len(mine), check.succeeded+check.failed, took.Round(time.Second), len(theirs), untouched, denied, forbidden)

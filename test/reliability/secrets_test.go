@@ -34,7 +34,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
-	"github.com/cloudjob-operator/cloudjob-operator/internal/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 // TestSecretsNeverLeak runs last (Go runs a package's tests in file order) and
@@ -89,7 +90,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	f.waitFinished(names(jobs), 60*time.Second, nil)
 	f.checkOutcomes(jobs).report(t)
-	if _, ok := waitUntil(context.Background(), 30*time.Second, 200*time.Millisecond, func() bool {
+	if _, ok := harness.WaitUntil(context.Background(), 30*time.Second, 200*time.Millisecond, func() bool {
 		return condition(f.get(wrong.Name), jobsv1alpha1.ConditionStalled).Reason == jobsv1alpha1.ReasonAuthenticationFailed
 	}); !ok {
 		t.Errorf("the job with the wrong secret key is not stalled with AuthenticationFailed: %s", conditionsText(f.get(wrong.Name)))

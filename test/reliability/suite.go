@@ -17,11 +17,11 @@ limitations under the License.
 package reliability
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -34,7 +34,8 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/cloudjob-operator/cloudjob-operator/internal/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // suiteState is shared by every test of the package: one control plane, one
@@ -78,10 +79,11 @@ func setUp() error {
 
 	built := make(chan error, 1)
 	go func() {
-		bin, took, err := buildManager(dir)
+		start := time.Now()
+		bin, err := harness.Build(context.Background(), dir, "reliability")
 		suite.managerBin = bin
 		if err == nil {
-			fmt.Printf("built the operator binary in %s\n", took.Round(time.Second))
+			fmt.Printf("built the operator binary in %s\n", time.Since(start).Round(time.Second))
 		}
 		built <- err
 	}()
@@ -119,24 +121,6 @@ func tearDown() {
 		return
 	}
 	_ = os.RemoveAll(suite.workDir)
-}
-
-// buildManager builds the operator from the source tree, as `make build` does.
-func buildManager(dir string) (string, time.Duration, error) {
-	start := time.Now()
-	// go test puts the go command that runs it first in PATH.
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return "", 0, fmt.Errorf("building the operator needs the go command in PATH: %w", err)
-	}
-	out := filepath.Join(dir, "manager")
-	cmd := exec.Command(goBin, "build", "-o", out, ".")
-	cmd.Dir = testenv.RepoRoot()
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", 0, fmt.Errorf("building the operator: %w\n%s", err, b)
-	}
-	return out, time.Since(start), nil
 }
 
 // keepMetrics stores a scrape for the secrets scan.
