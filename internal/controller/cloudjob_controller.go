@@ -28,7 +28,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -135,10 +134,10 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	now := r.now()
 
-	if finished(&job.Status) {
+	if job.Status.Finished() {
 		return r.reconcileFinished(ctx, job, now)
 	}
-	if deadline, ok := deadlineOf(job); ok && !now.Before(deadline) {
+	if deadline, ok := job.Deadline(); ok && !now.Before(deadline) {
 		return r.reconcileDeadline(ctx, job, now)
 	}
 
@@ -369,12 +368,12 @@ func (r *CloudJobReconciler) finish(ctx context.Context, job *jobsv1alpha1.Cloud
 
 // observeOutcome feeds the duration and detection-lag metrics once a job ends.
 func (r *CloudJobReconciler) observeOutcome(job *jobsv1alpha1.CloudJob, old, st *jobsv1alpha1.CloudJobStatus) {
-	if finished(old) || !finished(st) {
+	if old.Finished() || !st.Finished() {
 		return
 	}
 	service := string(job.Spec.Service)
 	outcome := "failed"
-	if outcomeOf(st) == metav1.ConditionTrue {
+	if st.Result() == jobsv1alpha1.ResultSucceeded {
 		outcome = "succeeded"
 	}
 	if st.BeginTime != nil && st.EndTime != nil {
@@ -437,7 +436,7 @@ func (r *CloudJobReconciler) now() time.Time {
 // untilDeadline caps a requeue delay at the job's deadline, so that it fails on
 // time. 0 means no requeue unless a deadline is pending.
 func (r *CloudJobReconciler) untilDeadline(job *jobsv1alpha1.CloudJob, now time.Time, wait time.Duration) time.Duration {
-	deadline, ok := deadlineOf(job)
+	deadline, ok := job.Deadline()
 	if !ok {
 		return wait
 	}
@@ -454,7 +453,7 @@ func (r *CloudJobReconciler) untilDeadline(job *jobsv1alpha1.CloudJob, now time.
 // ttlWait is the time left until a finished job's TTL deletes it, counted from
 // the recorded outcome: 0 when it is due or no TTL is set (see the caller).
 func (r *CloudJobReconciler) ttlWait(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time) time.Duration {
-	if job.Spec.TTLSecondsAfterFinished == nil || !finished(st) {
+	if job.Spec.TTLSecondsAfterFinished == nil || !st.Finished() {
 		return 0
 	}
 	c := findCondition(st, jobsv1alpha1.ConditionSucceeded)

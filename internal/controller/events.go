@@ -46,22 +46,22 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
 		reasonOf(old, jobsv1alpha1.ConditionReconciling) != jobsv1alpha1.ReasonRunning {
 		out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.ReasonRunning, "the cloud job is running"})
 	}
-	if failedSubJobs(cur) > failedSubJobs(old) && outcomeOf(cur) != metav1.ConditionFalse {
+	if failedSubJobs(cur) > failedSubJobs(old) && cur.Result() != jobsv1alpha1.ResultFailed {
 		out = append(out, event{corev1.EventTypeWarning, jobsv1alpha1.EventReasonSubJobsFailed,
 			fmt.Sprintf("%d of %d sub-jobs failed", failedSubJobs(cur), cur.SubJobsTotal)})
 	}
 
-	newOutcome := outcomeOf(cur)
-	if newOutcome != outcomeOf(old) {
+	result := cur.Result()
+	if result != old.Result() {
 		c := meta.FindStatusCondition(cur.Conditions, jobsv1alpha1.ConditionSucceeded)
-		switch newOutcome {
-		case metav1.ConditionTrue:
+		switch result {
+		case jobsv1alpha1.ResultSucceeded:
 			out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.ReasonSucceeded, c.Message})
-		case metav1.ConditionFalse:
+		case jobsv1alpha1.ResultFailed:
 			out = append(out, event{corev1.EventTypeWarning, c.Reason, c.Message})
 		}
 	}
-	if newOutcome == metav1.ConditionFalse {
+	if result == jobsv1alpha1.ResultFailed {
 		return out // the failure event said it all
 	}
 
@@ -91,15 +91,6 @@ func reasonOf(st *jobsv1alpha1.CloudJobStatus, typ string) string {
 		return ""
 	}
 	return c.Reason
-}
-
-// outcomeOf is the status of the Succeeded condition, "" when absent.
-func outcomeOf(st *jobsv1alpha1.CloudJobStatus) metav1.ConditionStatus {
-	c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionSucceeded)
-	if c == nil {
-		return ""
-	}
-	return c.Status
 }
 
 func failedSubJobs(st *jobsv1alpha1.CloudJobStatus) int32 {

@@ -24,7 +24,6 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -56,19 +55,12 @@ type problem struct {
 	stalled bool
 }
 
-// finished reports whether the status records an outcome (Succeeded True or
-// False). A recorded outcome never changes.
-func finished(st *jobsv1alpha1.CloudJobStatus) bool {
-	c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionSucceeded)
-	return c != nil && c.Status != metav1.ConditionUnknown
-}
-
 // statusFromJob is the status after a poll that returned the job. It records
 // everything the cloud said and sets the conditions for the job's phase.
 func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huaweicloud.Job, now time.Time) jobsv1alpha1.CloudJobStatus {
 	st := *old.DeepCopy()
 	st.ObservedGeneration = generation
-	if finished(&old) {
+	if old.Finished() {
 		// The outcome is final; only refresh observedGeneration.
 		observeGeneration(&st, generation)
 		return st
@@ -110,7 +102,7 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p problem, now time.Time) jobsv1alpha1.CloudJobStatus {
 	st := *old.DeepCopy()
 	st.ObservedGeneration = generation
-	if finished(&old) {
+	if old.Finished() {
 		observeGeneration(&st, generation)
 		return st
 	}
@@ -127,7 +119,7 @@ func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p prob
 func statusDeadlineExceeded(old jobsv1alpha1.CloudJobStatus, generation int64, deadline int64, now time.Time) jobsv1alpha1.CloudJobStatus {
 	st := *old.DeepCopy()
 	st.ObservedGeneration = generation
-	if finished(&old) {
+	if old.Finished() {
 		observeGeneration(&st, generation)
 		return st
 	}

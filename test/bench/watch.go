@@ -25,7 +25,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	watchtools "k8s.io/client-go/tools/watch"
@@ -44,7 +43,7 @@ type jobWatch struct {
 	// doneAt is when the first event with Succeeded True or False arrived;
 	// zero until then.
 	doneAt  time.Time
-	outcome metav1.ConditionStatus
+	result  jobsv1alpha1.Result
 }
 
 // recorder watches the CloudJobs of one namespace and records, per job, the
@@ -179,9 +178,10 @@ func (r *recorder) record(typ watch.EventType, j *jobsv1alpha1.CloudJob, at time
 	if !jw.doneAt.IsZero() {
 		return
 	}
-	if c := meta.FindStatusCondition(j.Status.Conditions, jobsv1alpha1.ConditionSucceeded); c != nil &&
-		(c.Status == metav1.ConditionTrue || c.Status == metav1.ConditionFalse) {
-		jw.doneAt, jw.outcome = at, c.Status
+	// The anchor's statuses are read as the operator's: whatever generation
+	// they name, a recorded result is the end.
+	if res := j.Status.Result(); res != jobsv1alpha1.ResultNone {
+		jw.doneAt, jw.result = at, res
 		r.finished[namePrefix(j.Name)]++
 		select {
 		case r.changed <- struct{}{}:

@@ -154,7 +154,7 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 	logPath := managerLogPath(dir)
 	start = time.Now()
 	out.printf("starting the operator: %s %s\n  its log: %s", o.Manager, strings.Join(managerFlags(scale).Args(), " "), logPath)
-	if cl.manager, err = startManager(ctx, o.Manager, dir, kubeconfig, scale); err != nil {
+	if cl.manager, err = startManager(ctx, out, o.Manager, dir, kubeconfig, scale); err != nil {
 		if ctx.Err() != nil {
 			return rep, errInterrupted
 		}

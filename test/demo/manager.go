@@ -19,6 +19,7 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -60,12 +61,13 @@ func managerFlags(scale float64) harness.Flags {
 }
 
 // startManager starts the operator binary at path with its log in dir, waits
-// until it reconciles, and returns it. The operator gets only the demo's own
+// until it reconciles, and returns it. When the operator exits first, the end
+// of its log goes to out, since the log goes with the temporary directory. The operator gets only the demo's own
 // kubeconfig, so it cannot find the user's real cluster through $KUBECONFIG.
 // The probe alone answers before the caches have synced: jobs created then
 // would wait for their first poll, and the detection lags would show the
 // operator's start instead of its polling.
-func startManager(ctx context.Context, path, dir, kubeconfig string, scale float64) (*harness.Operator, error) {
+func startManager(ctx context.Context, out *screen, path, dir, kubeconfig string, scale float64) (*harness.Operator, error) {
 	op, err := harness.StartOperator(ctx, harness.OperatorOptions{
 		Name:         "manager",
 		Binary:       path,
@@ -77,14 +79,16 @@ func startManager(ctx context.Context, path, dir, kubeconfig string, scale float
 		ReadyTimeout: managerReadyTimeout,
 		StopGrace:    managerStopTimeout,
 	})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		if err = op.WaitWorkers(ctx, managerReadyTimeout); err != nil {
+			op.Stop()
+		}
 	}
-	if err := op.WaitWorkers(ctx, managerReadyTimeout); err != nil {
-		op.Stop()
-		return nil, err
+	if exit := (*harness.ExitError)(nil); errors.As(err, &exit) {
+		out.printf("the end of the operator's log:\n%s", exit.LogTail)
+		return nil, fmt.Errorf("the operator exited %s (%w); the end of its log is above", exit.When, exit.Err)
 	}
-	return op, nil
+	return op, err
 }
 
 // managerLogPath is where startManager puts the operator's log.

@@ -72,10 +72,10 @@ func (t *tracker) observe(j *jobsv1alpha1.CloudJob) {
 		o.AwaitingSince = now
 	}
 	if o.FinishedAt.IsZero() {
-		switch succeededStatus(j) {
-		case metav1.ConditionTrue:
+		switch j.Outcome().Result {
+		case jobsv1alpha1.ResultSucceeded:
 			o.FinishedAt, o.Outcome = now, outcomeSucceeded
-		case metav1.ConditionFalse:
+		case jobsv1alpha1.ResultFailed:
 			o.FinishedAt, o.Outcome = now, outcomeFailed
 		}
 	}
@@ -89,13 +89,6 @@ func (t *tracker) get(name string) observed {
 		return *o
 	}
 	return observed{}
-}
-
-func succeededStatus(j *jobsv1alpha1.CloudJob) metav1.ConditionStatus {
-	if c := meta.FindStatusCondition(j.Status.Conditions, jobsv1alpha1.ConditionSucceeded); c != nil {
-		return c.Status
-	}
-	return ""
 }
 
 // watchJobs feeds every version of the namespace's CloudJobs to t until ctx

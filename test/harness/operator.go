@@ -192,7 +192,7 @@ func (o *Operator) waitProbe(ctx context.Context, timeout time.Duration) error {
 	})
 	switch {
 	case !o.Alive():
-		return fmt.Errorf("%s exited before it was ready (%v)\n%s", o.Name, o.waitErr, o.LogTail(30))
+		return o.exitError("before it was ready")
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case !ok:

@@ -139,17 +139,38 @@ func (p *Process) ExitedUnexpectedly() bool {
 	return !p.Alive() && !p.killed
 }
 
+// ExitError is a process that exited on its own.
+type ExitError struct {
+	Name string
+	// When says when it exited, for example "before it was ready".
+	When string
+	// Err is how it exited, for example "exit status 3".
+	Err error
+	// LogTail is the end of its log.
+	LogTail string
+}
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("%s exited %s (%v)\n%s", e.Name, e.When, e.Err, e.LogTail)
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
 // Failure describes a process that exited on its own, with the end of its log;
 // nil while it runs or when it was stopped.
 func (p *Process) Failure() error {
 	if !p.ExitedUnexpectedly() {
 		return nil
 	}
+	return p.exitError("on its own")
+}
+
+func (p *Process) exitError(when string) *ExitError {
 	err := p.waitErr
 	if err == nil {
 		err = errors.New("exit status 0")
 	}
-	return fmt.Errorf("%s exited on its own (%w)\n%s", p.Name, err, p.LogTail(30))
+	return &ExitError{Name: p.Name, When: when, Err: err, LogTail: p.LogTail(30)}
 }
 
 func (p *Process) sampleLoop(ctx context.Context) {

@@ -68,7 +68,7 @@ func TestCrashRecovery(t *testing.T) {
 		time.Sleep(time.Until(jobsStarted.Add(at)))
 		done := 0
 		for _, j := range f.list() {
-			if finished(&j) {
+			if j.Finished() {
 				done++
 			}
 		}

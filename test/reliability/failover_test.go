@@ -86,7 +86,7 @@ func TestLeaderFailover(t *testing.T) {
 	}
 	done := 0
 	for _, j := range f.list() {
-		if finished(&j) {
+		if j.Finished() {
 			done++
 		}
 	}

@@ -246,18 +246,6 @@ func (f *fixture) get(name string) *jobsv1alpha1.CloudJob {
 }
 
 // outcome is the Succeeded condition's status, "" when absent.
-func outcome(j *jobsv1alpha1.CloudJob) metav1.ConditionStatus {
-	if c := meta.FindStatusCondition(j.Status.Conditions, jobsv1alpha1.ConditionSucceeded); c != nil {
-		return c.Status
-	}
-	return ""
-}
-
-func finished(j *jobsv1alpha1.CloudJob) bool {
-	o := outcome(j)
-	return o == metav1.ConditionTrue || o == metav1.ConditionFalse
-}
-
 func condition(j *jobsv1alpha1.CloudJob, typ string) metav1.Condition {
 	if c := meta.FindStatusCondition(j.Status.Conditions, typ); c != nil {
 		return *c
@@ -278,7 +266,7 @@ func (f *fixture) waitFinished(names []string, timeout time.Duration, alive func
 		var open []string
 		var sample []string
 		for _, j := range f.list() {
-			if want[j.Name] && !finished(&j) {
+			if want[j.Name] && !j.Finished() {
 				open = append(open, j.Name)
 				if len(sample) < 5 {
 					sample = append(sample, fmt.Sprintf("%s: state=%q %s", j.Name, j.Status.State, conditionsText(&j)))

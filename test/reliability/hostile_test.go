@@ -228,8 +228,8 @@ func TestHostileInput(t *testing.T) {
 		switch {
 		case c.Reason != m.stall || !strings.Contains(c.Message, m.msg):
 			t.Errorf("%s: stalled with %s %q, want %s saying %q", m.name, c.Reason, c.Message, m.stall, m.msg)
-		case outcome(last) != metav1.ConditionUnknown:
-			t.Errorf("%s: Succeeded=%s, want Unknown: a refused endpoint or missing Secret says nothing about the cloud job", m.name, outcome(last))
+		case condition(last, jobsv1alpha1.ConditionSucceeded).Status != metav1.ConditionUnknown:
+			t.Errorf("%s: Succeeded=%s, want Unknown: a refused endpoint or missing Secret says nothing about the cloud job", m.name, condition(last, jobsv1alpha1.ConditionSucceeded).Status)
 		case !cleanText(c.Message):
 			t.Errorf("%s: the message holds control characters or invalid UTF-8: %q", m.name, c.Message)
 		default:
@@ -261,7 +261,7 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("%s: message %q, want a clean one mentioning %q", a.fault.Kind, msg, a.msg)
 		}
 		t.Logf("%s: CloudAPIUnavailable: %s", a.fault.Kind, truncate(msg, 240))
-		if finished(last) {
+		if last.Finished() {
 			t.Errorf("%s: a hostile answer decided the outcome: %s", a.fault.Kind, conditionsText(last))
 		}
 	}

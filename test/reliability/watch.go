@@ -126,7 +126,7 @@ func (w *outcomeWatch) observe(j *jobsv1alpha1.CloudJob) {
 	}
 	first, recorded := w.first[j.UID]
 	switch {
-	case !recorded && finished(j):
+	case !recorded && j.Finished():
 		w.first[j.UID] = c
 	case recorded && (c.Status != first.Status || c.Reason != first.Reason):
 		w.flips = append(w.flips, fmt.Sprintf("%s: %s/%s became %s/%s (resourceVersion %s)",

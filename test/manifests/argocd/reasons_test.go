@@ -180,7 +180,7 @@ func TestHealthFallsBackToTheReason(t *testing.T) {
 // reasonHealth does not map, so a new reason cannot ship without deciding what
 // Argo CD shows for it.
 func TestEveryReasonHasAHealth(t *testing.T) {
-	path := filepath.Join("..", "..", "api", "v1alpha1", "conditions.go")
+	path := filepath.Join("..", "..", "..", "api", "v1alpha1", "conditions.go")
 	file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
 	if err != nil {
 		t.Fatal(err)
