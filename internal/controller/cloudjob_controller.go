@@ -117,8 +117,8 @@ type target struct {
 }
 
 // Reconcile loads the CloudJob and runs its steps: finished jobs only wait for
-// their TTL; otherwise the deadline, the target (endpoint and credentials), the
-// quota, the poll, and one status write if anything changed.
+// their TTL; otherwise the deadline, the target (endpoint and credentials), one
+// gated poll, and one status write if anything changed.
 func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	job := &jobsv1alpha1.CloudJob{}
 	if err := r.Get(ctx, req.NamespacedName, job); err != nil {
@@ -147,144 +147,137 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	if prob != nil {
 		// Stalled until the spec or the Secret changes, both of which are watched.
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, *prob, now), r.untilDeadline(job, now, 0))
+		return r.report(ctx, job, *prob, now, 0)
 	}
-
-	if wait := r.auth.admit(t.credKey, now); wait > 0 {
-		if r.auth.rejectedFor(t.credKey, now) > 0 {
-			return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, r.authProblem(job, nil), now), r.untilDeadline(job, now, wait))
-		}
-		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
+	ans, held := r.gatedGet(ctx, job, t, now)
+	switch {
+	case held.rejectedCredentials:
+		return r.report(ctx, job, authProblem(r.Config, job, nil), now, held.wait)
+	case held.wait > 0:
+		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, held.wait)}, nil
+	case ans.err != nil:
+		return r.reconcileCloudError(ctx, job, ans.err)
 	}
-	if wait := r.Quota.Admit(t.bucket, req.String()); wait > 0 {
-		r.auth.settled(t.credKey)
-		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
-		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
-	}
-	return r.reconcilePoll(ctx, job, t)
+	return r.reconcileAnswer(ctx, job, t, ans.job)
 }
 
-// reconcilePoll fetches the job and records the answer. It sets every condition:
-// the phase's on success (Initializing, Running, AwaitingPayment, UnknownState,
-// Succeeded, JobFailed), Throttled or CloudAPIUnavailable on transient errors,
-// and AuthenticationFailed, JobNotFound, Forbidden or InvalidRequest when it
-// stalls.
-func (r *CloudJobReconciler) reconcilePoll(ctx context.Context, job *jobsv1alpha1.CloudJob, t target) (ctrl.Result, error) {
+// reconcileAnswer records a job the cloud returned. It sets the conditions of
+// the job's phase: Initializing, Running, AwaitingPayment or UnknownState while
+// it runs, Succeeded or JobFailed once it ended.
+func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, cj *huaweicloud.Job) (ctrl.Result, error) {
 	key := client.ObjectKeyFromObject(job)
-	service := string(job.Spec.Service)
+	now := r.now()
+	r.failures.Forget(key)
+	st := statusFromJob(job.Status, job.Generation, cj, now)
+	if cj.Phase.Finished() {
+		r.Quota.Forget(key.String())
+		r.learn(job, cj, now)
+		return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
+	}
+	next := r.Policy.Next(poll.Input{
+		Service: string(job.Spec.Service),
+		JobType: cj.JobType,
+		Phase:   pollPhase(cj.Phase),
+		Age:     now.Sub(jobStart(job, &st)),
+		Cap:     pollCap(job),
+		Backlog: r.Quota.Backlog(t.bucket),
+	})
+	return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
+}
+
+// reconcileCloudError records a poll the cloud answered with an error, as
+// reactionTo says: Throttled or CloudAPIUnavailable while it is transient;
+// AuthenticationFailed, JobNotFound, Forbidden or InvalidRequest when it
+// stalls.
+func (r *CloudJobReconciler) reconcileCloudError(ctx context.Context, job *jobsv1alpha1.CloudJob, err error) (ctrl.Result, error) {
+	key := client.ObjectKeyFromObject(job)
+	var cloudErr *huaweicloud.Error
+	if !errors.As(err, &cloudErr) {
+		cloudErr = &huaweicloud.Error{Class: huaweicloud.ErrUnavailable, Err: err}
+	}
+	log := logf.FromContext(ctx)
+	switch cloudErr.Class {
+	case huaweicloud.ErrThrottled:
+		metrics.CloudThrottled.WithLabelValues(string(job.Spec.Service)).Inc()
+	case huaweicloud.ErrAuthenticationFailed:
+		log.Info("the cloud rejected the credentials", "secret", job.Spec.CredentialsSecretRef.Name, "error", cloudErr.Error())
+	}
+	now := r.now()
+	re := reactionTo(r.Config, failedPoll{
+		err: cloudErr, job: job, now: now,
+		transientInARow: r.failures.NumRequeues(key),
+		backoff:         func() time.Duration { return r.backoff(key) },
+	})
+	if re.problem == nil {
+		log.V(1).Info("transient cloud error, retrying", "error", cloudErr.Error(), "retryIn", re.wait)
+		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, re.wait)}, nil
+	}
+	return r.report(ctx, job, *re.problem, now, re.wait)
+}
+
+// answer is what one request to the cloud returned.
+type answer struct {
+	job *huaweicloud.Job
+	err error
+}
+
+// hold says why a request was not sent, and for how long.
+type hold struct {
+	wait time.Duration
+	// byQuota: the account's quota held it back, not the authentication gate.
+	byQuota bool
+	// rejectedCredentials: the cloud rejected these credentials lately, and the
+	// authentication gate holds every request with them back.
+	rejectedCredentials bool
+}
+
+// gatedGet sends one request for the job, if the authentication gate (one
+// request at a time with unproven credentials, none for a while after a
+// rejection) and the account's quota let it go now. It counts the request in
+// the metrics and tells the gate what the answer proved.
+func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (answer, hold) {
+	if wait := r.auth.admit(t.credKey, now); wait > 0 {
+		return answer{}, hold{wait: wait, rejectedCredentials: r.auth.rejectedFor(t.credKey, now) > 0}
+	}
+	if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
+		r.auth.settled(t.credKey)
+		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
+		return answer{}, hold{wait: wait, byQuota: true}
+	}
 	started := time.Now()
 	cj, err := r.Cloud.GetJob(ctx, t.request)
 	result := "ok"
 	if err != nil {
 		result = string(huaweicloud.ClassOf(err))
 	}
-	metrics.ObserveRequest(service, result, time.Since(started))
-	now := r.now()
-	r.settleAuth(t.credKey, err, now)
-
-	if err == nil {
-		r.failures.Forget(key)
-		st := statusFromJob(job.Status, job.Generation, cj, now)
-		if cj.Phase.Finished() {
-			r.Quota.Forget(key.String())
-			r.learn(job, cj, now)
-			return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
-		}
-		next := r.Policy.Next(poll.Input{
-			Service: service,
-			JobType: cj.JobType,
-			Phase:   poll.Phase(cj.Phase),
-			Age:     now.Sub(jobStart(job, &st)),
-			Cap:     pollCap(job),
-			Backlog: r.Quota.Backlog(t.bucket),
-		})
-		return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
-	}
-
-	log := logf.FromContext(ctx)
-	var cloudErr *huaweicloud.Error
-	if !errors.As(err, &cloudErr) {
-		cloudErr = &huaweicloud.Error{Class: huaweicloud.ErrUnavailable, Err: err}
-	}
-	switch cloudErr.Class {
-	case huaweicloud.ErrThrottled:
-		metrics.CloudThrottled.WithLabelValues(service).Inc()
-		wait := cloudErr.RetryAfter
-		if wait <= 0 {
-			wait = r.backoff(key)
-		}
-		p := problem{reason: jobsv1alpha1.ReasonThrottled,
-			message: fmt.Sprintf("the cloud's rate limit was reached (%s); retrying in %s", cloudErr.Code, wait.Round(time.Second))}
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
-
-	case huaweicloud.ErrAuthenticationFailed:
-		log.Info("the cloud rejected the credentials", "secret", job.Spec.CredentialsSecretRef.Name, "error", err.Error())
-		p := r.authProblem(job, cloudErr)
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.AuthRetryInterval))
-
-	case huaweicloud.ErrNotFound:
-		return r.reconcileNotFound(ctx, job, cloudErr, now)
-
-	case huaweicloud.ErrForbidden, huaweicloud.ErrInvalidRequest:
-		reason := jobsv1alpha1.ReasonForbidden
-		hint := "grant the access key permission to read this job"
-		if cloudErr.Class == huaweicloud.ErrInvalidRequest {
-			reason, hint = jobsv1alpha1.ReasonInvalidRequest, "check spec.service, spec.projectID and spec.endpoint"
-		}
-		p := problem{reason: reason, stalled: true,
-			message: fmt.Sprintf("the cloud refused the request (%s): %s; retrying every %s", errorSummary(cloudErr), hint, r.Config.StalledRetryInterval)}
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.StalledRetryInterval))
-
-	default: // Unavailable, MalformedResponse
-		wait := r.backoff(key)
-		if r.failures.NumRequeues(key) < r.Config.TransientErrorsBeforeReport && job.Status.State != "" {
-			log.V(1).Info("transient cloud error, retrying", "error", err.Error(), "retryIn", wait)
-			return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
-		}
-		p := problem{reason: jobsv1alpha1.ReasonCloudAPIUnavailable,
-			message: fmt.Sprintf("the cloud's job API is not answering properly (%s); retrying in %s", errorSummary(cloudErr), wait.Round(time.Second))}
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
-	}
+	metrics.ObserveRequest(string(job.Spec.Service), result, time.Since(started))
+	r.settleAuth(t.credKey, err, r.now())
+	return answer{job: cj, err: err}, hold{}
 }
 
-// reconcileNotFound handles a job id the cloud does not know: retried with
-// backoff during the grace period after creation (Reconciling, JobNotFound),
-// then Stalled with JobNotFound and retried slowly.
-func (r *CloudJobReconciler) reconcileNotFound(ctx context.Context, job *jobsv1alpha1.CloudJob, cloudErr *huaweicloud.Error, now time.Time) (ctrl.Result, error) {
-	graceEnd := job.CreationTimestamp.Add(r.Config.JobNotFoundGrace)
-	if now.Before(graceEnd) {
-		wait := min(r.backoff(client.ObjectKeyFromObject(job)), graceEnd.Sub(now)+time.Second)
-		p := problem{reason: jobsv1alpha1.ReasonJobNotFound,
-			message: fmt.Sprintf("the cloud does not know job %s in project %s yet (%s); retrying until %s",
-				job.Spec.JobID, job.Spec.ProjectID, errorSummary(cloudErr), graceEnd.UTC().Format(time.RFC3339))}
-		return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
-	}
-	msg := fmt.Sprintf("the cloud does not know job %s in project %s (%s): check spec.jobID, spec.projectID, spec.service and the region or endpoint",
-		job.Spec.JobID, job.Spec.ProjectID, errorSummary(cloudErr))
-	if job.Status.State != "" {
-		msg = fmt.Sprintf("the cloud no longer knows job %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",
-			job.Spec.JobID, job.Status.State)
-	}
-	p := problem{reason: jobsv1alpha1.ReasonJobNotFound, message: msg, stalled: true}
-	return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, r.Config.StalledRetryInterval))
+// report writes the status of a problem and requeues after wait (0: only at the
+// deadline, if any).
+func (r *CloudJobReconciler) report(ctx context.Context, job *jobsv1alpha1.CloudJob, p problem, now time.Time, wait time.Duration) (ctrl.Result, error) {
+	return r.finish(ctx, job, statusFromProblem(job.Status, job.Generation, p, now), r.untilDeadline(job, now, wait))
 }
 
 // reconcileFinished handles a job whose outcome is recorded: it is not polled
 // again. A changed spec is acknowledged (observedGeneration) after one look at the
 // cloud, which may find the job expired (event RecordExpired, result kept).
-// spec.ttlSecondsAfterFinished deletes the CloudJob when due.
+// spec.ttlSecondsAfterFinished deletes the CloudJob when due. It sets no
+// condition but their observedGeneration.
 func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, error) {
 	if job.Status.ObservedGeneration != job.Generation {
 		st := job.Status.DeepCopy()
 		observeGeneration(st, job.Generation)
-		if t, prob, err := r.resolveTarget(ctx, job); err == nil && prob == nil && r.auth.admit(t.credKey, now) == 0 {
-			if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
-				r.auth.settled(t.credKey)
-				return ctrl.Result{RequeueAfter: wait}, nil
+		if t, prob, err := r.resolveTarget(ctx, job); err == nil && prob == nil {
+			// Held back by the authentication gate, it is acknowledged without a
+			// look; by the quota, it waits for its turn.
+			ans, held := r.gatedGet(ctx, job, t, now)
+			if held.byQuota {
+				return ctrl.Result{RequeueAfter: held.wait}, nil
 			}
-			_, err := r.Cloud.GetJob(ctx, t.request)
-			r.settleAuth(t.credKey, err, r.now())
-			if huaweicloud.ClassOf(err) == huaweicloud.ErrNotFound {
+			if held.wait == 0 && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
 				r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
 					"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
 			}
@@ -324,7 +317,7 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 	}
 	if err := huaweicloud.HostAllowed(endpoint, r.Config.Domains, r.Config.AllowLoopback); err != nil {
 		return target{}, &problem{reason: jobsv1alpha1.ReasonEndpointNotAllowed, stalled: true,
-			message: fmt.Sprintf("the operator does not call %s: %v; change spec.endpoint, or add the domain to the operator's --cloud-domains", endpoint, err)}, nil
+			message: fmt.Sprintf("the operator does not call %s: %v; change spec.endpoint, or add the domain to the operator's --allowed-endpoint-domains", endpoint, err)}, nil
 	}
 	cred, prob, err := loadCredentials(ctx, r.Client, job)
 	if err != nil || prob != nil {
@@ -487,25 +480,16 @@ func jobStart(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus) time.
 	return job.CreationTimestamp.Time
 }
 
-// authProblem is the AuthenticationFailed problem. A job held back by another
-// job's rejection keeps the message it has, so that waiting writes nothing.
-func (r *CloudJobReconciler) authProblem(job *jobsv1alpha1.CloudJob, cloudErr *huaweicloud.Error) problem {
-	detail := ""
-	if cloudErr != nil {
-		detail = " (" + errorSummary(cloudErr) + ")"
-	} else if c := findCondition(&job.Status, jobsv1alpha1.ConditionStalled); c != nil && c.Reason == jobsv1alpha1.ReasonAuthenticationFailed {
-		return problem{reason: c.Reason, message: c.Message, stalled: true}
+// pollPhase is what the poll policy needs to know of a cloud phase.
+func pollPhase(p huaweicloud.Phase) poll.Phase {
+	switch p {
+	case huaweicloud.PhaseSucceeded, huaweicloud.PhaseFailed:
+		return poll.PhaseFinished
+	case huaweicloud.PhaseAwaitingPayment:
+		return poll.PhaseAwaitingPayment
+	default: // Pending, Running, Unknown
+		return poll.PhaseActive
 	}
-	return problem{reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true,
-		message: fmt.Sprintf("the cloud rejected the credentials in Secret %s%s: fix the Secret's %s and %s; "+
-			"the operator retries at most every %s, since repeated failures lock the access key",
-			job.Spec.CredentialsSecretRef.Name, detail, SecretKeyAccessKey, SecretKeySecretKey, r.Config.AuthRetryInterval)}
-}
-
-// errorSummary is the part of a cloud error worth showing: class, HTTP status,
-// code, message and request id.
-func errorSummary(e *huaweicloud.Error) string {
-	return e.Error()
 }
 
 // SetupWithManager registers the controller: CloudJobs (spec changes only, so that

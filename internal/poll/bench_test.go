@@ -31,7 +31,7 @@ func BenchmarkPolicyNext(b *testing.B) {
 	}{{"learned", learned}, {"age-based", byAge}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			in := Input{Service: "svc", JobType: "job", Phase: PhaseRunning}
+			in := Input{Service: "svc", JobType: "job", Phase: PhaseActive}
 			var sink time.Duration
 			for i := 0; b.Loop(); i++ {
 				in.Age = time.Duration(i%300) * time.Second

@@ -34,8 +34,6 @@ limitations under the License.
 // finished jobs of the same service and job type, the policy polls sparsely
 // before the window in which completions become likely and densely inside it.
 //
-// Backoff is the exponential delay for retrying failed calls.
-//
 // The package knows nothing of Kubernetes or HTTP: callers pass keys, phases and
 // durations, and it returns durations.
 package poll

@@ -157,7 +157,7 @@ func TestLearnerConcurrent(t *testing.T) {
 				kind := fmt.Sprint(i % 7)
 				l.Observe("svc", kind, time.Duration(1+i%50+w)*time.Second)
 				l.Quantiles("svc", kind)
-				p.Next(Input{Service: "svc", JobType: kind, Phase: PhaseRunning, Age: time.Duration(i) * time.Second})
+				p.Next(Input{Service: "svc", JobType: kind, Phase: PhaseActive, Age: time.Duration(i) * time.Second})
 			}
 		}()
 	}

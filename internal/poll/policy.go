@@ -22,23 +22,22 @@ import (
 	"time"
 )
 
-// Phase is a job's state as the cloud client reports it; the values are the
-// cloud client's.
-type Phase string
+// Phase is what the policy needs to know of a job's state: the caller maps the
+// cloud's phases onto these.
+type Phase int
 
-// The phases of a cloud job.
+// The phases the policy tells apart.
 const (
-	PhasePending         Phase = "Pending"
-	PhaseRunning         Phase = "Running"
-	PhaseSucceeded       Phase = "Succeeded"
-	PhaseFailed          Phase = "Failed"
-	PhaseAwaitingPayment Phase = "AwaitingPayment"
-	PhaseUnknown         Phase = "Unknown"
+	// PhaseNotPolled: the job was never polled; poll it at once.
+	PhaseNotPolled Phase = iota
+	// PhaseActive: the job is pending, running, or in a state the caller does not
+	// know; it is polled by the learned window and by age.
+	PhaseActive
+	// PhaseAwaitingPayment: the job waits for a person to pay its order.
+	PhaseAwaitingPayment
+	// PhaseFinished: the job succeeded or failed; nothing is left to poll.
+	PhaseFinished
 )
-
-// Finished reports whether the job reached a terminal phase: it needs no more
-// polls.
-func (p Phase) Finished() bool { return p == PhaseSucceeded || p == PhaseFailed }
 
 // Default values of the Policy fields left zero.
 const (
@@ -108,8 +107,7 @@ type Policy struct {
 type Input struct {
 	// Service and JobType name the kind of job, as given to Learner.Observe.
 	Service, JobType string
-	// Phase is the phase the last poll returned; "" means the job was never
-	// polled.
+	// Phase is the phase the last poll returned.
 	Phase Phase
 	// Age is the time since the job began: the cloud's begin time, else the
 	// CloudJob's creation.
@@ -129,8 +127,8 @@ type Input struct {
 // and at most min(Cap, MaxInterval) (MinInterval winning if the cap is lower),
 // or min(Cap, MaxIntervalBeforeWindow) before a learned window, except:
 //
-//   - Phase "" (never polled): 0, poll at once;
-//   - a finished phase (Succeeded, Failed): 0, there is nothing left to poll;
+//   - PhaseNotPolled: 0, poll at once;
+//   - PhaseFinished: 0, there is nothing left to poll;
 //   - AwaitingPayment: AwaitingPaymentInterval, ±Jitter. MaxInterval does not
 //     apply: it is a cap for jobs that progress by themselves, while a payment
 //     waits for a person, maybe for days. An explicit Cap (spec.pollInterval)
@@ -138,7 +136,7 @@ type Input struct {
 func (p Policy) Next(in Input) time.Duration {
 	p = p.withDefaults()
 	switch {
-	case in.Phase == "", in.Phase.Finished():
+	case in.Phase == PhaseNotPolled, in.Phase == PhaseFinished:
 		return 0
 	case in.Phase == PhaseAwaitingPayment:
 		d := p.AwaitingPaymentInterval

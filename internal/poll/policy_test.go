@@ -45,22 +45,21 @@ func TestPolicyNextAgeBased(t *testing.T) {
 		want time.Duration
 	}{
 		{"never polled: at once", Input{Age: time.Hour}, 0},
-		{"succeeded: no more polls", Input{Phase: PhaseSucceeded, Age: time.Minute}, 0},
-		{"failed: no more polls", Input{Phase: PhaseFailed, Age: time.Minute}, 0},
-		{"young job: MinInterval", Input{Phase: PhaseRunning, Age: time.Second}, DefaultMinInterval},
-		{"negative age counts as new", Input{Phase: PhasePending, Age: -time.Minute}, DefaultMinInterval},
-		{"grows with age", Input{Phase: PhaseRunning, Age: 100 * time.Second}, 20 * time.Second},
-		{"unknown phase polls like running", Input{Phase: PhaseUnknown, Age: 100 * time.Second}, 20 * time.Second},
-		{"capped by MaxInterval", Input{Phase: PhaseRunning, Age: time.Hour}, DefaultMaxInterval},
-		{"capped by spec.pollInterval", Input{Phase: PhaseRunning, Age: time.Hour, Cap: 30 * time.Second}, 30 * time.Second},
-		{"spec.pollInterval above MaxInterval", Input{Phase: PhaseRunning, Age: time.Hour, Cap: time.Hour}, DefaultMaxInterval},
-		{"MinInterval wins over a tiny cap", Input{Phase: PhaseRunning, Age: time.Hour, Cap: time.Second}, DefaultMinInterval},
+		{"never polled: at once", Input{Phase: PhaseNotPolled, Age: time.Hour}, 0},
+		{"finished: no more polls", Input{Phase: PhaseFinished, Age: time.Minute}, 0},
+		{"young job: MinInterval", Input{Phase: PhaseActive, Age: time.Second}, DefaultMinInterval},
+		{"negative age counts as new", Input{Phase: PhaseActive, Age: -time.Minute}, DefaultMinInterval},
+		{"grows with age", Input{Phase: PhaseActive, Age: 100 * time.Second}, 20 * time.Second},
+		{"capped by MaxInterval", Input{Phase: PhaseActive, Age: time.Hour}, DefaultMaxInterval},
+		{"capped by spec.pollInterval", Input{Phase: PhaseActive, Age: time.Hour, Cap: 30 * time.Second}, 30 * time.Second},
+		{"spec.pollInterval above MaxInterval", Input{Phase: PhaseActive, Age: time.Hour, Cap: time.Hour}, DefaultMaxInterval},
+		{"MinInterval wins over a tiny cap", Input{Phase: PhaseActive, Age: time.Hour, Cap: time.Second}, DefaultMinInterval},
 		{"awaiting payment", Input{Phase: PhaseAwaitingPayment, Age: time.Hour}, DefaultAwaitingPaymentInterval},
 		{"awaiting payment ignores MaxInterval", Input{Phase: PhaseAwaitingPayment, Cap: time.Hour}, DefaultAwaitingPaymentInterval},
 		{"awaiting payment honours spec.pollInterval", Input{Phase: PhaseAwaitingPayment, Cap: time.Minute}, time.Minute},
 		{"awaiting payment, tiny cap", Input{Phase: PhaseAwaitingPayment, Cap: time.Second}, DefaultMinInterval},
-		{"backlog stretches a poll by age", Input{Phase: PhaseRunning, Age: 10 * time.Second, Backlog: 45 * time.Second}, 45 * time.Second},
-		{"backlog never passes the cap", Input{Phase: PhaseRunning, Age: 10 * time.Second, Backlog: time.Hour}, DefaultMaxInterval},
+		{"backlog stretches a poll by age", Input{Phase: PhaseActive, Age: 10 * time.Second, Backlog: 45 * time.Second}, 45 * time.Second},
+		{"backlog never passes the cap", Input{Phase: PhaseActive, Age: 10 * time.Second, Backlog: time.Hour}, DefaultMaxInterval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,9 +79,9 @@ func TestPolicyNextCustomFields(t *testing.T) {
 		in   Input
 		want time.Duration
 	}{
-		{Input{Phase: PhaseRunning, Age: time.Second}, 5 * time.Second},
-		{Input{Phase: PhaseRunning, Age: 100 * time.Second}, 50 * time.Second},
-		{Input{Phase: PhaseRunning, Age: time.Hour}, 10 * time.Minute},
+		{Input{Phase: PhaseActive, Age: time.Second}, 5 * time.Second},
+		{Input{Phase: PhaseActive, Age: 100 * time.Second}, 50 * time.Second},
+		{Input{Phase: PhaseActive, Age: time.Hour}, 10 * time.Minute},
 		{Input{Phase: PhaseAwaitingPayment}, time.Hour},
 	} {
 		if got := p.Next(tt.in); got != tt.want {
@@ -94,7 +93,7 @@ func TestPolicyNextCustomFields(t *testing.T) {
 // TestPolicyJitter: intervals spread by ±Jitter, within [MinInterval, cap].
 func TestPolicyJitter(t *testing.T) {
 	at := func(u float64) Policy { return Policy{Rand: func() float64 { return u }} }
-	running := func(age time.Duration) Input { return Input{Phase: PhaseRunning, Age: age} }
+	running := func(age time.Duration) Input { return Input{Phase: PhaseActive, Age: age} }
 	tests := []struct {
 		name string
 		p    Policy
@@ -123,7 +122,7 @@ func TestPolicyJitter(t *testing.T) {
 func TestPolicyBounds(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	learner := learnedKind(3*time.Minute, 0.5)
-	phases := []Phase{PhasePending, PhaseRunning, PhaseUnknown, PhaseAwaitingPayment}
+	phases := []Phase{PhaseActive, PhaseAwaitingPayment}
 	for i := range 20000 {
 		p := Policy{Rand: r.Float64}
 		if i%2 == 0 {
@@ -158,7 +157,7 @@ func TestPolicyBounds(t *testing.T) {
 // MaxIntervalBeforeWindow, never more, and a spec.pollInterval still caps it.
 func TestPolicyBeforeTheWindow(t *testing.T) {
 	p := Policy{Learner: learnedKind(10*time.Minute, 0.3), Rand: noJitter}
-	in := Input{Service: "svc", JobType: "job", Phase: PhaseRunning}
+	in := Input{Service: "svc", JobType: "job", Phase: PhaseActive}
 	tests := []struct {
 		name string
 		p    Policy
@@ -192,7 +191,7 @@ func TestPolicyNextLearned(t *testing.T) {
 	p := Policy{Learner: learnedKind(100*time.Second, 0.3), Rand: noJitter}
 	byAge := Policy{Rand: noJitter}
 	in := func(age time.Duration) Input {
-		return Input{Service: "svc", JobType: "job", Phase: PhaseRunning, Age: age}
+		return Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: age}
 	}
 	tests := []struct {
 		name     string
@@ -219,7 +218,7 @@ func TestPolicyNextLearned(t *testing.T) {
 			}
 		})
 	}
-	if got, want := p.Next(Input{Service: "svc", JobType: "other", Phase: PhaseRunning, Age: 100 * time.Second}), byAge.Next(in(100*time.Second)); got != want {
+	if got, want := p.Next(Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: 100 * time.Second}), byAge.Next(in(100*time.Second)); got != want {
 		t.Errorf("kind not learned: %v, want age-based %v", got, want)
 	}
 	// Sparse before the window, dense inside: fewer polls than age-based before
@@ -244,7 +243,7 @@ func TestPolicyNextLearned(t *testing.T) {
 func TestPolicyBacklog(t *testing.T) {
 	p := Policy{Learner: learnedKind(5*time.Minute, 0.3), MaxInterval: 10 * time.Minute, Rand: noJitter}
 	in := func(age, backlog time.Duration) Input {
-		return Input{Service: "svc", JobType: "job", Phase: PhaseRunning, Age: age, Backlog: backlog}
+		return Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: age, Backlog: backlog}
 	}
 	tests := []struct {
 		name         string

@@ -197,7 +197,7 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *fakeClock) (res simRes
 			in.Backlog = quota.Backlog("account")
 			peakBacklog = max(peakBacklog, in.Backlog)
 		}
-		phase[e.job] = PhaseRunning
+		phase[e.job] = PhaseActive
 		heap.Push(&q, simEvent{e.at + p.Next(in), e.job})
 	}
 	return res, peakBacklog
