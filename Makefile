@@ -64,7 +64,7 @@ envtest: ## Build kube-apiserver, kubectl and etcd into bin/k8s/<version> (first
 	@K8S_VERSION=$(K8S_VERSION) hack/envtest.sh $(ENVTEST_DIR)
 
 .PHONY: test
-test: verify-generated vet envtest ## Check generated files, vet, and run every test against a real control plane.
+test: verify-generated vet lint envtest ## Check generated files, vet, lint, and run every test against a real control plane.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout $(TEST_TIMEOUT) -count=1 ./... 
 
 BENCH_ARGS ?=

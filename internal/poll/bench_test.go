@@ -56,7 +56,7 @@ func BenchmarkQuotaAdmit(b *testing.B) {
 	q := NewQuota(2000, WithClock(clock.Now), WithSeed(1))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		clock.Advance(time.Millisecond)
+		clock.Step(time.Millisecond)
 		j := i % jobs
 		q.Admit(buckets[j], names[j])
 	}

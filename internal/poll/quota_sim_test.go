@@ -19,38 +19,33 @@ package poll
 import (
 	"container/heap"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+// eventQueue is a min-heap of simulation events for container/heap, ordered by
+// less.
+type eventQueue[T any] struct {
+	items []T
+	less  func(a, b T) bool
 }
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+func (q *eventQueue[T]) Len() int           { return len(q.items) }
+func (q *eventQueue[T]) Less(i, j int) bool { return q.less(q.items[i], q.items[j]) }
+func (q *eventQueue[T]) Swap(i, j int)      { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *eventQueue[T]) Push(x any)         { q.items = append(q.items, x.(T)) }
+func (q *eventQueue[T]) Pop() any {
+	last := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	return last
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is a clock that moves only when told.
+func newFakeClock() *clocktesting.FakeClock {
+	return clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // maxInWindow returns the largest number of sorted times within any closed window
@@ -105,22 +100,12 @@ type quotaCall struct {
 	job int
 }
 
-type quotaCalls []quotaCall
-
-func (q quotaCalls) Len() int { return len(q) }
-func (q quotaCalls) Less(i, j int) bool {
-	if q[i].at.Equal(q[j].at) {
-		return q[i].job < q[j].job
+// earlier orders calls by time, then by job, so that a run is deterministic.
+func earlier(a, b quotaCall) bool {
+	if a.at.Equal(b.at) {
+		return a.job < b.job
 	}
-	return q[i].at.Before(q[j].at)
-}
-func (q quotaCalls) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *quotaCalls) Push(x any)   { *q = append(*q, x.(quotaCall)) }
-func (q *quotaCalls) Pop() any {
-	old := *q
-	c := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return c
+	return a.at.Before(b.at)
 }
 
 // quotaSim drives jobs against one bucket of a Quota in simulated time. Each job
@@ -129,7 +114,7 @@ func (q *quotaCalls) Pop() any {
 // late(job) (the worker's lateness).
 type quotaSim struct {
 	q      admitter
-	clock  *fakeClock
+	clock  *clocktesting.FakeClock
 	start  []time.Time
 	period []time.Duration
 	late   func(job int, d time.Duration) time.Duration
@@ -144,18 +129,18 @@ func (s *quotaSim) run() {
 	n := len(s.start)
 	s.grants = make([][]time.Time, n)
 	s.asked = make([][]time.Time, n)
-	calls := make(quotaCalls, 0, n)
+	calls := &eventQueue[quotaCall]{less: earlier}
 	for j := range n {
-		calls = append(calls, quotaCall{s.start[j], j})
+		calls.items = append(calls.items, quotaCall{s.start[j], j})
 		s.asked[j] = append(s.asked[j], s.start[j])
 	}
-	heap.Init(&calls)
+	heap.Init(calls)
 	for calls.Len() > 0 {
-		c := heap.Pop(&calls).(quotaCall)
+		c := heap.Pop(calls).(quotaCall)
 		if c.at.After(s.until) {
 			break
 		}
-		s.clock.Set(c.at)
+		s.clock.SetTime(c.at)
 		d := s.q.Admit("endpoint/key", strconv.Itoa(c.job))
 		next := c.at.Add(d)
 		if d == 0 {
@@ -166,7 +151,7 @@ func (s *quotaSim) run() {
 		} else if s.late != nil {
 			next = next.Add(s.late(c.job, d))
 		}
-		heap.Push(&calls, quotaCall{next, c.job})
+		heap.Push(calls, quotaCall{next, c.job})
 	}
 }
 

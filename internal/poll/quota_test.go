@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 // TestQuotaBurstDoesNotStarveOldJobs: 10,000 new jobs arrive within a second
@@ -45,7 +47,7 @@ func TestQuotaBurstDoesNotStarveOldJobs(t *testing.T) {
 		behind []float64       // per old job, the share of new jobs served first, sorted
 		sim    *quotaSim
 	}
-	run := func(name string, mk func(c *fakeClock) admitter) outcome {
+	run := func(name string, mk func(c *clocktesting.FakeClock) admitter) outcome {
 		clock := newFakeClock()
 		t0 := clock.Now()
 		burst := t0.Add(time.Minute)
@@ -89,10 +91,10 @@ func TestQuotaBurstDoesNotStarveOldJobs(t *testing.T) {
 		return o
 	}
 
-	naive := run("first come, first served", func(c *fakeClock) admitter {
+	naive := run("first come, first served", func(c *clocktesting.FakeClock) admitter {
 		return newFirstComeFirstServed(perMinute, 33, c.Now)
 	})
-	fair := run("Quota", func(c *fakeClock) admitter {
+	fair := run("Quota", func(c *clocktesting.FakeClock) admitter {
 		return NewQuota(perMinute, WithClock(c.Now), WithSeed(3))
 	})
 	t.Logf("everyone / rate = %v", everyone)
@@ -206,7 +208,7 @@ func TestQuotaReservations(t *testing.T) {
 		{2500 * time.Millisecond, "c", 0}, // late: still honoured
 	}
 	for _, s := range steps {
-		clock.Set(t0.Add(s.at))
+		clock.SetTime(t0.Add(s.at))
 		got := q.Admit("ep/key", s.job)
 		switch {
 		case s.want >= 0 && got != s.want:
@@ -239,7 +241,7 @@ func TestQuotaWaitingJobComesBackEarly(t *testing.T) {
 	if first <= 0 {
 		t.Fatalf("d was admitted (%v); the test needs it sent away", first)
 	}
-	clock.Advance(first / 2)
+	clock.Step(first / 2)
 	if got, want := q.Admit("ep", "d"), first-first/2; got != want {
 		t.Errorf("early return: Admit = %v, want the rest of the wait %v", got, want)
 	}
@@ -300,7 +302,7 @@ func TestQuotaMemoryBounded(t *testing.T) {
 	if st.Buckets != 500 || st.Reserved+st.Waiting != 500*19 {
 		t.Fatalf("Stats = %+v, want 500 buckets and 19 jobs each holding a place", st)
 	}
-	clock.Advance(staleAfter + sweepEvery + time.Hour)
+	clock.Step(staleAfter + sweepEvery + time.Hour)
 	q.Admit("live", "job")
 	if st := q.Stats(); st.Buckets != 1 || st.Reserved+st.Waiting != 0 || len(q.jobs) != 0 {
 		t.Errorf("after the sweep: Stats = %+v, %d tickets; want only the live bucket", st, len(q.jobs))
@@ -336,7 +338,7 @@ func TestQuotaConcurrent(t *testing.T) {
 					mu.Unlock()
 				}
 				if w == 0 {
-					clock.Advance(10 * time.Millisecond)
+					clock.Step(10 * time.Millisecond)
 				}
 				_ = q.Stats()
 				_ = q.Backlog(bucket)
@@ -395,7 +397,7 @@ func TestQuotaLateReservationsDoNotBunch(t *testing.T) {
 	if q.Admit("ep", "b") != time.Second || q.Admit("ep", "c") != 2*time.Second {
 		t.Fatal("b and c did not get the next two tokens")
 	}
-	clock.Set(t0.Add(2500 * time.Millisecond)) // both late
+	clock.SetTime(t0.Add(2500 * time.Millisecond)) // both late
 	if got := q.Admit("ep", "b"); got != 0 {
 		t.Fatalf("b: %v, want 0", got)
 	}
@@ -406,7 +408,7 @@ func TestQuotaLateReservationsDoNotBunch(t *testing.T) {
 	if st := q.Stats(); st.Reserved != 1 {
 		t.Errorf("Stats = %+v, want c still holding its reservation", st)
 	}
-	clock.Advance(got)
+	clock.Step(got)
 	if got := q.Admit("ep", "c"); got != 0 {
 		t.Errorf("c after its wait: %v, want 0", got)
 	}

@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 // simKind is one (service, job type) of the simulated mix: durations are
@@ -131,19 +133,6 @@ type simEvent struct {
 	job int
 }
 
-type simQueue []simEvent
-
-func (q simQueue) Len() int           { return len(q) }
-func (q simQueue) Less(i, j int) bool { return q[i].at < q[j].at }
-func (q simQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *simQueue) Push(x any)        { *q = append(*q, x.(simEvent)) }
-func (q *simQueue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return e
-}
-
 // simPolicy runs every job's polls in time order, so that the learner knows, at
 // each poll, exactly the jobs that were seen finished before it.
 func simPolicy(jobs []simJob, p Policy) simResult {
@@ -155,25 +144,25 @@ func simPolicy(jobs []simJob, p Policy) simResult {
 // asks the Quota; turned away, it comes back when told; let through, it polls,
 // and the Policy, told the quota's backlog, says when next. It also returns the
 // longest backlog seen.
-func simRun(jobs []simJob, p Policy, quota *Quota, clock *fakeClock) (res simResult, peakBacklog time.Duration) {
+func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock) (res simResult, peakBacklog time.Duration) {
 	res = simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
-	q := make(simQueue, 0, len(jobs))
+	q := &eventQueue[simEvent]{less: func(a, b simEvent) bool { return a.at < b.at }}
 	for i, j := range jobs {
-		q = append(q, simEvent{j.start, i})
+		q.items = append(q.items, simEvent{j.start, i})
 	}
-	heap.Init(&q)
+	heap.Init(q)
 	var t0 time.Time
 	if clock != nil {
 		t0 = clock.Now()
 	}
 	phase := make([]Phase, len(jobs))
 	for q.Len() > 0 {
-		e := heap.Pop(&q).(simEvent)
+		e := heap.Pop(q).(simEvent)
 		key := strconv.Itoa(e.job)
 		if quota != nil {
-			clock.Set(t0.Add(e.at))
+			clock.SetTime(t0.Add(e.at))
 			if wait := quota.Admit("account", key); wait > 0 {
-				heap.Push(&q, simEvent{e.at + wait, e.job})
+				heap.Push(q, simEvent{e.at + wait, e.job})
 				continue
 			}
 		}
@@ -198,7 +187,7 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *fakeClock) (res simRes
 			peakBacklog = max(peakBacklog, in.Backlog)
 		}
 		phase[e.job] = PhaseActive
-		heap.Push(&q, simEvent{e.at + p.Next(in), e.job})
+		heap.Push(q, simEvent{e.at + p.Next(in), e.job})
 	}
 	return res, peakBacklog
 }

@@ -42,8 +42,8 @@ type jobWatch struct {
 	states map[string]struct{}
 	// doneAt is when the first event with Succeeded True or False arrived;
 	// zero until then.
-	doneAt  time.Time
-	result  jobsv1alpha1.Result
+	doneAt time.Time
+	result jobsv1alpha1.Result
 }
 
 // recorder watches the CloudJobs of one namespace and records, per job, the

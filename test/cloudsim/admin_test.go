@@ -83,7 +83,7 @@ func TestAdminJobs(t *testing.T) {
 		t.Fatalf("cancel: %d %s", r.code, r.raw)
 	}
 
-	h.clock.Advance(time.Minute)
+	h.clock.Step(time.Minute)
 	r = h.admin("GET", "/jobs/p/"+generated, "")
 	if r.code != http.StatusOK || r.body["phase"] != "ended" || r.body["state"] != StateSuccess || r.body["endedAt"] == nil {
 		t.Fatalf("GET one job: %d %s", r.code, r.raw)
@@ -150,7 +150,7 @@ func TestAdminFaultsStatsScenarioAndClock(t *testing.T) {
 	}
 
 	start := h.clock.Now()
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	var ci ClockInfo
 	if err := json.Unmarshal(h.admin("GET", "/clock", "").raw, &ci); err != nil {
 		t.Fatal(err)

@@ -64,7 +64,7 @@ func TestClockSkewUsesTheWallClock(t *testing.T) {
 	h := newHarness(t, Config{TimeScale: 1000})
 	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "j", Running: dur(24 * time.Hour)})
 	p := path("p", "j")
-	h.clock.Advance(time.Minute) // 1000 simulated minutes
+	h.clock.Step(time.Minute) // 1000 simulated minutes
 	if r := h.get(p); r.code != http.StatusOK {
 		t.Fatalf("request dated now: %d %s", r.code, r.raw)
 	}
@@ -126,9 +126,9 @@ func TestKeyLock(t *testing.T) {
 		t.Fatalf("another key during the lock: %d", r.code)
 	}
 	// The lock lasts five simulated minutes: five real seconds at scale 60.
-	h.clock.Advance(5*time.Second - time.Millisecond)
+	h.clock.Step(5*time.Second - time.Millisecond)
 	wantError(t, h.get(p), http.StatusUnauthorized, CodeAuthFailed)
-	h.clock.Advance(time.Millisecond)
+	h.clock.Step(time.Millisecond)
 	if r := h.get(p); r.code != http.StatusOK {
 		t.Fatalf("after the lock: %d %s", r.code, r.raw)
 	}
@@ -164,15 +164,15 @@ func TestQuota(t *testing.T) {
 	if r := h.do(h.signedRequest(p, other)); r.code != http.StatusOK {
 		t.Fatalf("another key: %d", r.code)
 	}
-	h.clock.Advance(10*time.Second - time.Millisecond)
+	h.clock.Step(10*time.Second - time.Millisecond)
 	wantError(t, h.get(p), http.StatusTooManyRequests, CodeThrottled)
-	h.clock.Advance(time.Millisecond)
+	h.clock.Step(time.Millisecond)
 	if r := h.get(p); r.code != http.StatusOK {
 		t.Fatalf("after a token came back: %d", r.code)
 	}
 	wantError(t, h.get(p), http.StatusTooManyRequests, CodeThrottled)
 	// Failed authentication spends no quota.
-	h.clock.Advance(time.Minute)
+	h.clock.Step(time.Minute)
 	for range 5 {
 		h.do(h.signedRequest(p, wrongSecret))
 	}

@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -29,29 +28,14 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 // These tests run the operator's own cloud client against the simulator
 // over a real loopback listener with real signed requests. Both share one
 // fake wall clock, so lifecycles, the key lock and retention are stepped
 // exactly; only the hang test waits, for the client's own timeout.
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var (
 	goodCred = signer.Credentials{AccessKey: "client-test-ak", SecretKey: "client-test-secret-key"}
@@ -60,14 +44,14 @@ var (
 
 type fixture struct {
 	t      *testing.T
-	clock  *clock
+	clock  *clocktesting.FakeClock
 	sim    *cloudsim.Instance
 	client *huaweicloud.Client
 }
 
 func start(t *testing.T, cfg cloudsim.Config, opts huaweicloud.Options) *fixture {
 	t.Helper()
-	c := &clock{t: time.Now().UTC()}
+	c := clocktesting.NewFakeClock(time.Now().UTC())
 	cfg.Now = c.Now
 	cfg.Credentials = append(cfg.Credentials, cloudsim.Credential{AccessKey: goodCred.AccessKey, SecretKey: goodCred.SecretKey})
 	sim, err := cloudsim.Start(cfg)
@@ -194,7 +178,7 @@ func TestClientReadsEveryServiceShape(t *testing.T) {
 		t.Errorf("an unknown final state must not count as finished: %+v", job)
 	}
 
-	f.clock.Advance(61 * time.Second)
+	f.clock.Step(61 * time.Second)
 	job := f.mustGet("bms", p, "bms")
 	if job.Phase != huaweicloud.PhaseRunning || job.SubJobsTotal != 2 || len(job.SubJobs) != 2 ||
 		job.SubJobs[0].Phase != huaweicloud.PhaseSucceeded || job.SubJobs[0].Resources.ServerID != "srv-1" ||
@@ -205,7 +189,7 @@ func TestClientReadsEveryServiceShape(t *testing.T) {
 		t.Errorf("elbv3 rolling back: %+v", job)
 	}
 
-	f.clock.Advance(2 * time.Minute)
+	f.clock.Step(2 * time.Minute)
 	want := []struct {
 		svc       cloudsim.Service
 		id        string
@@ -358,7 +342,7 @@ func TestClientQuota(t *testing.T) {
 	if e := wantClassError(t, err, huaweicloud.ErrThrottled); e.HTTPStatus != 429 || e.RetryAfter != 2*time.Second {
 		t.Errorf("over the quota: %+v", e)
 	}
-	f.clock.Advance(2 * time.Second)
+	f.clock.Step(2 * time.Second)
 	if _, err := f.get("ecs", "p", "j"); err != nil {
 		t.Fatalf("after Retry-After: %v", err)
 	}
@@ -380,7 +364,7 @@ func TestClientKeyLock(t *testing.T) {
 		t.Errorf("locked key: %+v", e)
 	}
 	// Five simulated minutes are five real seconds at scale 60.
-	f.clock.Advance(5 * time.Second)
+	f.clock.Step(5 * time.Second)
 	if _, err := f.get("ecs", "p", "j"); err != nil {
 		t.Fatalf("after the lock: %v", err)
 	}
@@ -389,11 +373,11 @@ func TestClientKeyLock(t *testing.T) {
 func TestClientRetention(t *testing.T) {
 	f := start(t, cloudsim.Config{TimeScale: 3600}, huaweicloud.Options{})
 	f.add(cloudsim.JobSpec{Service: cloudsim.ServiceBMS, ProjectID: "p", JobID: "j", Running: d(time.Hour)})
-	f.clock.Advance(time.Second) // one simulated hour
+	f.clock.Step(time.Second) // one simulated hour
 	if job := f.mustGet("bms", "p", "j"); job.Phase != huaweicloud.PhaseSucceeded {
 		t.Fatalf("ended: %+v", job)
 	}
-	f.clock.Advance(24 * time.Second) // one simulated day
+	f.clock.Step(24 * time.Second) // one simulated day
 	_, err := f.get("bms", "p", "j")
 	wantClass(t, err, huaweicloud.ErrNotFound)
 	js := f.sim.Stats().Jobs[0]
@@ -411,7 +395,7 @@ func TestClientLoadsTheSeedScenario(t *testing.T) {
 	if _, err := f.sim.Apply(sc); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(5 * time.Minute)
+	f.clock.Step(5 * time.Minute)
 	bms := f.mustGet("bms", "bbf1946d374b44a0a2a95533562ba954", "2c9eb2c5544cbf6101544f0602af2b4f")
 	if bms.Phase != huaweicloud.PhaseSucceeded || bms.JobType != "baremetalBatchCreate" || bms.SubJobsTotal != 1 ||
 		bms.SubJobs[0].Resources.ServerID != "bae51750-0089-41a1-9b18-5c777978ff6d" || bms.EndTime.Sub(*bms.BeginTime) != 4*time.Minute+6989*time.Millisecond {

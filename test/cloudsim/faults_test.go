@@ -101,13 +101,13 @@ func TestFaultScopeCountAndWindow(t *testing.T) {
 	if r := h.get(a); r.code != 200 {
 		t.Fatalf("before the window: %d", r.code)
 	}
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	r := h.get(a)
 	wantError(t, r, 429, CodeThrottled)
 	if got := r.header.Get("Retry-After"); got != "2" {
 		t.Errorf("Retry-After at the start of a 2-simulated-minute window at scale 60 = %q, want 2", got)
 	}
-	h.clock.Advance(2 * time.Second)
+	h.clock.Step(2 * time.Second)
 	if r := h.get(a); r.code != 200 {
 		t.Fatalf("after the window: %d", r.code)
 	}

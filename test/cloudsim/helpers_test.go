@@ -22,39 +22,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
-// fakeClock is a wall clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is a clock that moves only when told.
+func newFakeClock() *clocktesting.FakeClock {
+	return clocktesting.NewFakeClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 var testCred = Credential{AccessKey: "test-ak", SecretKey: "test-sk"}
@@ -62,7 +40,7 @@ var testCred = Credential{AccessKey: "test-ak", SecretKey: "test-sk"}
 // harness is a server on a fake clock, called in-process.
 type harness struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *clocktesting.FakeClock
 	s     *Server
 }
 

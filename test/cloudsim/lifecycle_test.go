@@ -40,7 +40,7 @@ func TestLifecycleInitRunningSuccess(t *testing.T) {
 		{70 * time.Second, StateSuccess},
 	}
 	for _, st := range steps {
-		h.clock.Set(start.Add(st.at))
+		h.clock.SetTime(start.Add(st.at))
 		if got := h.status(p); got != st.want {
 			t.Fatalf("at %v: status %s, want %s", st.at, got, st.want)
 		}
@@ -65,7 +65,7 @@ func TestLifecycleFailCarriesErrorFields(t *testing.T) {
 	if r.body["status"] != StateRunning || r.body["end_time"] != nil || r.body["error_code"] != nil {
 		t.Fatalf("running job: %s", r.raw)
 	}
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	r = h.get(path("p", "j"))
 	if r.body["status"] != StateFail || r.body["error_code"] != "BMS.0103" || r.body["fail_reason"] != "quota exceeded" {
 		t.Fatalf("failed job: %s", r.raw)
@@ -82,7 +82,7 @@ func TestPaymentScriptedPaidThenRuns(t *testing.T) {
 		step time.Duration
 		want string
 	}{{0, StatePendingPayment}, {59 * time.Second, StatePendingPayment}, {time.Second, StateInit}, {time.Second, StateRunning}, {time.Second, StateSuccess}} {
-		h.clock.Advance(st.step)
+		h.clock.Step(st.step)
 		if got := h.status(p); got != st.want {
 			t.Fatalf("status %s, want %s", got, st.want)
 		}
@@ -94,18 +94,18 @@ func TestPaymentCancelledFailsAndStaysFourteenDays(t *testing.T) {
 	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "j",
 		Payment: &PaymentSpec{After: dur(time.Hour), Resolution: PaymentCancelled}})
 	p := path("p", "j")
-	h.clock.Advance(time.Hour)
+	h.clock.Step(time.Hour)
 	r := h.get(p)
 	if r.body["status"] != StateFail || r.body["fail_reason"] == nil {
 		t.Fatalf("cancelled order: %s", r.raw)
 	}
 	// Kept well past the one-day retention of ordinary jobs...
-	h.clock.Advance(14*24*time.Hour - time.Second)
+	h.clock.Step(14*24*time.Hour - time.Second)
 	if got := h.status(p); got != StateFail {
 		t.Fatalf("before 14 days: %s", got)
 	}
 	// ...and gone after 14 days.
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	wantError(t, h.get(p), http.StatusBadRequest, CodeInvalidJobID)
 }
 
@@ -116,7 +116,7 @@ func TestPaymentResolvedByAdmin(t *testing.T) {
 		JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "cancelled", Payment: &PaymentSpec{FailReason: "order cancelled by user", ErrorCode: "Ecs.0610"}},
 	)
 	// An unresolved order waits forever.
-	h.clock.Advance(30 * 24 * time.Hour)
+	h.clock.Step(30 * 24 * time.Hour)
 	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "plain"})
 	if got := h.status(path("p", "paid")); got != StatePendingPayment {
 		t.Fatalf("unresolved order: %s", got)
@@ -171,11 +171,11 @@ func TestSubJobs(t *testing.T) {
 		l := subs()
 		return l[0].(map[string]any)["status"].(string), l[1].(map[string]any)["status"].(string)
 	}
-	h.clock.Advance(5 * time.Second)
+	h.clock.Step(5 * time.Second)
 	if a, b := states(); a != StateRunning || b != StateInit {
 		t.Fatalf("at parent start: %s %s", a, b)
 	}
-	h.clock.Advance(10 * time.Second)
+	h.clock.Step(10 * time.Second)
 	if a, b := states(); a != StateSuccess || b != StateRunning {
 		t.Fatalf("after 10s: %s %s", a, b)
 	}
@@ -184,7 +184,7 @@ func TestSubJobs(t *testing.T) {
 	if got := h.status(p); got != StateRunning {
 		t.Fatalf("parent: %s", got)
 	}
-	h.clock.Advance(15 * time.Second)
+	h.clock.Step(15 * time.Second)
 	r := h.get(p)
 	if r.body["status"] != StateFail || r.body["error_code"] != "BMS.0001" || r.body["fail_reason"] != "no capacity" {
 		t.Fatalf("parent after the failed sub-job: %s", r.raw)
@@ -202,16 +202,16 @@ func TestRetentionExpiresFinishedJobs(t *testing.T) {
 		JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "default", Running: dur(time.Minute)},
 		JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "short", Running: dur(time.Minute), Retention: durPtr(time.Hour)},
 	)
-	h.clock.Advance(time.Minute + time.Hour - time.Nanosecond)
+	h.clock.Step(time.Minute + time.Hour - time.Nanosecond)
 	if got := h.status(path("p", "short")); got != StateSuccess {
 		t.Fatalf("short retention before expiry: %s", got)
 	}
-	h.clock.Advance(time.Nanosecond)
+	h.clock.Step(time.Nanosecond)
 	wantError(t, h.get(path("p", "short")), http.StatusBadRequest, CodeInvalidJobID)
 	if got := h.status(path("p", "default")); got != StateSuccess {
 		t.Fatalf("default retention: %s", got)
 	}
-	h.clock.Advance(23 * time.Hour)
+	h.clock.Step(23 * time.Hour)
 	wantError(t, h.get(path("p", "default")), http.StatusBadRequest, CodeInvalidJobID)
 	if n := len(h.s.Jobs()); n != 0 {
 		t.Fatalf("%d jobs still held after expiry", n)
@@ -227,15 +227,15 @@ func TestTimeScale(t *testing.T) {
 	h := newHarness(t, Config{TimeScale: 60})
 	start := h.clock.Now()
 	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "j", Init: dur(time.Minute), Running: dur(10 * time.Minute)})
-	h.clock.Advance(999 * time.Millisecond)
+	h.clock.Step(999 * time.Millisecond)
 	if got := h.status(path("p", "j")); got != StateInit {
 		t.Fatalf("after 0.999 real seconds: %s", got)
 	}
-	h.clock.Advance(time.Millisecond)
+	h.clock.Step(time.Millisecond)
 	if got := h.status(path("p", "j")); got != StateRunning {
 		t.Fatalf("after one real second (a simulated minute): %s", got)
 	}
-	h.clock.Advance(10 * time.Second)
+	h.clock.Step(10 * time.Second)
 	r := h.get(path("p", "j"))
 	if r.body["status"] != StateSuccess {
 		t.Fatalf("after 11 real seconds: %s", r.raw)
@@ -261,7 +261,7 @@ func TestStartOffset(t *testing.T) {
 		t.Fatalf("job begun an hour ago: %s", got)
 	}
 	wantError(t, h.get(path("p", "future")), http.StatusBadRequest, CodeInvalidJobID)
-	h.clock.Advance(time.Minute)
+	h.clock.Step(time.Minute)
 	if got := h.status(path("p", "future")); got != StateSuccess {
 		t.Fatalf("job after its offset: %s", got)
 	}
@@ -277,11 +277,11 @@ func TestELBv3FinalStatesAndRollback(t *testing.T) {
 		JobSpec{Service: ServiceELBv3, ProjectID: "p", JobID: "complete", Running: dur(time.Second), FinalState: "COMPLETE"},
 	)
 	v3 := func(id string) string { return "/v3/p/elb/jobs/" + id }
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	if got := h.status(v3("rolled")); got != StateRollingBack {
 		t.Fatalf("rolling back: %s", got)
 	}
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	for id, want := range map[string]string{"done": "SUCCESS", "failed": "FAIL", "rolled": "ROLLBACK_FAIL", "complete": "COMPLETE"} {
 		if got := h.status(v3(id)); got != want {
 			t.Errorf("%s: %s, want %s", id, got, want)

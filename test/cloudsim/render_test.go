@@ -55,7 +55,7 @@ func TestECSAndVPCShapes(t *testing.T) {
 	if r.body["job_type"] != "createServer" {
 		t.Errorf("default ECS job type: %v", r.body["job_type"])
 	}
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	sub := h.get(path("p", "ecs")).body["entities"].(map[string]any)["sub_jobs"].([]any)[0].(map[string]any)
 	// ECS sub-jobs explain failures inside their entities too.
 	if se := sub["entities"].(map[string]any); se["nic_id"] != "nic" || se["errorcode_message"] != "no ip" {
@@ -84,7 +84,7 @@ func TestEVSShape(t *testing.T) {
 	if sub["entities"].(map[string]any)["volume_id"] != "vol-1" || sub["end_time"] != "" {
 		t.Errorf("EVS sub-job: %v", sub)
 	}
-	h.clock.Advance(time.Minute)
+	h.clock.Step(time.Minute)
 	if r := h.get(path("p", "evs")); r.body["end_time"] == "" {
 		t.Errorf("end_time of an ended EVS job is empty")
 	}
@@ -101,11 +101,11 @@ func TestIMSShape(t *testing.T) {
 	}
 	e := r.body["entities"].(map[string]any)
 	wantKeys(t, "ims entities", e, "image_id", "image_name", "process_percent")
-	h.clock.Advance(2 * time.Second)
+	h.clock.Step(2 * time.Second)
 	if p := h.get(path("p", "ims")).body["entities"].(map[string]any)["process_percent"]; p != 0.25 {
 		t.Errorf("process_percent a quarter into RUNNING = %v", p)
 	}
-	h.clock.Advance(3 * time.Second)
+	h.clock.Step(3 * time.Second)
 	r = h.get(path("p", "ims"))
 	if r.body["entities"].(map[string]any)["process_percent"] != 1.0 || !imsTimeRE.MatchString(r.body["end_time"].(string)) {
 		t.Errorf("ended IMS job: %s", r.raw)

@@ -123,7 +123,7 @@ func TestSeedExamplesScenarioMatchesTheDocuments(t *testing.T) {
 	if _, err := h.s.Apply(sc); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Advance(5 * time.Minute)
+	h.clock.Step(5 * time.Minute)
 	for _, c := range []struct {
 		path, seed string
 	}{
@@ -282,7 +282,7 @@ func TestAllServicesScenarioPlaysOut(t *testing.T) {
 	if err := h.s.SetFaults(nil); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Advance(10 * time.Minute)
+	h.clock.Step(10 * time.Minute)
 	const p = "5f0b6c1d2e3a4b5c6d7e8f9a0b1c2d3e"
 	for id, want := range map[string]string{
 		"/v1/" + p + "/jobs/8a2f1c0e5b7d4e3f9a6b1c2d3e4f5a60":     "FAIL",

@@ -38,9 +38,9 @@ func TestStatsCountAndTimeJobs(t *testing.T) {
 	h.get("/not/a/job/path")
 
 	// The job ends after 10 real seconds; the poller notices 5 seconds later.
-	h.clock.Advance(15 * time.Second)
+	h.clock.Step(15 * time.Second)
 	h.get(path("p", "j"))
-	h.clock.Advance(time.Second)
+	h.clock.Step(time.Second)
 	h.get(path("p", "j"))
 
 	st := h.s.Stats()
@@ -86,7 +86,7 @@ func TestStatsOfUnfinishedAndDeletedJobs(t *testing.T) {
 	if err := h.s.DeleteJob("p", "j"); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Advance(2 * time.Hour)
+	h.clock.Step(2 * time.Hour)
 	h.get(path("p", "j"))
 	js := h.s.Stats().Jobs[0]
 	// Deleted before it ended: it never ends, but its requests still count.
@@ -129,7 +129,7 @@ func TestStatsMemoryIsBounded(t *testing.T) {
 	if r := h.admin("POST", "/jobs", `{"service":"ecs","projectId":"q"}`); r.code != http.StatusInsufficientStorage {
 		t.Fatalf("admin past the limit: %d", r.code)
 	}
-	h.clock.Advance(25 * time.Hour)
+	h.clock.Step(25 * time.Hour)
 	if _, err := h.s.AddJobs(JobSpec{Service: ServiceECS, ProjectID: "q", JobID: "5"}); err != nil {
 		t.Fatalf("after the others expired: %v", err)
 	}
