@@ -457,13 +457,6 @@ func (r *CloudJobReconciler) ttlWait(job *jobsv1alpha1.CloudJob, st *jobsv1alpha
 	return due.Sub(now)
 }
 
-func deadlineOf(job *jobsv1alpha1.CloudJob) (time.Time, bool) {
-	if job.Spec.ActiveDeadlineSeconds == nil {
-		return time.Time{}, false
-	}
-	return job.CreationTimestamp.Add(time.Duration(*job.Spec.ActiveDeadlineSeconds) * time.Second), true
-}
-
 func pollCap(job *jobsv1alpha1.CloudJob) time.Duration {
 	if job.Spec.PollInterval == nil {
 		return 0

@@ -135,10 +135,10 @@ type Input struct {
 //     still applies: the CloudJob's owner asked for it and pays for it.
 func (p Policy) Next(in Input) time.Duration {
 	p = p.withDefaults()
-	switch {
-	case in.Phase == PhaseNotPolled, in.Phase == PhaseFinished:
+	switch in.Phase {
+	case PhaseNotPolled, PhaseFinished:
 		return 0
-	case in.Phase == PhaseAwaitingPayment:
+	case PhaseAwaitingPayment:
 		d := p.AwaitingPaymentInterval
 		hi := d + time.Duration(p.Jitter*float64(d))
 		if in.Cap > 0 && in.Cap < hi {

@@ -79,29 +79,9 @@ func (s *simulator) Close() error {
 	return nil
 }
 
-// statusWriter remembers the status code written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 func (s *simulator) count(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &cloudsim.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		agent := r.Header.Get("User-Agent")
 		job, ok := jobOfPath(r.URL.Path)
@@ -113,7 +93,7 @@ func (s *simulator) count(next http.Handler) http.Handler {
 			s.byAgent[agent] = c
 		}
 		c.Requests++
-		if sw.status == http.StatusTooManyRequests {
+		if sw.Status == http.StatusTooManyRequests {
 			c.Throttled++
 		}
 		if ok {

@@ -75,28 +75,29 @@ func parseRoute(u *url.URL) (route, bool) {
 	return r, true
 }
 
-// statusRecorder remembers the status written, for the stats.
-type statusRecorder struct {
+// StatusRecorder remembers the status written, for the stats (and for harnesses
+// that wrap the simulator's handler).
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (w *StatusRecorder) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+func (w *StatusRecorder) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection.
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *StatusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // APIHandler serves the job APIs of every service on one listener.
 func (s *Server) APIHandler() http.Handler { return http.HandlerFunc(s.serveAPI) }
@@ -104,12 +105,12 @@ func (s *Server) APIHandler() http.Handler { return http.HandlerFunc(s.serveAPI)
 func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	requestID := s.newRequestID()
 	rw.Header().Set(headerRequestID, requestID)
-	w := &statusRecorder{ResponseWriter: rw}
+	w := &StatusRecorder{ResponseWriter: rw}
 	var info requestInfo
 	defer func() {
 		wallNow := s.clock.wallNow()
-		s.record(&info, w.status, wallNow)
-		s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", w.status,
+		s.record(&info, w.Status, wallNow)
+		s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", w.Status,
 			"accessKey", info.accessKey, "requestId", requestID)
 	}()
 

@@ -196,7 +196,7 @@ func (o *Operator) waitProbe(ctx context.Context, timeout time.Duration) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case !ok:
-		return fmt.Errorf("%s: %s did not answer within %s (last: %v)\n%s", o.Name, url, timeout, last, o.LogTail(30))
+		return fmt.Errorf("%s: %s did not answer within %s (last: %w)\n%s", o.Name, url, timeout, last, o.LogTail(30))
 	}
 	return nil
 }
