@@ -33,6 +33,7 @@ import (
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 func TestBMSBatchCreateSucceedsWithSubJobs(t *testing.T) {
@@ -69,7 +70,7 @@ func TestBMSBatchCreateSucceedsWithSubJobs(t *testing.T) {
 		t.Errorf("Ready = %s/%s", c.Status, c.Reason)
 	}
 	if condStatus(got, jobsv1alpha1.ConditionReconciling) != "" || condStatus(got, jobsv1alpha1.ConditionStalled) != "" {
-		t.Errorf("Reconciling or Stalled left on a succeeded job: %s", conditionsText(got))
+		t.Errorf("Reconciling or Stalled left on a succeeded job: %s", testenv.ConditionsText(got))
 	}
 
 	// Once recorded, the job is not polled again.
@@ -218,10 +219,10 @@ func TestTransientFaultsNeverFailAJob(t *testing.T) {
 			return condStatus(j, jobsv1alpha1.ConditionSucceeded) == metav1.ConditionTrue || condStatus(j, jobsv1alpha1.ConditionSucceeded) == metav1.ConditionFalse
 		})
 		if s := condStatus(got, jobsv1alpha1.ConditionSucceeded); s != outcome {
-			t.Errorf("%s ended Succeeded=%s, want %s (%s)", name, s, outcome, conditionsText(got))
+			t.Errorf("%s ended Succeeded=%s, want %s (%s)", name, s, outcome, testenv.ConditionsText(got))
 		}
 		if outcome == metav1.ConditionFalse && cond(got, jobsv1alpha1.ConditionStalled).Reason != jobsv1alpha1.ReasonJobFailed {
-			t.Errorf("%s failed for the wrong reason: %s", name, conditionsText(got))
+			t.Errorf("%s failed for the wrong reason: %s", name, testenv.ConditionsText(got))
 		}
 	}
 	st := sim.Stats()
@@ -332,7 +333,7 @@ func TestExpiredRecordKeepsResult(t *testing.T) {
 		return j.Status.ObservedGeneration == j.Generation
 	})
 	if condStatus(got, jobsv1alpha1.ConditionSucceeded) != metav1.ConditionTrue || got.Status.State != "SUCCESS" {
-		t.Errorf("the recorded result changed: %s state %s", conditionsText(got), got.Status.State)
+		t.Errorf("the recorded result changed: %s state %s", testenv.ConditionsText(got), got.Status.State)
 	}
 	if !slices.Contains(f.events("expiring"), jobsv1alpha1.EventReasonRecordExpired) {
 		t.Errorf("no RecordExpired event: %v", f.events("expiring"))

@@ -58,11 +58,8 @@ type problem struct {
 // statusFromJob is the status after a poll that returned the job. It records
 // everything the cloud said and sets the conditions for the job's phase.
 func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huaweicloud.Job, now time.Time) jobsv1alpha1.CloudJobStatus {
-	st := *old.DeepCopy()
-	st.ObservedGeneration = generation
-	if old.Finished() {
-		// The outcome is final; only refresh observedGeneration.
-		observeGeneration(&st, generation)
+	st, open := reopen(old, generation)
+	if !open {
 		return st
 	}
 	st.JobRecord = record(job, maxEntitiesBytes)
@@ -97,13 +94,23 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	return st
 }
 
-// statusFromProblem is the status after a reconcile that could not learn the
-// job's state. The record of what the cloud said before stays as it was.
-func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p problem, now time.Time) jobsv1alpha1.CloudJobStatus {
-	st := *old.DeepCopy()
+// reopen starts the next status from old for generation. A recorded outcome is
+// final: then only observedGeneration is refreshed, and open is false.
+func reopen(old jobsv1alpha1.CloudJobStatus, generation int64) (st jobsv1alpha1.CloudJobStatus, open bool) {
+	st = *old.DeepCopy()
 	st.ObservedGeneration = generation
 	if old.Finished() {
 		observeGeneration(&st, generation)
+		return st, false
+	}
+	return st, true
+}
+
+// statusFromProblem is the status after a reconcile that could not learn the
+// job's state. The record of what the cloud said before stays as it was.
+func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p problem, now time.Time) jobsv1alpha1.CloudJobStatus {
+	st, open := reopen(old, generation)
+	if !open {
 		return st
 	}
 	if p.stalled {
@@ -117,10 +124,8 @@ func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p prob
 // statusDeadlineExceeded is the status once spec.activeDeadlineSeconds passed
 // before the job finished.
 func statusDeadlineExceeded(old jobsv1alpha1.CloudJobStatus, generation int64, deadline int64, now time.Time) jobsv1alpha1.CloudJobStatus {
-	st := *old.DeepCopy()
-	st.ObservedGeneration = generation
-	if old.Finished() {
-		observeGeneration(&st, generation)
+	st, open := reopen(old, generation)
+	if !open {
 		return st
 	}
 	last := st.State

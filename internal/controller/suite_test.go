@@ -253,18 +253,10 @@ func (f *fixture) waitFor(name string, timeout time.Duration, what string, done 
 			return &last
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("%s: not %s after %s; status: state=%q conditions=%s", name, what, timeout, last.Status.State, conditionsText(&last))
+			f.t.Fatalf("%s: not %s after %s; status: state=%q conditions=%s", name, what, timeout, last.Status.State, testenv.ConditionsText(&last))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func conditionsText(j *jobsv1alpha1.CloudJob) string {
-	var parts []string
-	for _, c := range j.Status.Conditions {
-		parts = append(parts, fmt.Sprintf("%s=%s/%s(%q)", c.Type, c.Status, c.Reason, c.Message))
-	}
-	return strings.Join(parts, " ")
 }
 
 // checkKstatus computes kstatus, as Flux does, and compares it with what the
@@ -289,7 +281,7 @@ func checkKstatus(t *testing.T, j *jobsv1alpha1.CloudJob) {
 		}
 	}
 	if res.Status != want {
-		t.Errorf("%s: kstatus = %s (%s), want %s; conditions %s", j.Name, res.Status, res.Message, want, conditionsText(j))
+		t.Errorf("%s: kstatus = %s (%s), want %s; conditions %s", j.Name, res.Status, res.Message, want, testenv.ConditionsText(j))
 	}
 	if j.Status.ObservedGeneration == j.Generation && condStatus(j, jobsv1alpha1.ConditionSucceeded) == metav1.ConditionTrue && res.Status != status.CurrentStatus {
 		t.Errorf("%s: succeeded but kstatus = %s", j.Name, res.Status)

@@ -18,7 +18,6 @@ package poll
 
 import (
 	"container/heap"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -26,6 +25,8 @@ import (
 	"time"
 
 	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/workload"
 )
 
 // simKind is one (service, job type) of the simulated mix: durations are
@@ -74,26 +75,14 @@ func simJobsFor(seed uint64) []simJob {
 // drawJobs draws n jobs of simMix, 5% of them outliers, arriving uniformly over
 // arrivals, sorted by arrival.
 func drawJobs(r *rand.Rand, n int, arrivals time.Duration) []simJob {
-	var total float64
-	for _, k := range simMix {
-		total += k.weight
-	}
 	jobs := make([]simJob, n)
 	for i := range jobs {
-		u, kind := r.Float64()*total, 0
-		for kind < len(simMix)-1 && u >= simMix[kind].weight {
-			u -= simMix[kind].weight
-			kind++
-		}
-		k := simMix[kind]
-		d := k.median.Seconds() * math.Exp(k.sigma*r.NormFloat64())
-		if r.Float64() < simOutlierShare {
-			d *= 2 + 8*r.Float64()
-		}
+		kind := workload.PickKind(r, len(simMix), func(i int) float64 { return simMix[i].weight })
+		d, _ := workload.Duration(r, simMix[kind].median, simMix[kind].sigma, simOutlierShare)
 		jobs[i] = simJob{
 			kind:     kind,
 			start:    time.Duration(r.Float64() * float64(arrivals)),
-			duration: secondsToDuration(d),
+			duration: d,
 		}
 	}
 	slices.SortFunc(jobs, func(a, b simJob) int { return int(a.start - b.start) })

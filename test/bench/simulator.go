@@ -123,8 +123,13 @@ func jobOfPath(p string) (string, bool) {
 func (s *simulator) agents() map[string]agentCount {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]agentCount, len(s.byAgent))
-	for k, v := range s.byAgent {
+	return copyValues(s.byAgent)
+}
+
+// copyValues copies a map of pointers into a map of values.
+func copyValues[K comparable, V any](m map[K]*V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
 		out[k] = *v
 	}
 	return out

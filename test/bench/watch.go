@@ -259,9 +259,5 @@ func (r *recorder) finishedCount(prefix string) int {
 func (r *recorder) snapshot() map[string]jobWatch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]jobWatch, len(r.jobs))
-	for k, v := range r.jobs {
-		out[k] = *v
-	}
-	return out
+	return copyValues(r.jobs)
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/workload"
 )
 
 // jobKind is one (service, job type) of the workload: its durations are
@@ -81,24 +82,11 @@ type plannedJob struct {
 // the operator and the anchor run the same workload.
 func planWorkload(n int, seed uint64, window, maxDuration time.Duration) []plannedJob {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	var total float64
-	for _, k := range workloadMix {
-		total += k.weight
-	}
 	jobs := make([]plannedJob, n)
 	for i := range jobs {
-		u, kind := r.Float64()*total, 0
-		for kind < len(workloadMix)-1 && u >= workloadMix[kind].weight {
-			u -= workloadMix[kind].weight
-			kind++
-		}
+		kind := workload.PickKind(r, len(workloadMix), func(i int) float64 { return workloadMix[i].weight })
 		k := workloadMix[kind]
-		d := k.median.Seconds() * math.Exp(k.sigma*r.NormFloat64())
-		outlier := r.Float64() < outlierShare
-		if outlier {
-			d *= 2 + 8*r.Float64()
-		}
-		dur := time.Duration(d * float64(time.Second))
+		dur, outlier := workload.Duration(r, k.median, k.sigma, outlierShare)
 		if dur > maxDuration {
 			// Cut to somewhere in the last tenth below the cap, not to the cap
 			// itself: a pile of jobs of exactly the cap, a multiple of the

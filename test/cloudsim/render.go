@@ -236,16 +236,7 @@ func (v jobView) ecsBody() object {
 	entities.set("sub_jobs_total", len(subs))
 	entities.set("sub_jobs", subs)
 	mergeFields(&entities, s.Entities)
-	return object{
-		{"status", v.state},
-		{"entities", entities},
-		{"job_id", s.JobID},
-		{"job_type", s.JobType},
-		{"begin_time", isoTime(v.tl.begin)},
-		{"end_time", v.endTime(isoTime, nil)},
-		{"error_code", nullable(v.errorCode)},
-		{"fail_reason", nullable(v.reason)},
-	}
+	return v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, nil), v.errorCode, v.reason)
 }
 
 func addResourceIDs(o *object, r Resources) {
@@ -286,13 +277,25 @@ func (v jobView) ecsSubJob(sj subJobView) object {
 		entities.set("errorcode_message", reason)
 	}
 	mergeFields(&entities, sj.spec.Entities)
+	return subJobObject(sj, entities, code, reason)
+}
+
+// subJobObject is a sub-job in the shape BMS, ECS and classic ELB share.
+func subJobObject(sj subJobView, entities object, code, reason string) object {
+	return v1Job(sj.state, entities, sj.spec.JobID, sj.spec.JobType, isoTime(sj.begin), subJobEnd(sj, isoTime, nil), code, reason)
+}
+
+// v1Job is a job or sub-job of the v1 job APIs (BMS, ECS, EVS, IMS, VPC,
+// classic ELB): the same fields in the order the API documents show them. The
+// times come formatted in the service's style.
+func v1Job(state string, entities object, jobID, jobType string, begin, end any, code, reason string) object {
 	return object{
-		{"status", sj.state},
+		{"status", state},
 		{"entities", entities},
-		{"job_id", sj.spec.JobID},
-		{"job_type", sj.spec.JobType},
-		{"begin_time", isoTime(sj.begin)},
-		{"end_time", subJobEnd(sj, isoTime, nil)},
+		{"job_id", jobID},
+		{"job_type", jobType},
+		{"begin_time", begin},
+		{"end_time", end},
 		{"error_code", nullable(code)},
 		{"fail_reason", nullable(reason)},
 	}
@@ -315,29 +318,11 @@ func (v jobView) evsBody() object {
 				se.set("volume_id", sj.spec.Resources.VolumeID)
 			}
 			mergeFields(&se, sj.spec.Entities)
-			subs[i] = object{
-				{"status", sj.state},
-				{"entities", se},
-				{"job_id", sj.spec.JobID},
-				{"job_type", sj.spec.JobType},
-				{"begin_time", isoTime(sj.begin)},
-				{"end_time", subJobEnd(sj, isoTime, "")},
-				{"error_code", nullable(code)},
-				{"fail_reason", nullable(reason)},
-			}
+			subs[i] = v1Job(sj.state, se, sj.spec.JobID, sj.spec.JobType, isoTime(sj.begin), subJobEnd(sj, isoTime, ""), code, reason)
 		}
 		entities.set("sub_jobs", subs)
 	}
-	return object{
-		{"status", v.state},
-		{"entities", entities},
-		{"job_id", s.JobID},
-		{"job_type", s.JobType},
-		{"begin_time", isoTime(v.tl.begin)},
-		{"end_time", v.endTime(isoTime, "")},
-		{"error_code", nullable(v.errorCode)},
-		{"fail_reason", nullable(v.reason)},
-	}
+	return v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, ""), v.errorCode, v.reason)
 }
 
 // imsBody: image entities with progress, and IMS's own time style.
@@ -352,16 +337,7 @@ func (v jobView) imsBody() object {
 	}
 	entities.set("process_percent", v.progress)
 	mergeFields(&entities, s.Entities)
-	return object{
-		{"status", v.state},
-		{"entities", entities},
-		{"job_id", s.JobID},
-		{"job_type", s.JobType},
-		{"begin_time", imsTime(v.tl.begin)},
-		{"end_time", v.endTime(imsTime, "")},
-		{"error_code", nullable(v.errorCode)},
-		{"fail_reason", nullable(v.reason)},
-	}
+	return v1Job(v.state, entities, s.JobID, s.JobType, imsTime(v.tl.begin), v.endTime(imsTime, ""), v.errorCode, v.reason)
 }
 
 // elbBody is the classic ELB shape of the ELB seed document: free-form
@@ -372,16 +348,7 @@ func (v jobView) elbBody() object {
 	if entities == nil {
 		entities = object{}
 	}
-	o := object{
-		{"status", v.state},
-		{"entities", entities},
-		{"job_id", s.JobID},
-		{"job_type", s.JobType},
-		{"begin_time", isoTime(v.tl.begin)},
-		{"end_time", v.endTime(isoTime, nil)},
-		{"error_code", nullable(v.errorCode)},
-		{"fail_reason", nullable(v.reason)},
-	}
+	o := v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, nil), v.errorCode, v.reason)
 	if len(s.SubJobs) > 0 {
 		subs := make([]object, len(v.subJobs))
 		for i, sj := range v.subJobs {
@@ -398,16 +365,7 @@ func (v jobView) elbSubJob(sj subJobView) object {
 	if entities == nil {
 		entities = object{}
 	}
-	return object{
-		{"status", sj.state},
-		{"entities", entities},
-		{"job_id", sj.spec.JobID},
-		{"job_type", sj.spec.JobType},
-		{"begin_time", isoTime(sj.begin)},
-		{"end_time", subJobEnd(sj, isoTime, nil)},
-		{"error_code", nullable(code)},
-		{"fail_reason", nullable(reason)},
-	}
+	return subJobObject(sj, entities, code, reason)
 }
 
 // elbv3Body wraps the job and repeats the request id in the body.

@@ -34,6 +34,7 @@ import (
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // The credentials every test uses. The values are distinctive so that the
@@ -269,7 +270,7 @@ func (f *fixture) waitFinished(names []string, timeout time.Duration, alive func
 			if want[j.Name] && !j.Finished() {
 				open = append(open, j.Name)
 				if len(sample) < 5 {
-					sample = append(sample, fmt.Sprintf("%s: state=%q %s", j.Name, j.Status.State, conditionsText(&j)))
+					sample = append(sample, fmt.Sprintf("%s: state=%q %s", j.Name, j.Status.State, testenv.ConditionsText(&j)))
 				}
 			}
 		}
@@ -286,14 +287,6 @@ func (f *fixture) waitFinished(names []string, timeout time.Duration, alive func
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-func conditionsText(j *jobsv1alpha1.CloudJob) string {
-	var parts []string
-	for _, c := range j.Status.Conditions {
-		parts = append(parts, fmt.Sprintf("%s=%s/%s(%q)", c.Type, c.Status, c.Reason, c.Message))
-	}
-	return strings.Join(parts, " ")
 }
 
 func names(jobs []scriptedJob) []string {

@@ -31,6 +31,7 @@ import (
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // hostileManifest is a CloudJob a careless or malicious user could write. The
@@ -221,7 +222,7 @@ func TestHostileInput(t *testing.T) {
 			last = f.get(name)
 			return condition(last, jobsv1alpha1.ConditionStalled).Status == metav1.ConditionTrue
 		}); !ok {
-			t.Errorf("%s: not stalled after 30s: %s", m.name, conditionsText(last))
+			t.Errorf("%s: not stalled after 30s: %s", m.name, testenv.ConditionsText(last))
 			continue
 		}
 		c := condition(last, jobsv1alpha1.ConditionStalled)
@@ -253,7 +254,7 @@ func TestHostileInput(t *testing.T) {
 			r := condition(last, jobsv1alpha1.ConditionReconciling)
 			return r.Status == metav1.ConditionTrue && r.Reason == jobsv1alpha1.ReasonCloudAPIUnavailable && served(sim, a.job.spec.JobID) >= 2
 		}); !ok {
-			t.Errorf("%s: not CloudAPIUnavailable after 2 hostile answers within 45s (served %d): %s", a.fault.Kind, served(sim, a.job.spec.JobID), conditionsText(last))
+			t.Errorf("%s: not CloudAPIUnavailable after 2 hostile answers within 45s (served %d): %s", a.fault.Kind, served(sim, a.job.spec.JobID), testenv.ConditionsText(last))
 			continue
 		}
 		msg := condition(last, jobsv1alpha1.ConditionReconciling).Message
@@ -262,7 +263,7 @@ func TestHostileInput(t *testing.T) {
 		}
 		t.Logf("%s: CloudAPIUnavailable: %s", a.fault.Kind, truncate(msg, 240))
 		if last.Finished() {
-			t.Errorf("%s: a hostile answer decided the outcome: %s", a.fault.Kind, conditionsText(last))
+			t.Errorf("%s: a hostile answer decided the outcome: %s", a.fault.Kind, testenv.ConditionsText(last))
 		}
 	}
 	rssUnderFire, err := op.peakRSS()

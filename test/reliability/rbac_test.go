@@ -250,7 +250,7 @@ func TestNamespacedMode(t *testing.T) {
 		calls := served(sim, j.spec.JobID)
 		if cj.Status.ObservedGeneration != -1 || len(cj.Status.Conditions) > 0 || calls > 0 {
 			t.Errorf("%s/%s was touched: observedGeneration %d, conditions %s, %d cloud calls", other.ns, j.name,
-				cj.Status.ObservedGeneration, conditionsText(cj), calls)
+				cj.Status.ObservedGeneration, testenv.ConditionsText(cj), calls)
 			continue
 		}
 		untouched++

@@ -36,6 +36,7 @@ import (
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
 // TestSecretsNeverLeak runs last (Go runs a package's tests in file order) and
@@ -93,7 +94,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if _, ok := harness.WaitUntil(context.Background(), 30*time.Second, 200*time.Millisecond, func() bool {
 		return condition(f.get(wrong.Name), jobsv1alpha1.ConditionStalled).Reason == jobsv1alpha1.ReasonAuthenticationFailed
 	}); !ok {
-		t.Errorf("the job with the wrong secret key is not stalled with AuthenticationFailed: %s", conditionsText(f.get(wrong.Name)))
+		t.Errorf("the job with the wrong secret key is not stalled with AuthenticationFailed: %s", testenv.ConditionsText(f.get(wrong.Name)))
 	}
 	if _, err := op.scrapeMetrics(); err != nil {
 		t.Fatal(err)

@@ -192,3 +192,12 @@ func (e *Env) Kubectl(args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// ConditionsText is a CloudJob's conditions on one line, for test failures.
+func ConditionsText(j *jobsv1alpha1.CloudJob) string {
+	var parts []string
+	for _, c := range j.Status.Conditions {
+		parts = append(parts, fmt.Sprintf("%s=%s/%s(%q)", c.Type, c.Status, c.Reason, c.Message))
+	}
+	return strings.Join(parts, " ")
+}
