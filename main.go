@@ -56,6 +56,10 @@ func init() {
 	utilruntime.Must(jobsv1alpha1.AddToScheme(scheme))
 }
 
+// maxConcurrentReconciles bounds --max-concurrent-reconciles: more workers
+// than this only queue on the quota and the API server.
+const maxConcurrentReconciles = 1000
+
 // Leader-election defaults, client-go's usual ones.
 const (
 	defaultLeaseDuration = 15 * time.Second
@@ -174,6 +178,31 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 func validate(opts options) error {
 	if opts.requestsPerMinute <= 0 {
 		return fmt.Errorf("--cloud-requests-per-minute must be more than 0, got %v", opts.requestsPerMinute)
+	}
+	if opts.maxConcurrent < 1 || opts.maxConcurrent > maxConcurrentReconciles {
+		return fmt.Errorf("--max-concurrent-reconciles must be from 1 to %d, got %d", maxConcurrentReconciles, opts.maxConcurrent)
+	}
+	// A retry interval of 0 would retry rejected credentials in a tight loop
+	// (locking the access key) or never look at a stalled job again.
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+		least time.Duration
+	}{
+		{"cloud-request-timeout", opts.requestTimeout, time.Nanosecond},
+		{"awaiting-payment-poll-interval", opts.policy.AwaitingPaymentInterval, time.Nanosecond},
+		{"poll-detection-lag", opts.policy.DetectionLag, time.Nanosecond},
+		{"job-not-found-grace", opts.controller.JobNotFoundGrace, 0},
+		{"auth-retry-interval", opts.controller.AuthRetryInterval, time.Second},
+		{"stalled-retry-interval", opts.controller.StalledRetryInterval, time.Second},
+	} {
+		switch {
+		case d.value >= d.least:
+		case d.least == time.Nanosecond:
+			return fmt.Errorf("--%s must be more than 0, got %s", d.flag, d.value)
+		default:
+			return fmt.Errorf("--%s must be at least %s, got %s", d.flag, d.least, d.value)
+		}
 	}
 	if p := opts.policy; p.MinInterval <= 0 || p.MaxInterval < p.MinInterval {
 		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", p.MinInterval, p.MaxInterval)

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,17 +138,38 @@ func sameFlagValue(a, b string) bool {
 }
 
 func TestFlagValidation(t *testing.T) {
-	for _, args := range [][]string{
-		{"--cloud-requests-per-minute=0"},
-		{"--min-poll-interval=10s", "--max-poll-interval=5s"},
+	for _, c := range []struct {
+		args []string
+		want string // "" means accepted
+	}{
+		{nil, ""},
+		{[]string{"--min-poll-interval=30ms", "--auth-retry-interval=1s", "--job-not-found-grace=0s"}, ""},
+		{[]string{"--cloud-requests-per-minute=0"}, "--cloud-requests-per-minute must be more than 0"},
+		{[]string{"--min-poll-interval=10s", "--max-poll-interval=5s"}, "--min-poll-interval (10s) must be more than 0 and at most --max-poll-interval (5s)"},
+		{[]string{"--min-poll-interval=-1s"}, "--min-poll-interval (-1s) must be more than 0"},
+		{[]string{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles must be from 1 to 1000, got 0"},
+		{[]string{"--max-concurrent-reconciles=5000"}, "--max-concurrent-reconciles must be from 1 to 1000, got 5000"},
+		{[]string{"--stalled-retry-interval=0"}, "--stalled-retry-interval must be at least 1s, got 0s"},
+		{[]string{"--auth-retry-interval=0"}, "--auth-retry-interval must be at least 1s, got 0s"},
+		{[]string{"--auth-retry-interval=-5m"}, "--auth-retry-interval must be at least 1s, got -5m0s"},
+		{[]string{"--job-not-found-grace=-1s"}, "--job-not-found-grace must be at least 0s, got -1s"},
+		{[]string{"--cloud-request-timeout=0"}, "--cloud-request-timeout must be more than 0, got 0s"},
+		{[]string{"--awaiting-payment-poll-interval=-1m"}, "--awaiting-payment-poll-interval must be more than 0"},
+		{[]string{"--poll-detection-lag=0"}, "--poll-detection-lag must be more than 0"},
+		{[]string{"--max-poll-interval-before-window=0"}, "--max-poll-interval-before-window must be more than 0"},
+		{[]string{"--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration (15s) must exceed --leader-elect-renew-deadline (20s)"},
 	} {
 		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
 		opts, _ := bindFlags(fs)
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(c.args); err != nil {
 			t.Fatal(err)
 		}
-		if err := validate(*opts); err == nil {
-			t.Errorf("%v accepted", args)
+		err := validate(*opts)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v refused: %v", c.args, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: error %v, want one saying %q", c.args, err, c.want)
 		}
 	}
 }

@@ -96,6 +96,7 @@ type CloudJobSpec struct {
 	// +kubebuilder:validation:XValidation:rule="isURL(self)",message="spec.endpoint must be an absolute URL such as https://bms.cn-north-4.myhuaweicloud.com"
 	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && (url(self).getHostname() == '::1' || self.matches('^http://(localhost|127([.][0-9]{1,3}){3})(:[0-9]{1,5})?(/.*)?$')))",message="spec.endpoint must use https; plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1)"
 	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="spec.endpoint must not contain user info ('@'), a query ('?') or a fragment ('#')"
+	// +kubebuilder:validation:XValidation:rule="!isURL(self) || url(self).getHostname() != ''",message="spec.endpoint must name a host, such as https://bms.cn-north-4.myhuaweicloud.com"
 	Endpoint string `json:"endpoint,omitempty"`
 
 	// credentialsSecretRef names a Secret in the CloudJob's own namespace that holds
@@ -117,9 +118,11 @@ type CloudJobSpec struct {
 
 	// activeDeadlineSeconds is how long, counted from the CloudJob's creation, the
 	// operator waits for the cloud job to finish. When it passes, the CloudJob fails
-	// with reason DeadlineExceeded and polling stops. At least 1.
+	// with reason DeadlineExceeded and polling stops. From 1 to 315360000 (ten
+	// years).
 	// +optional
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=315360000
 	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
 
 	// ttlSecondsAfterFinished deletes the CloudJob this many seconds after it
@@ -266,7 +269,7 @@ type CloudJobStatus struct {
 // until it succeeds or fails, and records its state, sub-jobs and failure reasons.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=cj,categories=cloud
+// +kubebuilder:resource:shortName=cjob,categories=cloud
 // +kubebuilder:printcolumn:name="Service",type=string,JSONPath=`.spec.service`
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.spec.jobID`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`

@@ -172,6 +172,9 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"negative pollInterval", func(j *jobsv1alpha1.CloudJob) { j.Spec.PollInterval = &metav1.Duration{Duration: -time.Minute} }, "spec.pollInterval"},
 		{"activeDeadlineSeconds zero", func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = ptr[int64](0) }, "spec.activeDeadlineSeconds"},
 		{"negative activeDeadlineSeconds", func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = ptr[int64](-5) }, "spec.activeDeadlineSeconds"},
+		{"activeDeadlineSeconds past what a duration holds", func(j *jobsv1alpha1.CloudJob) { j.Spec.ActiveDeadlineSeconds = ptr[int64](9_999_999_999) }, "spec.activeDeadlineSeconds"},
+		{"endpoint without a host", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://" }, "spec.endpoint must name a host"},
+		{"endpoint with a port but no host", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://:443/" }, "spec.endpoint"},
 		{"negative ttlSecondsAfterFinished", func(j *jobsv1alpha1.CloudJob) { j.Spec.TTLSecondsAfterFinished = ptr[int32](-1) }, "spec.ttlSecondsAfterFinished"},
 	}
 	for i, tc := range cases {
@@ -264,6 +267,23 @@ func TestLoopbackHTTPEndpointIsAccepted(t *testing.T) {
 		if err := env.Client.Create(ctx(t), job); err != nil {
 			t.Errorf("endpoint %s was rejected: %v", ep, err)
 		}
+	}
+}
+
+// TestShortNameListsCloudJobs checks that the short name reaches CloudJobs on a
+// real API server: kubectl resolves it through discovery, and a short name that
+// a built-in resource also claims (cj is CronJob's) would list those instead.
+func TestShortNameListsCloudJobs(t *testing.T) {
+	ns := namespace(t)
+	if err := env.Client.Create(ctx(t), validJob(ns, "by-short-name")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := env.Kubectl("get", "cjob", "-n", ns, "-o", "name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(out) != "cloudjob.jobs.cloudjob.io/by-short-name" {
+		t.Errorf("kubectl get cjob printed %q, want the CloudJob", out)
 	}
 }
 

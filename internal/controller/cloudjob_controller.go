@@ -76,6 +76,13 @@ type Config struct {
 	SendProjectIDHeader bool
 }
 
+const (
+	// ttlDueNow requeues a finished job whose TTL is due at once.
+	ttlDueNow = 10 * time.Millisecond
+	// ttlConflictRetry is how soon a TTL delete that lost a race is retried.
+	ttlConflictRetry = time.Second
+)
+
 // DefaultMaxConcurrentReconciles is how many CloudJobs are reconciled at the same
 // time by default.
 const DefaultMaxConcurrentReconciles = 10
@@ -286,16 +293,26 @@ func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1a
 			return res, err
 		}
 	}
-	wait := r.ttlWait(job, &job.Status, now)
-	if wait != 0 || job.Spec.TTLSecondsAfterFinished == nil {
-		return ctrl.Result{RequeueAfter: wait}, nil
+	due, ok := ttlDue(job, &job.Status)
+	if !ok {
+		return ctrl.Result{}, nil
+	}
+	if now.Before(due) {
+		return ctrl.Result{RequeueAfter: due.Sub(now)}, nil
 	}
 	// Delete only the version we looked at, so a CloudJob re-created meanwhile survives.
 	err := r.Delete(ctx, job, client.Preconditions{UID: &job.UID, ResourceVersion: &job.ResourceVersion})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+	switch {
+	case err == nil:
+		logf.FromContext(ctx).Info("deleted the finished CloudJob after spec.ttlSecondsAfterFinished", "ttlSeconds", *job.Spec.TTLSecondsAfterFinished)
+	case apierrors.IsNotFound(err):
+	case apierrors.IsConflict(err):
+		// Changed (or re-created) since it was read: look at it again once the
+		// cache has the new version.
+		return ctrl.Result{RequeueAfter: ttlConflictRetry}, nil
+	default:
 		return ctrl.Result{}, err
 	}
-	logf.FromContext(ctx).Info("deleted the finished CloudJob after spec.ttlSecondsAfterFinished", "ttlSeconds", *job.Spec.TTLSecondsAfterFinished)
 	return ctrl.Result{}, nil
 }
 
@@ -443,18 +460,26 @@ func (r *CloudJobReconciler) untilDeadline(job *jobsv1alpha1.CloudJob, now time.
 	return wait
 }
 
-// ttlWait is the time left until a finished job's TTL deletes it, counted from
-// the recorded outcome: 0 when it is due or no TTL is set (see the caller).
-func (r *CloudJobReconciler) ttlWait(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time) time.Duration {
+// ttlDue is when spec.ttlSecondsAfterFinished deletes a finished job, counted
+// from the recorded outcome; false without a TTL or an outcome.
+func ttlDue(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus) (time.Time, bool) {
 	if job.Spec.TTLSecondsAfterFinished == nil || !st.Finished() {
-		return 0
+		return time.Time{}, false
 	}
 	c := findCondition(st, jobsv1alpha1.ConditionSucceeded)
-	due := c.LastTransitionTime.Add(time.Duration(*job.Spec.TTLSecondsAfterFinished) * time.Second)
-	if !now.Before(due) {
+	return c.LastTransitionTime.Add(time.Duration(*job.Spec.TTLSecondsAfterFinished) * time.Second), true
+}
+
+// ttlWait is the requeue delay of a job that just finished: none without a TTL,
+// else the time until the TTL is due, and a moment when it is due already. The
+// status write that records the outcome does not trigger a reconcile (only spec
+// changes do), so a TTL of 0 needs this requeue too.
+func (r *CloudJobReconciler) ttlWait(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time) time.Duration {
+	due, ok := ttlDue(job, st)
+	if !ok {
 		return 0
 	}
-	return due.Sub(now)
+	return max(due.Sub(now), ttlDueNow)
 }
 
 func pollCap(job *jobsv1alpha1.CloudJob) time.Duration {

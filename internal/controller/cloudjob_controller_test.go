@@ -19,6 +19,7 @@ package controller_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -360,24 +361,32 @@ func TestDeadlineExceeded(t *testing.T) {
 func TestTTLDeletesFinishedJob(t *testing.T) {
 	f := newFixture(t)
 	startManager(t, managerOptions{shard: f.shard})
-	job := f.simJob(cloudsim.JobSpec{Service: "evs", Init: secs(0.2), Running: secs(0.3)})
-	ttl := int32(2)
-	f.cloudJob("ttl", "evs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.TTLSecondsAfterFinished = &ttl })
-	done := f.waitFor("ttl", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
-	finishedAt := cond(done, jobsv1alpha1.ConditionSucceeded).LastTransitionTime.Time
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "ttl"}, &jobsv1alpha1.CloudJob{})
-		if apierrors.IsNotFound(err) {
-			break
+	for _, ttl := range []int32{2, 0} {
+		name := fmt.Sprintf("ttl-%d", ttl)
+		job := f.simJob(cloudsim.JobSpec{Service: "evs", Init: secs(0.2), Running: secs(0.3)})
+		f.cloudJob(name, "evs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.TTLSecondsAfterFinished = &ttl })
+		// The operator deletes only finished jobs; with a TTL of 0 it may be
+		// gone before the test sees it finished.
+		finishedAt := time.Now()
+		if ttl > 0 {
+			done := f.waitFor(name, 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+			finishedAt = cond(done, jobsv1alpha1.ConditionSucceeded).LastTransitionTime.Time
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the CloudJob was not deleted %ds after it finished", ttl)
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: name}, &jobsv1alpha1.CloudJob{})
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the CloudJob was not deleted %ds after it finished", name, ttl)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if gone := time.Since(finishedAt); gone < time.Second {
-		t.Errorf("deleted %s after finishing, before its TTL of %ds", gone, ttl)
+		// lastTransitionTime is in whole seconds, so the TTL is kept to within one.
+		if gone := time.Since(finishedAt); gone < time.Duration(ttl-1)*time.Second {
+			t.Errorf("%s: deleted %s after finishing, before its TTL of %ds", name, gone, ttl)
+		}
 	}
 }
 
