@@ -120,7 +120,7 @@ type target struct {
 	endpoint string
 	request  huaweicloud.Request
 	bucket   string
-	credKey  string
+	creds    credentials
 }
 
 // Reconcile loads the CloudJob and runs its steps: finished jobs only wait for
@@ -243,11 +243,12 @@ type hold struct {
 // rejection) and the account's quota let it go now. It counts the request in
 // the metrics and tells the gate what the answer proved.
 func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (answer, hold) {
-	if wait := r.auth.admit(t.credKey, now); wait > 0 {
-		return answer{}, hold{wait: wait, rejectedCredentials: r.auth.rejectedFor(t.credKey, now) > 0}
+	tk, wait, rejected := r.auth.admit(t.creds, now)
+	if wait > 0 {
+		return answer{}, hold{wait: wait, rejectedCredentials: rejected}
 	}
 	if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
-		r.auth.settled(t.credKey)
+		r.auth.settle(tk, authUnknown, now, 0)
 		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
 		return answer{}, hold{wait: wait, byQuota: true}
 	}
@@ -258,7 +259,7 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 		result = string(huaweicloud.ClassOf(err))
 	}
 	metrics.ObserveRequest(string(job.Spec.Service), result, time.Since(started))
-	r.settleAuth(t.credKey, err, r.now())
+	r.auth.settle(tk, authOutcomeOf(err), r.now(), r.Config.AuthRetryInterval)
 	return answer{job: cj, err: err}, hold{}
 }
 
@@ -343,7 +344,7 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 	return target{
 		endpoint: endpoint,
 		bucket:   bucketKey(endpoint, cred),
-		credKey:  credentialKey(endpoint, cred),
+		creds:    credentialsOf(cred),
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),
@@ -411,17 +412,17 @@ func (r *CloudJobReconciler) learn(job *jobsv1alpha1.CloudJob, cj *huaweicloud.J
 	}
 }
 
-// settleAuth tells the authentication gate what a request proved about its
-// credentials: any answer past the gateway's authentication accepts them.
-func (r *CloudJobReconciler) settleAuth(credKey string, err error, now time.Time) {
+// authOutcomeOf is what an answer proved about its credentials: any answer past
+// the gateway's authentication accepts them.
+func authOutcomeOf(err error) authOutcome {
 	switch class := huaweicloud.ClassOf(err); {
 	case class == huaweicloud.ErrAuthenticationFailed:
-		r.auth.rejected(credKey, now, r.Config.AuthRetryInterval)
+		return authRejected
 	case err == nil, class == huaweicloud.ErrNotFound, class == huaweicloud.ErrForbidden,
 		class == huaweicloud.ErrInvalidRequest, class == huaweicloud.ErrMalformedResponse:
-		r.auth.accepted(credKey)
+		return authAccepted
 	default:
-		r.auth.settled(credKey)
+		return authUnknown
 	}
 }
 

@@ -275,6 +275,39 @@ func TestWrongSecretKeyStallsWithoutLockingAndRecovers(t *testing.T) {
 	}
 }
 
+// TestWrongKeyFailsOncePerAccessKey: jobs of every service, on endpoints
+// spelled differently, share one wrong secret key. The gateway locks the access
+// key whatever the endpoint, so within the retry interval exactly one request
+// may fail.
+func TestWrongKeyFailsOncePerAccessKey(t *testing.T) {
+	f := newFixture(t)
+	const ak, sk = "one-key-many-services", "the-right-secret-key"
+	if err := sim.AddCredentials(cloudsim.Credential{AccessKey: ak, SecretKey: sk}); err != nil {
+		t.Fatal(err)
+	}
+	f.secret("wrong-key", ak, "a-wrong-secret-key")
+	cfg := testConfig()
+	cfg.AuthRetryInterval = time.Minute
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	port := strings.TrimPrefix(sim.APIURL, "http://127.0.0.1:")
+	spellings := []string{"http://127.0.0.1:" + port, "http://127.0.0.1:" + port + "/", "http://localhost:" + port}
+	services := []jobsv1alpha1.Service{"bms", "ecs", "evs", "ims", "vpc", "elb", "elbv3"}
+	for i, svc := range services {
+		job := f.simJob(cloudsim.JobSpec{Service: cloudsim.Service(svc), Init: secs(0.2), Running: secs(0.5)})
+		f.cloudJob("wrong-"+string(svc), svc, job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.CredentialsSecretRef.Name = "wrong-key"
+			j.Spec.Endpoint = spellings[i%len(spellings)]
+		})
+	}
+	for _, svc := range services {
+		f.waitFor("wrong-"+string(svc), 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonAuthenticationFailed))
+	}
+	time.Sleep(2 * time.Second)
+	if failures := sim.Stats().AccessKeys[ak].AuthFailures; failures != 1 {
+		t.Errorf("%d authentication failures for %d jobs of one access key within the retry interval, want 1", failures, len(services))
+	}
+}
+
 func TestMissingSecretCreatedLaterRecovers(t *testing.T) {
 	f := newFixture(t)
 	startManager(t, managerOptions{shard: f.shard})

@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 )
 
@@ -99,15 +101,23 @@ func (r *CloudJobReconciler) jobsForSecret(ctx context.Context, obj client.Objec
 }
 
 // bucketKey names the quota bucket of an endpoint and access key. The cloud's
-// rate limit is per account, so every job sharing both shares one bucket.
+// rate limit is per account, so every job sharing both shares one bucket, however
+// the endpoint is spelled.
 func bucketKey(endpoint string, cred signer.Credentials) string {
-	sum := sha256.Sum256([]byte(endpoint + "\x00" + cred.AccessKey))
-	return hex.EncodeToString(sum[:16])
+	return digest(huaweicloud.HostKey(endpoint), cred.AccessKey)
 }
 
-// credentialKey identifies one exact set of credentials for an endpoint, without
-// holding any secret: it changes when the Secret's keys change.
-func credentialKey(endpoint string, cred signer.Credentials) string {
-	sum := sha256.Sum256([]byte(endpoint + "\x00" + cred.AccessKey + "\x00" + cred.SecretKey + "\x00" + cred.SecurityToken))
+// credentialsOf names the access key and the exact set of credentials for the
+// authentication gate, without holding any secret. The access key is the unit
+// the gateway locks, whatever the endpoint.
+func credentialsOf(cred signer.Credentials) credentials {
+	return credentials{
+		accessKey: digest(cred.AccessKey),
+		set:       digest(cred.AccessKey, cred.SecretKey, cred.SecurityToken),
+	}
+}
+
+func digest(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(sum[:16])
 }

@@ -194,3 +194,19 @@ func validHostName(host string) bool {
 func isLabelByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-'
 }
+
+// HostKey names the server an endpoint reaches, the same however the endpoint
+// is spelled: the lower-case host with the port only when it is not the
+// scheme's default, and no path. https://BMS.example.com:443/ and
+// https://bms.example.com have the same key.
+func HostKey(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(endpoint)
+	}
+	host, port := strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), u.Port()
+	if port == "" || (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
