@@ -92,6 +92,12 @@ const (
 	// keys, is missing or empty. Recovers when the Secret is fixed.
 	ReasonCredentialsNotFound = "CredentialsNotFound"
 
+	// ReasonCredentialsInvalid: a value in the credentials Secret cannot be
+	// right, for example a secret key that ends with a newline (a Secret made
+	// with --from-file from an editor's file). Nothing is sent with it; it
+	// recovers when the Secret is fixed.
+	ReasonCredentialsInvalid = "CredentialsInvalid"
+
 	// ReasonJobNotFound: the cloud does not know the job id, and has not known it
 	// for the whole grace period since the CloudJob was created.
 	ReasonJobNotFound = "JobNotFound"

@@ -308,6 +308,44 @@ func TestWrongKeyFailsOncePerAccessKey(t *testing.T) {
 	}
 }
 
+// TestWhitespaceInSecretStallsWithoutSending: a Secret made with --from-file
+// from an editor's file ends with a newline. The job stalls saying which key
+// and what to do, nothing is sent with the key, and fixing the Secret recovers.
+func TestWhitespaceInSecretStallsWithoutSending(t *testing.T) {
+	f := newFixture(t)
+	const ak, sk = "whitespace-test-key", "whitespace-test-secret"
+	if err := sim.AddCredentials(cloudsim.Credential{AccessKey: ak, SecretKey: sk}); err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, managerOptions{shard: f.shard})
+	for _, c := range []struct{ secret, ak, sk, want string }{
+		{"sk-newline", ak, sk + "\n", "secretKey in Secret " + f.ns + "/sk-newline ends with a newline"},
+		{"ak-newline", ak + "\n", sk, "accessKey in Secret " + f.ns + "/ak-newline ends with a newline"},
+		{"sk-space", ak, " " + sk, "secretKey in Secret " + f.ns + "/sk-space starts with whitespace"},
+	} {
+		f.secret(c.secret, c.ak, c.sk)
+		job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(0.3)})
+		f.cloudJob(c.secret, "ecs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = c.secret })
+		got := f.waitFor(c.secret, 10*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsInvalid))
+		msg := cond(got, jobsv1alpha1.ConditionStalled).Message
+		if !strings.Contains(msg, c.want) || !strings.Contains(msg, "--from-literal") || strings.Contains(msg, sk) {
+			t.Errorf("%s: message %q; want %q and what to do, never the value", c.secret, msg, c.want)
+		}
+	}
+	if n := sim.Stats().AccessKeys[ak].Requests; n != 0 {
+		t.Errorf("%d requests sent with whitespace in the credentials, want 0", n)
+	}
+	fixed := &corev1.Secret{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "sk-newline"}, fixed); err != nil {
+		t.Fatal(err)
+	}
+	fixed.Data["secretKey"] = []byte(sk)
+	if err := env.Client.Update(context.Background(), fixed); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor("sk-newline", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+}
+
 func TestMissingSecretCreatedLaterRecovers(t *testing.T) {
 	f := newFixture(t)
 	startManager(t, managerOptions{shard: f.shard})

@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,11 +80,45 @@ func loadCredentials(ctx context.Context, c client.Reader, job *jobsv1alpha1.Clo
 			}, nil
 		}
 	}
+	// Whitespace around a value is a mistake, not part of a key: it would only
+	// make every request fail and count toward the key's lock. It is reported,
+	// never trimmed.
+	for _, key := range []string{SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken} {
+		if flaw := whitespaceFlaw(string(secret.Data[key])); flaw != "" {
+			return signer.Credentials{}, &problem{
+				reason: jobsv1alpha1.ReasonCredentialsInvalid,
+				message: fmt.Sprintf("%s in Secret %s/%s %s; recreate the Secret with --from-literal or printf, without it (the operator trims nothing and sends nothing with it)",
+					key, job.Namespace, name, flaw),
+				stalled: true,
+			}, nil
+		}
+	}
 	return signer.Credentials{
 		AccessKey:     string(secret.Data[SecretKeyAccessKey]),
 		SecretKey:     string(secret.Data[SecretKeySecretKey]),
 		SecurityToken: string(secret.Data[SecretKeySecurityToken]),
 	}, nil, nil
+}
+
+// whitespaceFlaw describes leading or trailing whitespace or a line break in a
+// credential value, "" when there is none. It names the characters, never the
+// value.
+func whitespaceFlaw(v string) string {
+	switch {
+	case v == "":
+		return ""
+	case strings.HasSuffix(v, "\r\n"):
+		return "ends with a Windows line break (\\r\\n)"
+	case strings.HasSuffix(v, "\n"):
+		return "ends with a newline"
+	case strings.TrimRightFunc(v, unicode.IsSpace) != v:
+		return "ends with whitespace"
+	case strings.TrimLeftFunc(v, unicode.IsSpace) != v:
+		return "starts with whitespace"
+	case strings.ContainsAny(v, "\r\n"):
+		return "holds a line break"
+	}
+	return ""
 }
 
 // jobsForSecret maps a Secret to the CloudJobs in its namespace that use it.

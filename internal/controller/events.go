@@ -76,7 +76,7 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
 		case jobsv1alpha1.ReasonAwaitingPayment:
 			out = append(out, event{corev1.EventTypeNormal, r, c.Message})
 		case jobsv1alpha1.ReasonThrottled, jobsv1alpha1.ReasonCloudAPIUnavailable,
-			jobsv1alpha1.ReasonAuthenticationFailed, jobsv1alpha1.ReasonCredentialsNotFound,
+			jobsv1alpha1.ReasonAuthenticationFailed, jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid,
 			jobsv1alpha1.ReasonJobNotFound, jobsv1alpha1.ReasonEndpointNotAllowed,
 			jobsv1alpha1.ReasonForbidden, jobsv1alpha1.ReasonInvalidRequest, jobsv1alpha1.ReasonUnknownState:
 			out = append(out, event{corev1.EventTypeWarning, r, c.Message})

@@ -70,6 +70,7 @@ var reasonHealth = []struct {
 	{stalled, jobsv1alpha1.ReasonForbidden, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonInvalidRequest, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonCredentialsNotFound, "Degraded"},
+	{stalled, jobsv1alpha1.ReasonCredentialsInvalid, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonJobNotFound, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonEndpointNotAllowed, "Degraded"},
 	{failed, jobsv1alpha1.ReasonJobFailed, "Degraded"},
