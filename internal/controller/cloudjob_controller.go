@@ -81,6 +81,9 @@ const (
 	ttlDueNow = 10 * time.Millisecond
 	// ttlConflictRetry is how soon a TTL delete that lost a race is retried.
 	ttlConflictRetry = time.Second
+	// statusConflictRetry is how soon a CloudJob whose status write lost a race
+	// is looked at again, once the cache has its new version.
+	statusConflictRetry = 200 * time.Millisecond
 )
 
 // DefaultMaxConcurrentReconciles is how many CloudJobs are reconciled at the same
@@ -358,14 +361,26 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 
 // finish writes the status when it changed, emits the events of the transition,
 // and requeues after next (0: not at all).
+//
+// The write is an update of the version that was read: it fails with a conflict
+// when the CloudJob changed since, or was deleted and created again under the
+// same name (the usual way to track another job), so one job's outcome never
+// lands on another CloudJob, and a deposed leader cannot overwrite its
+// successor. An update also stores the status exactly as computed (a merge
+// patch would drop null members inside entities, and the next poll would write
+// again).
 func (r *CloudJobReconciler) finish(ctx context.Context, job *jobsv1alpha1.CloudJob, st jobsv1alpha1.CloudJobStatus, next time.Duration) (ctrl.Result, error) {
 	if !statusEqual(&job.Status, &st) {
 		old := job.Status
-		patch := client.MergeFrom(job.DeepCopy())
 		job.Status = st
-		if err := r.Status().Patch(ctx, job, patch); err != nil {
-			if apierrors.IsNotFound(err) {
+		if err := r.Status().Update(ctx, job); err != nil {
+			switch {
+			case apierrors.IsNotFound(err):
 				return ctrl.Result{}, nil
+			case apierrors.IsConflict(err):
+				// Look again at whatever the name holds now.
+				logf.FromContext(ctx).V(1).Info("the CloudJob changed while it was polled; looking again")
+				return ctrl.Result{RequeueAfter: statusConflictRetry}, nil
 			}
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}

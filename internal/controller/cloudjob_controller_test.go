@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func TestBMSBatchCreateSucceedsWithSubJobs(t *testing.T) {
@@ -344,6 +346,122 @@ func TestWhitespaceInSecretStallsWithoutSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitFor("sk-newline", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+}
+
+// interferingClient calls before, with the object, ahead of every status write
+// of the reconciler's: to count the writes, or to change the CloudJob between a
+// reconcile's read and its write.
+type interferingClient struct {
+	client.Client
+	before func(*jobsv1alpha1.CloudJob)
+}
+
+func (c *interferingClient) Status() client.SubResourceWriter {
+	return &interferingStatus{SubResourceWriter: c.Client.Status(), c: c}
+}
+
+type interferingStatus struct {
+	client.SubResourceWriter
+	c *interferingClient
+}
+
+func (s *interferingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	if j, ok := obj.(*jobsv1alpha1.CloudJob); ok {
+		s.c.before(j)
+	}
+	return s.SubResourceWriter.Update(ctx, obj, opts...)
+}
+
+func (s *interferingStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	if j, ok := obj.(*jobsv1alpha1.CloudJob); ok {
+		s.c.before(j)
+	}
+	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+}
+
+func interfere(before func(*jobsv1alpha1.CloudJob)) func(client.Client) client.Client {
+	return func(c client.Client) client.Client { return &interferingClient{Client: c, before: before} }
+}
+
+// TestStatusNeverLandsOnARecreatedCloudJob: a CloudJob deleted and created
+// again under the same name while its old job's outcome is being written gets
+// none of it, and is polled for its own job.
+func TestStatusNeverLandsOnARecreatedCloudJob(t *testing.T) {
+	f := newFixture(t)
+	oldJob := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.1), Running: secs(0.2)})
+	newJob := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.5), Running: secs(1)})
+	swapped := make(chan types.UID, 1)
+	var once sync.Once
+	swap := func() {
+		ctx := context.Background()
+		old := &jobsv1alpha1.CloudJob{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: f.ns, Name: "swap"}, old); err != nil {
+			t.Errorf("swap: %v", err)
+			return
+		}
+		if err := env.Client.Delete(ctx, old); err != nil {
+			t.Errorf("swap: %v", err)
+			return
+		}
+		f.cloudJob("swap", "ecs", newJob.Spec.JobID)
+		cur := &jobsv1alpha1.CloudJob{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: f.ns, Name: "swap"}, cur); err != nil {
+			t.Errorf("swap: %v", err)
+			return
+		}
+		swapped <- cur.UID
+	}
+	startManager(t, managerOptions{shard: f.shard, wrapClient: interfere(func(j *jobsv1alpha1.CloudJob) {
+		if j.Name == "swap" && j.Status.Finished() {
+			once.Do(swap)
+		}
+	})})
+	f.cloudJob("swap", "ecs", oldJob.Spec.JobID)
+	var newUID types.UID
+	select {
+	case newUID = <-swapped:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the old job's outcome was never written")
+	}
+	got := f.waitFor("swap", 15*time.Second, "succeeded with its own job", func(j *jobsv1alpha1.CloudJob) bool {
+		if j.UID == newUID && j.Status.JobID == oldJob.Spec.JobID {
+			t.Fatalf("the old job's outcome landed on the new CloudJob: %+v", j.Status.JobRecord)
+		}
+		return j.UID == newUID && j.Status.Finished()
+	})
+	if got.Status.JobID != newJob.Spec.JobID || got.Status.Result() != jobsv1alpha1.ResultSucceeded {
+		t.Errorf("the new CloudJob recorded job %s (%s), want its own job %s succeeded", got.Status.JobID, got.Status.Result(), newJob.Spec.JobID)
+	}
+}
+
+// TestNullInEntitiesWritesOnlyOnChange: a null member inside entities is
+// stored as written, so polls that learn nothing new send no write at all (the
+// API server drops a write that changes nothing, so this counts requests).
+func TestNullInEntitiesWritesOnlyOnChange(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	sent := 0
+	startManager(t, managerOptions{shard: f.shard, wrapClient: interfere(func(j *jobsv1alpha1.CloudJob) {
+		if j.Name == "nulls" {
+			mu.Lock()
+			sent++
+			mu.Unlock()
+		}
+	})})
+	job := f.simJob(cloudsim.JobSpec{Service: "elb", Init: secs(0.2), Running: secs(6),
+		Entities: json.RawMessage(`{"elb":{"id":"lb-1","description":null,"tags":[null,"a"]}}`)})
+	f.cloudJob("nulls", "elb", job.Spec.JobID)
+	got := f.waitFor("nulls", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	mu.Lock()
+	n := sent
+	mu.Unlock()
+	// INIT, RUNNING and SUCCESS, and at most one write that only acknowledges.
+	if n > 4 {
+		t.Errorf("%d status writes while the job ran about 6 s, polled at least every second: a poll that learned nothing wrote again", n)
+	}
+	if e := string(got.Status.Entities.Raw); !strings.Contains(e, `"description":null`) {
+		t.Errorf("entities stored as %s, want the null member kept as the cloud sent it", e)
+	}
 }
 
 func TestMissingSecretCreatedLaterRecovers(t *testing.T) {

@@ -108,6 +108,9 @@ type managerOptions struct {
 	cfg            controller.Config
 	requestTimeout time.Duration
 	perMinute      float64
+	// wrapClient, when set, wraps the reconciler's client (to interfere with
+	// its writes).
+	wrapClient func(client.Client) client.Client
 }
 
 // startManager runs a manager owning the CloudJobs labelled shard, until the
@@ -140,8 +143,12 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kube := mgr.GetClient()
+	if o.wrapClient != nil {
+		kube = o.wrapClient(kube)
+	}
 	r := &controller.CloudJobReconciler{
-		Client:   mgr.GetClient(),
+		Client:   kube,
 		Cloud:    huaweicloud.NewClient(huaweicloud.Options{Timeout: o.requestTimeout}),
 		Recorder: rec,
 		Quota:    poll.NewQuota(o.perMinute),
