@@ -34,8 +34,10 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -153,6 +155,40 @@ func TestFailedJobStallsWithReasonAndSubJobs(t *testing.T) {
 	}
 	if !slices.Contains(f.events("reinstall"), jobsv1alpha1.ReasonJobFailed) {
 		t.Errorf("no JobFailed event: %v", f.events("reinstall"))
+	}
+}
+
+// TestLongFailureReasonsStillMakeAnEvent: three failed sub-jobs with long
+// Chinese reasons (three bytes a character) make a JobFailed note past the API
+// server's 1 KiB limit, and a CloudJob name near the limit leaves no room for an
+// Event name's suffix. Both Events are recorded, none fails.
+func TestLongFailureReasonsStillMakeAnEvent(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	failedBefore := testutil.ToFloat64(metrics.Events.WithLabelValues(metrics.EventFailed))
+	reason := strings.Repeat("镜像与规格不兼容，", 28) // about 250 bytes
+	var subs []cloudsim.SubJobSpec
+	for i := range 3 {
+		subs = append(subs, cloudsim.SubJobSpec{Running: secs(0.3), Outcome: "FAIL", ErrorCode: fmt.Sprintf("BMS.01%02d", i), FailReason: reason})
+	}
+	long := strings.Repeat("a", 240) + "-long-name"
+	for _, name := range []string{"long-reasons", long} {
+		job := f.simJob(cloudsim.JobSpec{Service: "bms", Init: secs(0.2), Running: secs(0.6),
+			Outcome: "FAIL", ErrorCode: "BMS.0032", FailReason: reason, SubJobs: subs})
+		f.cloudJob(name, "bms", job.Spec.JobID)
+		f.waitFor(name, 20*time.Second, "failed", succeededIs(metav1.ConditionFalse))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, name := range []string{"long-reasons", long} {
+		for !slices.Contains(f.events(name), jobsv1alpha1.ReasonJobFailed) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%.30s: no JobFailed Event: %v", name, f.events(name))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if failed := testutil.ToFloat64(metrics.Events.WithLabelValues(metrics.EventFailed)) - failedBefore; failed != 0 {
+		t.Errorf("%v Events failed", failed)
 	}
 }
 

@@ -31,8 +31,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	eventsv1 "k8s.io/api/events/v1"
@@ -41,7 +43,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/tools/record/util"
 	"k8s.io/client-go/tools/reference"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,6 +66,10 @@ const (
 	// tries is how often an Event is sent while the API server is unreachable
 	// or overloaded, over about half a minute; a rejected Event is not retried.
 	tries = 6
+	// maxNoteBytes is the API server's limit on an Event's note.
+	maxNoteBytes = 1024
+	// maxNameBytes is the limit on an object name (a DNS subdomain).
+	maxNameBytes = 253
 	// drainTimeout bounds the time spent at shutdown sending the Events still
 	// queued.
 	drainTimeout = 5 * time.Second
@@ -153,7 +158,7 @@ func (r *Recorder) makeEvent(regarding, related runtime.Object, eventtype, reaso
 	}
 	ev := &eventsv1.Event{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      util.GenerateEventName(ref.Name, r.now().UnixNano()),
+			Name:      eventName(ref.Name, r.now().UnixNano()),
 			Namespace: ref.Namespace,
 		},
 		EventTime:           metav1.NewMicroTime(r.now()),
@@ -162,7 +167,7 @@ func (r *Recorder) makeEvent(regarding, related runtime.Object, eventtype, reaso
 		Action:              action,
 		Reason:              reason,
 		Regarding:           *ref,
-		Note:                note,
+		Note:                fitNote(note),
 		Type:                eventtype,
 	}
 	if ev.Namespace == "" {
@@ -248,4 +253,33 @@ func retriable(err error) bool {
 	}
 	return apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
 		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err)
+}
+
+// eventName is the name of an Event about the object named name: the name, a
+// dot and the time in hex, as client-go names Events. A name too long to take
+// the suffix is cut (the Event's regarding reference still names the object in
+// full).
+func eventName(name string, unixNano int64) string {
+	suffix := fmt.Sprintf(".%x", unixNano)
+	if room := maxNameBytes - len(suffix); len(name) > room {
+		// A DNS subdomain's labels end with a letter or digit.
+		name = strings.TrimRight(name[:room], ".-")
+	}
+	return name + suffix
+}
+
+// fitNote keeps a note within the API server's limit: a longer one is cut at a
+// character boundary and says how much was cut, since an Event over the limit
+// is rejected whole.
+func fitNote(note string) string {
+	if len(note) <= maxNoteBytes {
+		return note
+	}
+	// The marker's length depends on the count; reserve room for the largest.
+	marker := func(n int) string { return fmt.Sprintf(" [%d bytes cut]", n) }
+	keep := maxNoteBytes - len(marker(len(note)))
+	for keep > 0 && !utf8.RuneStart(note[keep]) {
+		keep--
+	}
+	return note[:keep] + marker(len(note)-keep)
 }

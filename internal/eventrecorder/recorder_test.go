@@ -18,11 +18,13 @@ package eventrecorder
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
@@ -41,6 +43,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // counted returns how much the cloudjob_events_total counter of result grew
@@ -225,5 +228,45 @@ func TestAFullQueueDropsInsteadOfBlocking(t *testing.T) {
 	run(t, r)
 	if n := len(recorded(t, cl)); n != 2 {
 		t.Errorf("recorded %d Events, want the 2 that fit in the queue", n)
+	}
+}
+
+func TestFitNoteKeepsNotesWithinTheLimit(t *testing.T) {
+	short := "the cloud job failed"
+	if got := fitNote(short); got != short {
+		t.Errorf("a short note changed: %q", got)
+	}
+	exact := strings.Repeat("a", maxNoteBytes)
+	if got := fitNote(exact); got != exact {
+		t.Error("a note of exactly the limit changed")
+	}
+	// Chinese text is three bytes a character: the cut must not split one.
+	long := "the cloud job failed: " + strings.Repeat("镜像不可用", 120)
+	got := fitNote(long)
+	if len(got) > maxNoteBytes || !utf8.ValidString(got) {
+		t.Fatalf("cut note: %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
+	}
+	var cut int
+	if _, err := fmt.Sscanf(got[strings.LastIndex(got, " ["):], " [%d bytes cut]", &cut); err != nil {
+		t.Fatalf("the cut note %q does not say how much was cut: %v", got[len(got)-30:], err)
+	}
+	if kept := len(got) - len(fmt.Sprintf(" [%d bytes cut]", cut)); kept+cut != len(long) || !strings.HasPrefix(long, got[:kept]) {
+		t.Errorf("kept %d and cut %d bytes of %d", kept, cut, len(long))
+	}
+}
+
+func TestEventNameIsAValidNameForLongObjectNames(t *testing.T) {
+	for _, n := range []int{1, 63, 236, 237, 253} {
+		name := strings.Repeat("a", n-1) + "z"
+		if n > 10 {
+			name = strings.Repeat("a", n-12) + ".b-c.d-e-f-z"
+		}
+		got := eventName(name, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC).UnixNano())
+		if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
+			t.Errorf("object name of %d bytes: event name %q is invalid: %v", n, got, errs)
+		}
+		if n <= 200 && !strings.HasPrefix(got, name+".") {
+			t.Errorf("object name of %d bytes was cut: %q", n, got)
+		}
 	}
 }
