@@ -20,7 +20,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -60,6 +62,27 @@ func init() {
 // than this only queue on the quota and the API server.
 const maxConcurrentReconciles = 1000
 
+// leaderElectionBase names the Lease of an operator that owns every CloudJob.
+const leaderElectionBase = "cloudjob-operator.jobs.cloudjob.io"
+
+// leaderElectionID is the Lease a replica competes for: replicas of one shard
+// share it, and shards never do, so every shard has a leader of its own.
+func leaderElectionID(opts options) (string, error) {
+	if opts.leaderElectionID != "" {
+		return opts.leaderElectionID, nil
+	}
+	if opts.shardSelector == "" {
+		return leaderElectionBase, nil
+	}
+	sel, err := labels.Parse(opts.shardSelector)
+	if err != nil {
+		return "", fmt.Errorf("--shard-selector %q: %w", opts.shardSelector, err)
+	}
+	// The parsed selector's own spelling, so that "a=b, c=d" and "c=d,a=b" share a Lease.
+	sum := sha256.Sum256([]byte(sel.String()))
+	return leaderElectionBase + "-" + hex.EncodeToString(sum[:5]), nil
+}
+
 // Leader-election defaults, client-go's usual ones.
 const (
 	defaultLeaseDuration = 15 * time.Second
@@ -77,6 +100,7 @@ type options struct {
 	pprofAddr        string
 	leaderElect      bool
 	leaderElectionNS string
+	leaderElectionID string
 	leaseDuration    time.Duration
 	renewDeadline    time.Duration
 	retryPeriod      time.Duration
@@ -127,6 +151,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Elect a leader through a Lease, so that only one of several replicas reconciles at a time.")
 	fs.StringVar(&opts.leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease. Defaults to the operator's own namespace in a cluster.")
+	fs.StringVar(&opts.leaderElectionID, "leader-election-id", "",
+		"Name of the leader-election Lease. Empty derives it: "+leaderElectionBase+", and with --shard-selector that name and a digest of the selector, so that each shard elects its own leader.")
 	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", defaultLeaseDuration,
 		"How long a standby replica waits after the leader's last renewal before it takes over the Lease.")
 	fs.DurationVar(&opts.renewDeadline, "leader-elect-renew-deadline", defaultRenewDeadline,
@@ -260,6 +286,10 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 	if err != nil {
 		return err
 	}
+	electionID, err := leaderElectionID(opts)
+	if err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Cache:                         cacheOpts,
@@ -267,7 +297,7 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		HealthProbeBindAddress:        opts.probeAddr,
 		PprofBindAddress:              opts.pprofAddr,
 		LeaderElection:                opts.leaderElect,
-		LeaderElectionID:              "cloudjob-operator.jobs.cloudjob.io",
+		LeaderElectionID:              electionID,
 		LeaderElectionNamespace:       opts.leaderElectionNS,
 		LeaseDuration:                 &opts.leaseDuration,
 		RenewDeadline:                 &opts.renewDeadline,

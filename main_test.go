@@ -137,6 +137,34 @@ func sameFlagValue(a, b string) bool {
 	return a == b
 }
 
+func TestEachShardElectsItsOwnLeader(t *testing.T) {
+	id := func(args ...string) string {
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		opts, _ := bindFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		got, err := leaderElectionID(*opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := id(); got != leaderElectionBase {
+		t.Errorf("without shards: %s", got)
+	}
+	a, b := id("--shard-selector=cloudjob.io/shard=a"), id("--shard-selector=cloudjob.io/shard=b")
+	if a == b || a == leaderElectionBase || !strings.HasPrefix(a, leaderElectionBase+"-") {
+		t.Errorf("shards a and b elect through %s and %s", a, b)
+	}
+	if same := id("--shard-selector=zone in (x), cloudjob.io/shard=a"); same != id("--shard-selector=cloudjob.io/shard=a,zone in (x)") {
+		t.Error("one selector spelled two ways elects through two Leases")
+	}
+	if got := id("--shard-selector=cloudjob.io/shard=a", "--leader-election-id=mine"); got != "mine" {
+		t.Errorf("--leader-election-id ignored: %s", got)
+	}
+}
+
 func TestFlagValidation(t *testing.T) {
 	for _, c := range []struct {
 		args []string

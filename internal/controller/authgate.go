@@ -19,6 +19,8 @@ package controller
 import (
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // authGate keeps the operator from locking an access key. The gateway locks an
@@ -27,36 +29,46 @@ import (
 // key across every endpoint:
 //   - a set of credentials the cloud has not accepted yet is tried by one
 //     request at a time;
-//   - after a rejection, nothing with that access key is sent for the retry
-//     interval;
+//   - after a rejection, that set is not sent again for the retry interval, and
+//     while its request is under way no other set of the key is tried;
 //   - even accepted credentials have at most maxInFlightPerKey requests under
 //     way, fewer than the failures that lock the key, so that a key that stops
 //     working all at once (a clock skew, a revoked key) cannot lock itself in
 //     one burst.
 //
-// Changed credentials (a rotated secret key) are another set and are tried at
-// once. Entries unused for sweepAfter are dropped, so rotated temporary keys do
-// not pile up. (A small map with states; no library offers this.)
+// Changed credentials (a fixed or rotated secret key) are another set and are
+// tried at once, one request at a time. A job held back while a request is under way is woken when it settles,
+// rather than asking again and again. Entries unused for sweepAfter are dropped,
+// so rotated temporary keys do not pile up. (A small map with states; no library
+// offers this.)
 type authGate struct {
 	mu        sync.Mutex
 	keys      map[string]*keyState
 	lastSweep time.Time
+	// wake, when set, requeues a job that waits for a request to settle.
+	wake func(types.NamespacedName)
 }
 
 // keyState is what the gate knows of one access key.
 type keyState struct {
-	verified string    // the credential set the cloud last accepted; "" none
-	until    time.Time // after a rejection, no request before this
-	probing  bool      // a request with an unproven set is under way
+	verified string // the credential set the cloud last accepted; "" none
+	// rejected holds each set the cloud rejected back until the time given.
+	rejected map[string]time.Time
+	probing  bool // a request with an unproven set is under way
 	inFlight int       // requests with the verified set under way
 	lastUsed time.Time
+	// waiting are the jobs held back by a request under way, in order, to wake
+	// when it settles.
+	waiting []types.NamespacedName
+	queued  map[types.NamespacedName]bool
 }
 
 const (
 	// probeWait is how long a job waits while another request tries the same
 	// access key's unproven credentials, or while the key has
-	// maxInFlightPerKey requests under way.
+	// maxInFlightPerKey requests under way, when the gate cannot wake it.
 	probeWait = 500 * time.Millisecond
+
 	// maxInFlightPerKey bounds the requests under way with one access key: the
 	// key locks after more than five failures in a row.
 	maxInFlightPerKey = 4
@@ -87,10 +99,25 @@ const (
 
 func newAuthGate() *authGate { return &authGate{keys: map[string]*keyState{}} }
 
-// admit lets a request with these credentials go now (wait 0, with a ticket to
-// settle), or says how long to wait; rejected tells that the access key is held
-// back after a rejection.
-func (g *authGate) admit(c credentials, now time.Time) (t ticket, wait time.Duration, rejected bool) {
+// admission is the gate's answer to a request.
+type admission struct {
+	// ticket lets the request go now; settle it with its outcome.
+	ticket
+	// wait > 0: ask again after this long.
+	wait time.Duration
+	// rejected: these credentials are held back after a rejection (with wait).
+	rejected bool
+	// parked: held back by a request under way; the gate wakes the job when
+	// that request settles, so it must not requeue itself.
+	parked bool
+}
+
+// admitted reports whether the request may be sent now.
+func (a admission) admitted() bool { return a.wait == 0 && !a.parked }
+
+// admit lets a request with these credentials go now, or holds it back. who is
+// the job asking, woken when the request it waits for settles.
+func (g *authGate) admit(c credentials, now time.Time, who types.NamespacedName) admission {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.sweepLocked(now)
@@ -100,20 +127,24 @@ func (g *authGate) admit(c credentials, now time.Time) (t ticket, wait time.Dura
 		g.keys[c.accessKey] = s
 	}
 	s.lastUsed = now
+	if until, ok := s.rejected[c.set]; ok {
+		if now.Before(until) {
+			return admission{wait: until.Sub(now), rejected: true}
+		}
+		delete(s.rejected, c.set)
+	}
 	switch {
-	case now.Before(s.until):
-		return ticket{}, s.until.Sub(now), true
 	case c.set == s.verified:
 		if s.inFlight >= maxInFlightPerKey {
-			return ticket{}, probeWait, false
+			return g.holdLocked(s, who)
 		}
 		s.inFlight++
-		return ticket{credentials: c}, 0, false
+		return admission{ticket: ticket{credentials: c}}
 	case s.probing:
-		return ticket{}, probeWait, false
+		return g.holdLocked(s, who)
 	}
 	s.probing = true
-	return ticket{credentials: c, probe: true}, 0, false
+	return admission{ticket: ticket{credentials: c, probe: true}}
 }
 
 // settle ends an admitted request with what it proved. A rejection holds the
@@ -127,20 +158,66 @@ func (g *authGate) settle(t ticket, o authOutcome, now time.Time, retry time.Dur
 	}
 	if t.probe {
 		s.probing = false
+		// Whatever the probe proved, every job that waited for it may go on:
+		// with the set accepted, or held back by the rejection.
+		g.wakeLocked(s, len(s.waiting))
 	} else if s.inFlight > 0 {
 		s.inFlight--
+		g.wakeLocked(s, 1)
 	}
 	switch o {
 	case authAccepted:
 		s.verified = t.set
-		s.until = time.Time{}
+		delete(s.rejected, t.set)
 	case authRejected:
-		s.until = now.Add(retry)
+		if s.rejected == nil {
+			s.rejected = map[string]time.Time{}
+		}
+		s.rejected[t.set] = now.Add(retry)
 		if s.verified == t.set {
 			// The cloud no longer takes them: the next try is a probe again.
 			s.verified = ""
 		}
 	}
+}
+
+// holdLocked parks who until a request under way settles; without a way to
+// wake it, it asks again after probeWait.
+func (g *authGate) holdLocked(s *keyState, who types.NamespacedName) admission {
+	if g.wake == nil || who.Name == "" {
+		return admission{wait: probeWait}
+	}
+	if !s.queued[who] {
+		if s.queued == nil {
+			s.queued = map[types.NamespacedName]bool{}
+		}
+		s.queued[who] = true
+		s.waiting = append(s.waiting, who)
+	}
+	return admission{parked: true}
+}
+
+// wakeLocked wakes the first n waiting jobs.
+func (g *authGate) wakeLocked(s *keyState, n int) {
+	n = min(n, len(s.waiting))
+	for _, who := range s.waiting[:n] {
+		delete(s.queued, who)
+		g.wake(who)
+	}
+	s.waiting = s.waiting[n:]
+	if len(s.waiting) == 0 {
+		s.waiting = nil // let the backing array go
+	}
+}
+
+// holdsBack reports whether a rejected set is still held back.
+func (s *keyState) holdsBack(now time.Time) bool {
+	for _, until := range s.rejected {
+		if now.Before(until) {
+			return true
+		}
+	}
+	return false
 }
 
 // size is how many access keys the gate tracks.
@@ -158,7 +235,7 @@ func (g *authGate) sweepLocked(now time.Time) {
 	}
 	g.lastSweep = now
 	for k, s := range g.keys {
-		if !s.probing && s.inFlight == 0 && !now.Before(s.until) && now.Sub(s.lastUsed) >= sweepAfter {
+		if !s.probing && s.inFlight == 0 && len(s.waiting) == 0 && !s.holdsBack(now) && now.Sub(s.lastUsed) >= sweepAfter {
 			delete(g.keys, k)
 		}
 	}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func TestAuthGateProbesOneAtATimePerAccessKey(t *testing.T) {
@@ -31,35 +33,43 @@ func TestAuthGateProbesOneAtATimePerAccessKey(t *testing.T) {
 	alsoWrong := credentialsOf(signer.Credentials{AccessKey: "AK1", SecretKey: "wrong\n"})
 	other := credentialsOf(signer.Credentials{AccessKey: "AK2", SecretKey: "sk"})
 
-	probe, wait, _ := g.admit(wrong, t0)
-	if wait != 0 || !probe.probe {
-		t.Fatalf("first request: wait %s, probe %v; want a probe at once", wait, probe.probe)
+	probe := g.admit(wrong, t0, nobody)
+	if !probe.admitted() || !probe.probe {
+		t.Fatalf("first request: %+v; want a probe at once", probe)
 	}
-	if _, wait, rejected := g.admit(alsoWrong, t0); wait != probeWait || rejected {
-		t.Errorf("another unproven set of the same access key during the probe: wait %s rejected %v, want %s", wait, rejected, probeWait)
+	if a := g.admit(alsoWrong, t0, nobody); a.admitted() || a.wait != probeWait || a.rejected {
+		t.Errorf("another unproven set of the same access key during the probe: %+v, want to wait %s", a, probeWait)
 	}
-	if _, wait, _ := g.admit(other, t0); wait != 0 {
-		t.Errorf("another access key waits %s for the probe", wait)
+	if a := g.admit(other, t0, nobody); !a.admitted() {
+		t.Errorf("another access key waits for the probe: %+v", a)
 	}
 
-	g.settle(probe, authRejected, t0, 5*time.Minute)
-	for _, c := range []credentials{wrong, alsoWrong} {
-		if _, wait, rejected := g.admit(c, t0.Add(time.Minute)); wait != 4*time.Minute || !rejected {
-			t.Errorf("after a rejection: wait %s rejected %v, want 4m true", wait, rejected)
-		}
+	g.settle(probe.ticket, authRejected, t0, 5*time.Minute)
+	if a := g.admit(wrong, t0.Add(time.Minute), nobody); a.wait != 4*time.Minute || !a.rejected {
+		t.Errorf("the rejected set a minute later: %+v, want held back 4m", a)
 	}
-	// After the interval, one probe again, and only one.
-	later := t0.Add(5 * time.Minute)
-	probe, wait, _ = g.admit(alsoWrong, later)
-	if wait != 0 || !probe.probe {
-		t.Fatalf("after the interval: wait %s, want a probe", wait)
+	// Changed credentials (the Secret edited) are tried at once, one request at
+	// a time.
+	edited := g.admit(alsoWrong, t0.Add(time.Minute), nobody)
+	if !edited.admitted() || !edited.probe {
+		t.Fatalf("an edited set after a rejection: %+v, want a probe at once", edited)
 	}
-	if _, wait, _ := g.admit(wrong, later); wait == 0 {
+	if g.admit(alsoWrong, t0.Add(time.Minute), nobody).admitted() {
 		t.Error("two probes of one access key at once")
 	}
-	g.settle(probe, authUnknown, later, 5*time.Minute)
-	if _, wait, _ := g.admit(wrong, later); wait != 0 {
-		t.Errorf("a probe that proved nothing holds the key back: wait %s", wait)
+	g.settle(edited.ticket, authRejected, t0.Add(time.Minute), 5*time.Minute)
+	// Each rejected set waits its own interval.
+	later := t0.Add(5 * time.Minute)
+	if a := g.admit(alsoWrong, later, nobody); !a.rejected || a.wait != time.Minute {
+		t.Errorf("the edited set at 5m: %+v, want held back another minute", a)
+	}
+	probe = g.admit(wrong, later, nobody)
+	if !probe.admitted() || !probe.probe {
+		t.Fatalf("the first set after its interval: %+v, want a probe", probe)
+	}
+	g.settle(probe.ticket, authUnknown, later, 5*time.Minute)
+	if a := g.admit(wrong, later, nobody); !a.admitted() {
+		t.Errorf("a probe that proved nothing holds the key back: %+v", a)
 	}
 }
 
@@ -67,32 +77,29 @@ func TestAuthGateBoundsRequestsWithAcceptedCredentials(t *testing.T) {
 	g := newAuthGate()
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	good := credentialsOf(signer.Credentials{AccessKey: "AK", SecretKey: "sk"})
-	probe, _, _ := g.admit(good, t0)
-	g.settle(probe, authAccepted, t0, time.Minute)
+	g.settle(g.admit(good, t0, nobody).ticket, authAccepted, t0, time.Minute)
 
 	var tickets []ticket
 	for i := range maxInFlightPerKey {
-		tk, wait, _ := g.admit(good, t0)
-		if wait != 0 || tk.probe {
-			t.Fatalf("request %d with accepted credentials: wait %s probe %v", i, wait, tk.probe)
+		a := g.admit(good, t0, nobody)
+		if !a.admitted() || a.probe {
+			t.Fatalf("request %d with accepted credentials: %+v", i, a)
 		}
-		tickets = append(tickets, tk)
+		tickets = append(tickets, a.ticket)
 	}
-	if _, wait, _ := g.admit(good, t0); wait != probeWait {
-		t.Errorf("request %d under way: wait %s, want %s (fewer than the failures that lock the key)", maxInFlightPerKey+1, wait, probeWait)
+	if a := g.admit(good, t0, nobody); a.admitted() || a.wait != probeWait {
+		t.Errorf("request %d under way: %+v, want to wait %s (fewer than the failures that lock the key)", maxInFlightPerKey+1, a, probeWait)
 	}
 	// The key stops working: the first rejection holds it back, and the next try
 	// after the interval is a probe.
-	g.settle(tickets[0], authRejected, t0, time.Minute)
-	for _, tk := range tickets[1:] {
+	for _, tk := range tickets {
 		g.settle(tk, authRejected, t0, time.Minute)
 	}
-	if _, wait, rejected := g.admit(good, t0.Add(time.Second)); !rejected || wait != 59*time.Second {
-		t.Errorf("after rejections: wait %s rejected %v", wait, rejected)
+	if a := g.admit(good, t0.Add(time.Second), nobody); !a.rejected || a.wait != 59*time.Second {
+		t.Errorf("after rejections: %+v", a)
 	}
-	tk, wait, _ := g.admit(good, t0.Add(time.Minute))
-	if wait != 0 || !tk.probe {
-		t.Errorf("after the interval: wait %s probe %v; want a probe", wait, tk.probe)
+	if a := g.admit(good, t0.Add(time.Minute), nobody); !a.admitted() || !a.probe {
+		t.Errorf("after the interval: %+v; want a probe", a)
 	}
 }
 
@@ -101,19 +108,18 @@ func TestAuthGateForgetsKeysNobodyUses(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	for i := range 1000 {
 		c := credentialsOf(signer.Credentials{AccessKey: fmt.Sprintf("TEMP%d", i), SecretKey: "sk", SecurityToken: "token"})
-		tk, _, _ := g.admit(c, t0)
-		g.settle(tk, authAccepted, t0, time.Minute)
+		g.settle(g.admit(c, t0, nobody).ticket, authAccepted, t0, time.Minute)
 	}
 	if n := g.size(); n != 1000 {
 		t.Fatalf("%d keys tracked, want 1000", n)
 	}
 	busy := credentialsOf(signer.Credentials{AccessKey: "BUSY", SecretKey: "sk"})
-	held, _, _ := g.admit(busy, t0.Add(sweepAfter+time.Minute))
+	held := g.admit(busy, t0.Add(sweepAfter+time.Minute), nobody)
 	if n := g.size(); n != 1 {
 		t.Errorf("%d keys tracked an hour later, want only the one in use", n)
 	}
-	g.settle(held, authRejected, t0.Add(sweepAfter+time.Minute), 2*sweepAfter)
-	g.admit(busy, t0.Add(3*sweepAfter))
+	g.settle(held.ticket, authRejected, t0.Add(sweepAfter+time.Minute), 2*sweepAfter)
+	g.admit(busy, t0.Add(3*sweepAfter), nobody)
 	if n := g.size(); n != 1 {
 		t.Errorf("a key held back after a rejection was forgotten: %d keys", n)
 	}
@@ -140,5 +146,38 @@ func TestBucketKeyIgnoresHowTheEndpointIsSpelled(t *testing.T) {
 	}
 	if bucketKey("https://bms.cn-north-4.myhuaweicloud.com", signer.Credentials{AccessKey: "AK2"}) == want {
 		t.Error("another access key shares the bucket")
+	}
+}
+
+// nobody is a caller the gate cannot wake.
+var nobody types.NamespacedName
+
+func TestAuthGateWakesWhoWaits(t *testing.T) {
+	var woken []string
+	g := newAuthGate()
+	g.wake = func(k types.NamespacedName) { woken = append(woken, k.Name) }
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	rotated := credentialsOf(signer.Credentials{AccessKey: "AK", SecretKey: "new"})
+	probe := g.admit(rotated, t0, types.NamespacedName{Name: "first"})
+	for _, name := range []string{"b", "c", "b"} {
+		if a := g.admit(rotated, t0, types.NamespacedName{Name: name}); !a.parked || a.wait != 0 {
+			t.Errorf("%s during the probe: %+v, want parked until it settles", name, a)
+		}
+	}
+	g.settle(probe.ticket, authAccepted, t0, time.Minute)
+	if fmt.Sprint(woken) != "[b c]" {
+		t.Errorf("woken %v after the probe, want [b c] once each", woken)
+	}
+	// At the in-flight bound, one waiter is woken per request that settles.
+	woken = nil
+	var tickets []ticket
+	for range maxInFlightPerKey {
+		tickets = append(tickets, g.admit(rotated, t0, nobody).ticket)
+	}
+	g.admit(rotated, t0, types.NamespacedName{Name: "d"})
+	g.admit(rotated, t0, types.NamespacedName{Name: "e"})
+	g.settle(tickets[0], authAccepted, t0, time.Minute)
+	if fmt.Sprint(woken) != "[d]" {
+		t.Errorf("woken %v when one request settled, want [d]", woken)
 	}
 }

@@ -35,7 +35,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -43,6 +42,10 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
 // JobGetter fetches one cloud job; *huaweicloud.Client is one.
@@ -81,6 +84,9 @@ const (
 	ttlDueNow = 10 * time.Millisecond
 	// ttlConflictRetry is how soon a TTL delete that lost a race is retried.
 	ttlConflictRetry = time.Second
+	// wakeupBuffer is room for the jobs the authentication gate wakes before
+	// they are queued; past it, wake-ups wait in goroutines of their own.
+	wakeupBuffer = 4096
 	// statusConflictRetry is how soon a CloudJob whose status write lost a race
 	// is looked at again, once the cache has its new version.
 	statusConflictRetry = 200 * time.Millisecond
@@ -116,6 +122,7 @@ type CloudJobReconciler struct {
 
 	failures workqueue.TypedRateLimiter[types.NamespacedName]
 	auth     *authGate
+	secrets  *secretStore
 }
 
 // target is where and as whom a job is polled.
@@ -163,7 +170,7 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	switch {
 	case held.rejectedCredentials:
 		return r.report(ctx, job, authProblem(r.Config, job, nil), now, held.wait)
-	case held.wait > 0:
+	case held.wait > 0, held.parked:
 		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, held.wait)}, nil
 	case ans.err != nil:
 		return r.reconcileCloudError(ctx, job, ans.err)
@@ -234,6 +241,9 @@ type answer struct {
 // hold says why a request was not sent, and for how long.
 type hold struct {
 	wait time.Duration
+	// parked: the authentication gate requeues the job when the request it
+	// waits for settles.
+	parked bool
 	// byQuota: the account's quota held it back, not the authentication gate.
 	byQuota bool
 	// rejectedCredentials: the cloud rejected these credentials lately, and the
@@ -246,12 +256,15 @@ type hold struct {
 // rejection) and the account's quota let it go now. It counts the request in
 // the metrics and tells the gate what the answer proved.
 func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (answer, hold) {
-	tk, wait, rejected := r.auth.admit(t.creds, now)
-	if wait > 0 {
-		return answer{}, hold{wait: wait, rejectedCredentials: rejected}
+	adm := r.auth.admit(t.creds, now, client.ObjectKeyFromObject(job))
+	if !adm.admitted() {
+		return answer{}, hold{wait: adm.wait, parked: adm.parked, rejectedCredentials: adm.rejected}
 	}
+	// Every admitted request is settled, even one that panics: the jobs parked
+	// behind it are woken only then.
+	outcome := authUnknown
+	defer func() { r.auth.settle(adm.ticket, outcome, r.now(), r.Config.AuthRetryInterval) }()
 	if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
-		r.auth.settle(tk, authUnknown, now, 0)
 		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
 		return answer{}, hold{wait: wait, byQuota: true}
 	}
@@ -262,7 +275,7 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 		result = string(huaweicloud.ClassOf(err))
 	}
 	metrics.ObserveRequest(string(job.Spec.Service), result, time.Since(started))
-	r.auth.settle(tk, authOutcomeOf(err), r.now(), r.Config.AuthRetryInterval)
+	outcome = authOutcomeOf(err)
 	return answer{job: cj, err: err}, hold{}
 }
 
@@ -288,7 +301,7 @@ func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1a
 			if held.byQuota {
 				return ctrl.Result{RequeueAfter: held.wait}, nil
 			}
-			if held.wait == 0 && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
+			if held == (hold{}) && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
 				r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
 					"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
 			}
@@ -340,7 +353,7 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 		return target{}, &problem{reason: jobsv1alpha1.ReasonEndpointNotAllowed, stalled: true,
 			message: fmt.Sprintf("the operator does not call %s: %v; change spec.endpoint, or add the domain to the operator's --allowed-endpoint-domains", endpoint, err)}, nil
 	}
-	cred, prob, err := loadCredentials(ctx, r.Client, job)
+	cred, prob, err := r.loadCredentials(ctx, job)
 	if err != nil || prob != nil {
 		return target{}, prob, err
 	}
@@ -532,15 +545,29 @@ func (r *CloudJobReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent in
 	if r.failures == nil {
 		r.failures = workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](r.Config.BackoffBase, r.Config.BackoffMax)
 	}
+	wakeups := make(chan event.GenericEvent, wakeupBuffer)
 	if r.auth == nil {
 		r.auth = newAuthGate()
+		r.auth.wake = func(key types.NamespacedName) {
+			ev := event.GenericEvent{Object: &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}
+			select {
+			case wakeups <- ev:
+			default:
+				// A parked job has no requeue of its own: never drop its wake-up.
+				go func() { wakeups <- ev }()
+			}
+		}
+	}
+	if r.secrets == nil {
+		r.secrets = newSecretStore(mgr.GetAPIReader())
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &jobsv1alpha1.CloudJob{}, secretRefIndex, indexSecretRef); err != nil {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&jobsv1alpha1.CloudJob{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.jobsForSecret)).
+		WatchesMetadata(&corev1.Secret{}, r.secretEvents()).
+		WatchesRawSource(source.Channel(wakeups, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("cloudjob").
 		Complete(r)

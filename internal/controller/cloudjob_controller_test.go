@@ -35,6 +35,7 @@ import (
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -498,6 +499,110 @@ func TestNullInEntitiesWritesOnlyOnChange(t *testing.T) {
 	if e := string(got.Status.Entities.Raw); !strings.Contains(e, `"description":null`) {
 		t.Errorf("entities stored as %s, want the null member kept as the cloud sent it", e)
 	}
+}
+
+// TestSecretChangesCostNoPolls: 200 jobs share a Secret. An annotation on it
+// changes no credential and polls nothing; a new secret key is read once.
+func TestSecretChangesCostNoPolls(t *testing.T) {
+	f := newFixture(t)
+	const jobs = 200
+	startManager(t, managerOptions{shard: f.shard, policy: &poll.Policy{
+		MinInterval: time.Second, MaxInterval: time.Minute, AwaitingPaymentInterval: time.Minute, Jitter: 0.01,
+	}})
+	for i := range jobs {
+		job := f.simJob(cloudsim.JobSpec{Service: "ecs", Payment: &cloudsim.PaymentSpec{}, Init: secs(0.1), Running: secs(1)})
+		f.cloudJob(fmt.Sprintf("shared-%03d", i), "ecs", job.Spec.JobID)
+	}
+	for i := range jobs {
+		f.waitFor(fmt.Sprintf("shared-%03d", i), 30*time.Second, "awaiting payment", func(j *jobsv1alpha1.CloudJob) bool {
+			return cond(j, jobsv1alpha1.ConditionReconciling).Reason == jobsv1alpha1.ReasonAwaitingPayment
+		})
+	}
+	requests := func() int64 { return sim.Stats().AccessKeys[accessKey].Requests }
+	quiet := requests()
+	time.Sleep(2 * time.Second)
+	idle := requests() - quiet
+
+	secret := &corev1.Secret{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "cloud-credentials"}, secret); err != nil {
+		t.Fatal(err)
+	}
+	secret.Annotations = map[string]string{"example.com/owner": "team-a"}
+	if err := env.Client.Update(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	before := requests()
+	time.Sleep(2 * time.Second)
+	afterAnnotation := requests() - before
+	t.Logf("requests in 2s: %d idle, %d after annotating the Secret of %d jobs", idle, afterAnnotation, jobs)
+	if afterAnnotation > idle+10 {
+		t.Errorf("annotating the Secret sent %d requests in 2s (idle: %d): it re-polled the jobs", afterAnnotation, idle)
+	}
+}
+
+// TestJobsWaitQuietlyForAProbe: 30 jobs stalled on rejected credentials. Once
+// the Secret is fixed, one request tries the new key while the others wait for
+// it without asking again and again, then all recover.
+func TestJobsWaitQuietlyForAProbe(t *testing.T) {
+	f := newFixture(t)
+	const ak, sk, jobs = "probe-test-key", "probe-test-secret", 30
+	if err := sim.AddCredentials(cloudsim.Credential{AccessKey: ak, SecretKey: sk}); err != nil {
+		t.Fatal(err)
+	}
+	bad := f.secret("rotating", ak, "an-old-secret-key")
+	var mu sync.Mutex
+	reads := 0
+	cfg := testConfig()
+	cfg.AuthRetryInterval = time.Hour
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg, requestTimeout: 10 * time.Second, wrapClient: func(c client.Client) client.Client {
+		return &countingReads{Client: c, count: func() { mu.Lock(); reads++; mu.Unlock() }}
+	}})
+	var names []string
+	for i := range jobs {
+		job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(0.5)})
+		names = append(names, fmt.Sprintf("probe-%02d", i))
+		f.cloudJob(names[i], "ecs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "rotating" })
+	}
+	for _, n := range names {
+		f.waitFor(n, 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonAuthenticationFailed))
+	}
+	// The new key's first request takes 5 s.
+	if err := sim.AddFaults(cloudsim.FaultRule{Kind: cloudsim.FaultSlow, ProjectID: f.project, Count: 1, Delay: secs(5)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.SetFaults(nil) })
+	mu.Lock()
+	before := reads
+	mu.Unlock()
+	bad.Data["secretKey"] = []byte(sk)
+	if err := env.Client.Update(context.Background(), bad); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		f.waitFor(n, 20*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	}
+	mu.Lock()
+	n := reads - before
+	mu.Unlock()
+	t.Logf("%d reconciles of %d jobs from the fix to the end", n, jobs)
+	// Each job: woken by the Secret, parked, woken by the probe, then its polls
+	// until it succeeds (about 0.7 s of a job polled every 0.2 to 1 s).
+	if n > 5*jobs {
+		t.Errorf("%d reconciles for %d jobs: jobs waiting for the probe asked again and again", n, jobs)
+	}
+}
+
+// countingReads counts the CloudJobs the reconciler reads: one per reconcile.
+type countingReads struct {
+	client.Client
+	count func()
+}
+
+func (c *countingReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*jobsv1alpha1.CloudJob); ok {
+		c.count()
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
 }
 
 func TestMissingSecretCreatedLaterRecovers(t *testing.T) {

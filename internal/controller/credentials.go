@@ -24,10 +24,13 @@ import (
 	"strings"
 	"unicode"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -54,28 +57,45 @@ func indexSecretRef(obj client.Object) []string {
 	return []string{job.Spec.CredentialsSecretRef.Name}
 }
 
-// loadCredentials reads the CloudJob's credentials Secret. A missing Secret, or a
-// missing or empty required key, is a problem with reason CredentialsNotFound.
-// Errors and messages name the Secret and the key, never a value.
-func loadCredentials(ctx context.Context, c client.Reader, job *jobsv1alpha1.CloudJob) (signer.Credentials, *problem, error) {
+// loadCredentials reads the CloudJob's credentials: the Secret's metadata from
+// the cache, its values from the secret store. A missing Secret, or a missing or
+// empty required key, is a problem with reason CredentialsNotFound; whitespace
+// around a value is CredentialsInvalid. Errors and messages name the Secret and
+// the key, never a value.
+func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alpha1.CloudJob) (signer.Credentials, *problem, error) {
 	name := job.Spec.CredentialsSecretRef.Name
-	var secret corev1.Secret
-	err := c.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, &secret)
+	key := types.NamespacedName{Namespace: job.Namespace, Name: name}
+	notFound := &problem{
+		reason:  jobsv1alpha1.ReasonCredentialsNotFound,
+		message: fmt.Sprintf("Secret %s/%s named by spec.credentialsSecretRef does not exist: create it with keys %s and %s (and %s for temporary credentials)", job.Namespace, name, SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken),
+		stalled: true,
+	}
+	meta := secretMeta()
+	err := r.Get(ctx, key, meta)
 	if apierrors.IsNotFound(err) {
-		return signer.Credentials{}, &problem{
-			reason:  jobsv1alpha1.ReasonCredentialsNotFound,
-			message: fmt.Sprintf("Secret %s/%s named by spec.credentialsSecretRef does not exist: create it with keys %s and %s (and %s for temporary credentials)", job.Namespace, name, SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken),
-			stalled: true,
-		}, nil
+		return signer.Credentials{}, notFound, nil
 	}
 	if err != nil {
 		return signer.Credentials{}, nil, fmt.Errorf("reading Secret %s/%s: %w", job.Namespace, name, err)
 	}
+	data, err := r.secrets.values(ctx, key, meta.ResourceVersion, r.now())
+	if apierrors.IsNotFound(err) {
+		return signer.Credentials{}, notFound, nil
+	}
+	if err != nil {
+		return signer.Credentials{}, nil, fmt.Errorf("reading Secret %s/%s: %w", job.Namespace, name, err)
+	}
+	return credentialsFrom(data, job.Namespace, name)
+}
+
+// credentialsFrom checks a Secret's credential values and makes credentials of
+// them.
+func credentialsFrom(data map[string][]byte, namespace, name string) (signer.Credentials, *problem, error) {
 	for _, key := range []string{SecretKeyAccessKey, SecretKeySecretKey} {
-		if len(secret.Data[key]) == 0 {
+		if len(data[key]) == 0 {
 			return signer.Credentials{}, &problem{
 				reason:  jobsv1alpha1.ReasonCredentialsNotFound,
-				message: fmt.Sprintf("Secret %s/%s has no %s, or it is empty: it needs keys %s and %s", job.Namespace, name, key, SecretKeyAccessKey, SecretKeySecretKey),
+				message: fmt.Sprintf("Secret %s/%s has no %s, or it is empty: it needs keys %s and %s", namespace, name, key, SecretKeyAccessKey, SecretKeySecretKey),
 				stalled: true,
 			}, nil
 		}
@@ -84,19 +104,19 @@ func loadCredentials(ctx context.Context, c client.Reader, job *jobsv1alpha1.Clo
 	// make every request fail and count toward the key's lock. It is reported,
 	// never trimmed.
 	for _, key := range []string{SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken} {
-		if flaw := whitespaceFlaw(string(secret.Data[key])); flaw != "" {
+		if flaw := whitespaceFlaw(string(data[key])); flaw != "" {
 			return signer.Credentials{}, &problem{
 				reason: jobsv1alpha1.ReasonCredentialsInvalid,
 				message: fmt.Sprintf("%s in Secret %s/%s %s; recreate the Secret with --from-literal or printf, without it (the operator trims nothing and sends nothing with it)",
-					key, job.Namespace, name, flaw),
+					key, namespace, name, flaw),
 				stalled: true,
 			}, nil
 		}
 	}
 	return signer.Credentials{
-		AccessKey:     string(secret.Data[SecretKeyAccessKey]),
-		SecretKey:     string(secret.Data[SecretKeySecretKey]),
-		SecurityToken: string(secret.Data[SecretKeySecurityToken]),
+		AccessKey:     string(data[SecretKeyAccessKey]),
+		SecretKey:     string(data[SecretKeySecretKey]),
+		SecurityToken: string(data[SecretKeySecurityToken]),
 	}, nil, nil
 }
 
@@ -121,18 +141,65 @@ func whitespaceFlaw(v string) string {
 	return ""
 }
 
-// jobsForSecret maps a Secret to the CloudJobs in its namespace that use it.
-func (r *CloudJobReconciler) jobsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+// secretEvents turns Secret events into reconciles. Only a change of the
+// credential values matters, and only to the CloudJobs stalled on their
+// credentials (missing, invalid or rejected): a running job reads the new
+// values at its next poll anyway. So an annotation on a Secret shared by
+// thousands of jobs costs one read, not thousands of polls.
+func (r *CloudJobReconciler) secretEvents() handler.EventHandler {
+	enqueue := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		for _, req := range r.jobsStalledOn(ctx, obj) {
+			q.Add(req)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
+				return // a resync
+			}
+			if r.secrets.changed(ctx, client.ObjectKeyFromObject(e.ObjectNew), r.now()) {
+				enqueue(ctx, e.ObjectNew, q)
+			}
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			// The jobs using it notice at their next poll.
+			r.secrets.forget(client.ObjectKeyFromObject(e.Object))
+		},
+	}
+}
+
+// jobsStalledOn lists the CloudJobs in the Secret's namespace that refer to it
+// and are stalled on their credentials.
+func (r *CloudJobReconciler) jobsStalledOn(ctx context.Context, secret client.Object) []reconcile.Request {
 	var jobs jobsv1alpha1.CloudJobList
-	if err := r.List(ctx, &jobs, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{secretRefIndex: obj.GetName()}); err != nil {
+	if err := r.List(ctx, &jobs, client.InNamespace(secret.GetNamespace()),
+		client.MatchingFields{secretRefIndex: secret.GetName()}); err != nil {
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(jobs.Items))
+	var reqs []reconcile.Request
 	for i := range jobs.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&jobs.Items[i])})
+		if stalledOnCredentials(&jobs.Items[i].Status) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&jobs.Items[i])})
+		}
 	}
 	return reqs
+}
+
+// stalledOnCredentials reports whether a status waits for its credentials to
+// be fixed.
+func stalledOnCredentials(st *jobsv1alpha1.CloudJobStatus) bool {
+	c := findCondition(st, jobsv1alpha1.ConditionStalled)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return false
+	}
+	switch c.Reason {
+	case jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid, jobsv1alpha1.ReasonAuthenticationFailed:
+		return true
+	}
+	return false
 }
 
 // bucketKey names the quota bucket of an endpoint and access key. The cloud's

@@ -26,8 +26,8 @@ import (
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 )
 
-// event is one Kubernetes event to emit about a CloudJob.
-type event struct {
+// transitionEvent is one Kubernetes Event to emit about a CloudJob.
+type transitionEvent struct {
 	eventType string // corev1.EventTypeNormal or EventTypeWarning
 	reason    string
 	note      string
@@ -36,18 +36,18 @@ type event struct {
 // transitionEvents are the events a status change deserves. They are derived
 // from the old and new status alone, so they fire on transitions only and a poll
 // that learned nothing new emits nothing.
-func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
-	var out []event
+func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []transitionEvent {
+	var out []transitionEvent
 	if old.State == "" && cur.State != "" {
-		out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.EventReasonStarted,
+		out = append(out, transitionEvent{corev1.EventTypeNormal, jobsv1alpha1.EventReasonStarted,
 			fmt.Sprintf("the cloud reports job %s (%s) %s", cur.JobID, cur.JobType, cur.State)})
 	}
 	if cur.State != old.State && reasonOf(cur, jobsv1alpha1.ConditionReconciling) == jobsv1alpha1.ReasonRunning &&
 		reasonOf(old, jobsv1alpha1.ConditionReconciling) != jobsv1alpha1.ReasonRunning {
-		out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.ReasonRunning, "the cloud job is running"})
+		out = append(out, transitionEvent{corev1.EventTypeNormal, jobsv1alpha1.ReasonRunning, "the cloud job is running"})
 	}
 	if failedSubJobs(cur) > failedSubJobs(old) && cur.Result() != jobsv1alpha1.ResultFailed {
-		out = append(out, event{corev1.EventTypeWarning, jobsv1alpha1.EventReasonSubJobsFailed,
+		out = append(out, transitionEvent{corev1.EventTypeWarning, jobsv1alpha1.EventReasonSubJobsFailed,
 			fmt.Sprintf("%d of %d sub-jobs failed", failedSubJobs(cur), cur.SubJobsTotal)})
 	}
 
@@ -56,9 +56,9 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
 		c := meta.FindStatusCondition(cur.Conditions, jobsv1alpha1.ConditionSucceeded)
 		switch result {
 		case jobsv1alpha1.ResultSucceeded:
-			out = append(out, event{corev1.EventTypeNormal, jobsv1alpha1.ReasonSucceeded, c.Message})
+			out = append(out, transitionEvent{corev1.EventTypeNormal, jobsv1alpha1.ReasonSucceeded, c.Message})
 		case jobsv1alpha1.ResultFailed:
-			out = append(out, event{corev1.EventTypeWarning, c.Reason, c.Message})
+			out = append(out, transitionEvent{corev1.EventTypeWarning, c.Reason, c.Message})
 		}
 	}
 	if result == jobsv1alpha1.ResultFailed {
@@ -74,12 +74,12 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []event {
 		c := meta.FindStatusCondition(cur.Conditions, typ)
 		switch r {
 		case jobsv1alpha1.ReasonAwaitingPayment:
-			out = append(out, event{corev1.EventTypeNormal, r, c.Message})
+			out = append(out, transitionEvent{corev1.EventTypeNormal, r, c.Message})
 		case jobsv1alpha1.ReasonThrottled, jobsv1alpha1.ReasonCloudAPIUnavailable,
 			jobsv1alpha1.ReasonAuthenticationFailed, jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid,
 			jobsv1alpha1.ReasonJobNotFound, jobsv1alpha1.ReasonEndpointNotAllowed,
 			jobsv1alpha1.ReasonForbidden, jobsv1alpha1.ReasonInvalidRequest, jobsv1alpha1.ReasonUnknownState:
-			out = append(out, event{corev1.EventTypeWarning, r, c.Message})
+			out = append(out, transitionEvent{corev1.EventTypeWarning, r, c.Message})
 		}
 	}
 	return out

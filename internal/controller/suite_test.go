@@ -111,6 +111,8 @@ type managerOptions struct {
 	// wrapClient, when set, wraps the reconciler's client (to interfere with
 	// its writes).
 	wrapClient func(client.Client) client.Client
+	// policy, when set, replaces the tests' short poll intervals.
+	policy *poll.Policy
 }
 
 // startManager runs a manager owning the CloudJobs labelled shard, until the
@@ -159,6 +161,9 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 			Learner:                 poll.NewLearner(),
 		},
 		Config: o.cfg,
+	}
+	if o.policy != nil {
+		r.Policy = *o.policy
 	}
 	if err := r.SetupWithManager(mgr, 8); err != nil {
 		t.Fatal(err)

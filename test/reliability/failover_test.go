@@ -30,8 +30,8 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
-// leaseName is the operator's leader-election Lease (main.go's LeaderElectionID).
-const leaseName = "cloudjob-operator.jobs.cloudjob.io"
+// leaseName is the Lease the failover test's replicas compete for.
+const leaseName = "cloudjob-operator-failover-test"
 
 // TestLeaderFailover runs two replicas with --leader-elect and kills the leader
 // with SIGKILL mid-run, so it cannot release the Lease. The standby must take
@@ -52,7 +52,7 @@ func TestLeaderFailover(t *testing.T) {
 	jobs := scriptJobs(rng, jobCount, 4*time.Second, 25*time.Second, 0.3)
 	watch := watchOutcomes(t, f.ns)
 
-	args := []string{f.shardFlag(), "--leader-elect", "--leader-election-namespace=default",
+	args := []string{f.shardFlag(), "--leader-elect", "--leader-election-namespace=default", "--leader-election-id=" + leaseName,
 		"--leader-elect-lease-duration=" + leaseDuration.String(),
 		"--leader-elect-renew-deadline=" + renewDeadline.String(),
 		"--leader-elect-retry-period=" + retryPeriod.String()}
@@ -133,6 +133,46 @@ func TestLeaderFailover(t *testing.T) {
 		jobCount, leaseDuration, killAfter, done, takeover.Round(10*time.Millisecond), leaseDuration+5*time.Second,
 		reconciling.Round(10*time.Millisecond), allDone.Round(time.Second), check.succeeded+check.failed, jobCount, len(flips),
 		hist[0], hist[1], hist[2], hist[3])
+}
+
+// TestShardsElectTheirOwnLeaders runs two shards with --leader-elect in one
+// namespace: each shard has a Lease of its own, so both reconcile and every job
+// of both finishes.
+func TestShardsElectTheirOwnLeaders(t *testing.T) {
+	start := time.Now()
+	const jobCount = 40
+	rng := rand.New(rand.NewPCG(seed(t, 20260105), 5))
+	sim := startSimulator(t, rng.Uint64())
+	shards := []*fixture{newFixture(t, "shard-a", sim), newFixture(t, "shard-b", sim)}
+	for i, f := range shards {
+		startOperator(t, fmt.Sprintf("shard-%c", 'a'+i), f.shardFlag(), "--leader-elect", "--leader-election-namespace=default",
+			"--leader-elect-lease-duration=6s", "--leader-elect-renew-deadline=4s", "--leader-elect-retry-period=1s")
+	}
+	var all [][]scriptedJob
+	for _, f := range shards {
+		jobs := scriptJobs(rng, jobCount, 2*time.Second, 6*time.Second, 0.2)
+		f.addToSimulator(jobs)
+		f.createCloudJobs(jobs)
+		all = append(all, jobs)
+	}
+	for i, f := range shards {
+		f.waitFinished(names(all[i]), 90*time.Second, func() error { return nil })
+		f.checkOutcomes(all[i]).report(t)
+	}
+	var leases coordinationv1.LeaseList
+	if err := suite.client.List(context.Background(), &leases, client.InNamespace("default")); err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for _, l := range leases.Items {
+		if strings.HasPrefix(l.Name, "cloudjob-operator.jobs.cloudjob.io-") && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity != "" {
+			held++
+		}
+	}
+	if held < 2 {
+		t.Errorf("%d shard Leases held, want one per shard", held)
+	}
+	summary(t, start, "shards=2 jobs-per-shard=%d leases-held=%d", jobCount, held)
 }
 
 // leaseHolder reads the Lease's holderIdentity (hostname_uuid of the leader).
