@@ -55,7 +55,7 @@ type keyState struct {
 	// rejected holds each set the cloud rejected back until the time given.
 	rejected map[string]time.Time
 	probing  bool // a request with an unproven set is under way
-	inFlight int       // requests with the verified set under way
+	inFlight int  // requests with the verified set under way
 	lastUsed time.Time
 	// waiting are the jobs held back by a request under way, in order, to wake
 	// when it settles.
