@@ -83,6 +83,13 @@ func leaderElectionID(opts options) (string, error) {
 	return leaderElectionBase + "-" + hex.EncodeToString(sum[:5]), nil
 }
 
+// defaultShutdownTimeout bounds a graceful stop: reconciles end at once (their
+// cloud requests are cancelled), queued Events are sent for at most 5 s, and the
+// Lease is released last. config/manager's terminationGracePeriodSeconds (30)
+// leaves room past it, so the kubelet never kills the operator before it has
+// released its Lease.
+const defaultShutdownTimeout = 20 * time.Second
+
 // Leader-election defaults, client-go's usual ones.
 const (
 	defaultLeaseDuration = 15 * time.Second
@@ -104,6 +111,7 @@ type options struct {
 	leaseDuration    time.Duration
 	renewDeadline    time.Duration
 	retryPeriod      time.Duration
+	shutdownTimeout  time.Duration
 
 	requestsPerMinute float64
 	maxConcurrent     int
@@ -160,6 +168,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", defaultRetryPeriod,
 		"Time between two attempts to acquire or renew the Lease.")
 
+	fs.DurationVar(&opts.shutdownTimeout, "graceful-shutdown-timeout", defaultShutdownTimeout,
+		"Longest time to stop gracefully (sending queued Events, releasing the Lease) after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.")
 	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", poll.DefaultRequestsPerMinute,
 		"Most job-status requests per minute to one endpoint with one access key (the account's API quota; BMS documents 2,000).")
 	fs.IntVar(&opts.maxConcurrent, "max-concurrent-reconciles", controller.DefaultMaxConcurrentReconciles,
@@ -216,6 +226,7 @@ func validate(opts options) error {
 		least time.Duration
 	}{
 		{"cloud-request-timeout", opts.requestTimeout, time.Nanosecond},
+		{"graceful-shutdown-timeout", opts.shutdownTimeout, time.Nanosecond},
 		{"awaiting-payment-poll-interval", opts.policy.AwaitingPaymentInterval, time.Nanosecond},
 		{"poll-detection-lag", opts.policy.DetectionLag, time.Nanosecond},
 		{"job-not-found-grace", opts.controller.JobNotFoundGrace, 0},
@@ -303,6 +314,7 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		RenewDeadline:                 &opts.renewDeadline,
 		RetryPeriod:                   &opts.retryPeriod,
 		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &opts.shutdownTimeout,
 	})
 	if err != nil {
 		return err

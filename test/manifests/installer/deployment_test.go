@@ -21,10 +21,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 func deployment(t *testing.T) *appsv1.Deployment {
@@ -42,6 +45,31 @@ func TestDeploymentImage(t *testing.T) {
 	}
 	if got := d.Spec.Template.Spec.Containers[0].Image; got != image {
 		t.Errorf("image %q, want %q", got, image)
+	}
+}
+
+// TestGracePeriodOutlastsTheShutdown: the kubelet kills the pod after its
+// grace period; the operator's graceful shutdown (ending with the Lease's
+// release) must fit in it with room to spare, or a standby waits a whole lease.
+func TestGracePeriodOutlastsTheShutdown(t *testing.T) {
+	pod := deployment(t).Spec.Template.Spec
+	shutdown, err := time.ParseDuration(harness.DefaultFlags()["graceful-shutdown-timeout"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range pod.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--graceful-shutdown-timeout="); ok {
+			if shutdown, err = time.ParseDuration(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if pod.TerminationGracePeriodSeconds == nil {
+		t.Fatal("no terminationGracePeriodSeconds")
+	}
+	grace := time.Duration(*pod.TerminationGracePeriodSeconds) * time.Second
+	if grace < shutdown+5*time.Second {
+		t.Errorf("terminationGracePeriodSeconds %s leaves less than 5s past --graceful-shutdown-timeout %s", grace, shutdown)
 	}
 }
 
