@@ -30,11 +30,16 @@ import (
 type Credential struct {
 	AccessKey string `json:"accessKey"`
 	SecretKey string `json:"secretKey"`
+	// SecurityToken makes the key a temporary one: every request must carry
+	// this token in X-Security-Token, as the gateway checks temporary keys
+	// issued by STS. A wrong or missing token fails authentication.
+	SecurityToken string `json:"securityToken,omitempty"`
 }
 
-// String keeps the secret key out of logs and test failure messages.
+// String keeps the secret key and the token out of logs and test failure
+// messages.
 func (c Credential) String() string {
-	return fmt.Sprintf("Credential{AccessKey: %q, SecretKey: [redacted]}", c.AccessKey)
+	return fmt.Sprintf("Credential{AccessKey: %q, SecretKey: [redacted], SecurityToken: [redacted]}", c.AccessKey)
 }
 
 // Gateway error codes for authentication, as the API gateway spells them.
@@ -60,6 +65,7 @@ func authFailed(detail string) *authError {
 // run of consecutive failures.
 type keyState struct {
 	secret      string
+	token       string // "" for a permanent key
 	failures    int
 	lockedUntil time.Time // simulated
 }
@@ -91,10 +97,10 @@ func (a *authenticator) add(creds ...Credential) error {
 	defer a.mu.Unlock()
 	for _, c := range creds {
 		if k, ok := a.keys[c.AccessKey]; ok {
-			k.secret = c.SecretKey
+			k.secret, k.token = c.SecretKey, c.SecurityToken
 			continue
 		}
-		a.keys[c.AccessKey] = &keyState{secret: c.SecretKey}
+		a.keys[c.AccessKey] = &keyState{secret: c.SecretKey, token: c.SecurityToken}
 	}
 	return nil
 }
@@ -123,7 +129,11 @@ func (a *authenticator) authenticate(r *http.Request, body []byte, wallNow, simN
 		// correct request cannot tell whether the lock is over.
 		return auth.AccessKey, authFailed("the access key is locked after too many failed authentication attempts")
 	}
-	if aerr := a.check(r, body, auth, key.secret, wallNow); aerr != nil {
+	aerr := a.check(r, body, auth, key.secret, wallNow)
+	if aerr == nil && key.token != "" && r.Header.Get(signer.HeaderSecurityToken) != key.token {
+		aerr = authFailed("the security token is invalid or has expired")
+	}
+	if aerr != nil {
 		key.failures++
 		if key.failures > a.maxFailures {
 			key.failures = 0

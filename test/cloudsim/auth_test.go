@@ -58,6 +58,39 @@ func TestAuthenticationFailures(t *testing.T) {
 	}
 }
 
+// TestTemporaryKeysNeedTheirToken: a key registered with a security token
+// (issued by STS) authenticates only with that token, and a wrong or missing
+// token counts toward the key's lock like a wrong signature.
+func TestTemporaryKeysNeedTheirToken(t *testing.T) {
+	h := newHarness(t, Config{MaxAuthFailures: 2})
+	temp := Credential{AccessKey: "temp-ak", SecretKey: "temp-sk", SecurityToken: "token-1"}
+	if err := h.s.AddCredentials(temp); err != nil {
+		t.Fatal(err)
+	}
+	if s := temp.String(); strings.Contains(s, "token-1") || strings.Contains(s, "temp-sk") {
+		t.Errorf("String() shows a secret: %s", s)
+	}
+	h.add(JobSpec{Service: ServiceECS, ProjectID: "p", JobID: "j"})
+	p := path("p", "j")
+	if r := h.do(h.signedRequest(p, temp)); r.code != http.StatusOK {
+		t.Fatalf("with its token: %d %s", r.code, r.raw)
+	}
+	expired := temp
+	expired.SecurityToken = "token-0"
+	r := h.do(h.signedRequest(p, expired))
+	wantError(t, r, http.StatusUnauthorized, CodeAuthFailed)
+	if msg, _ := r.body["error_msg"].(string); !strings.Contains(msg, "security token") {
+		t.Errorf("401 for a wrong token says %q", msg)
+	}
+	noToken := temp
+	noToken.SecurityToken = ""
+	wantError(t, h.do(h.signedRequest(p, noToken)), http.StatusUnauthorized, CodeAuthFailed)
+	wantError(t, h.do(h.signedRequest(p, expired)), http.StatusUnauthorized, CodeAuthFailed)
+	if st := h.s.Stats().AccessKeys["temp-ak"]; st.AuthFailures != 3 || !st.Locked {
+		t.Errorf("after 3 failures with MaxAuthFailures 2: %+v, want the key locked", st)
+	}
+}
+
 func TestClockSkewUsesTheWallClock(t *testing.T) {
 	// With a time scale the simulated clock runs ahead; the date check must
 	// still compare with the real clock.

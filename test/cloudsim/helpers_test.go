@@ -73,7 +73,7 @@ func (h *harness) signedRequest(path string, cred Credential) *http.Request {
 	h.t.Helper()
 	req := httptest.NewRequest(http.MethodGet, "http://sim.test"+path, nil)
 	sg := signer.Signer{Now: h.clock.Now}
-	if err := sg.Sign(req, nil, signer.Credentials{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey}); err != nil {
+	if err := sg.Sign(req, nil, signer.Credentials{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey, SecurityToken: cred.SecurityToken}); err != nil {
 		h.t.Fatalf("Sign: %v", err)
 	}
 	return req
