@@ -53,6 +53,9 @@ type suiteState struct {
 	mu        sync.Mutex
 	scrapes   int
 	summaries []string
+	// restarted are control-plane processes a test started again after
+	// killing envtest's; they are stopped last.
+	restarted []*harness.Process
 }
 
 var suite suiteState
@@ -108,6 +111,10 @@ func setUp() error {
 // tearDown stops the control plane and removes the work directory, unless
 // RELIABILITY_KEEP_LOGS is set.
 func tearDown() {
+	// A restarted process goes first: envtest's stop removes its files.
+	for _, p := range suite.restarted {
+		p.Kill()
+	}
 	if suite.env != nil {
 		if err := suite.env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
