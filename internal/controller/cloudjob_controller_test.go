@@ -751,8 +751,8 @@ func TestEndpointOutsideAllowedDomainsStalls(t *testing.T) {
 	} {
 		f.cloudJob(name, "bms", "abc", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = ep })
 		got := f.waitFor(name, 10*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonEndpointNotAllowed))
-		if msg := cond(got, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, ep) {
-			t.Errorf("%s: message %q does not name the endpoint", name, msg)
+		if msg := cond(got, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, ep) || !strings.Contains(msg, "--allowed-endpoint-domains") {
+			t.Errorf("%s: message %q does not name the endpoint and the operator's flag that allows it", name, msg)
 		}
 	}
 }
