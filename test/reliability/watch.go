@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,4 +147,15 @@ func (w *outcomeWatch) result() (events int, flips []string, everFailed map[stri
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.events, w.flips, w.everFailed
+}
+
+// noFlips fails the test for every recorded outcome that changed, naming the
+// first ten, and returns them.
+func (w *outcomeWatch) noFlips(t *testing.T) []string {
+	t.Helper()
+	_, flips, _ := w.result()
+	if len(flips) > 0 {
+		t.Errorf("%d recorded outcomes changed:\n%s", len(flips), strings.Join(flips[:min(10, len(flips))], "\n"))
+	}
+	return flips
 }
