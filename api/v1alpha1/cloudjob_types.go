@@ -220,6 +220,16 @@ type CloudJobStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// phase is where the cloud job stands, the same words for every service:
+	// Pending, Running, AwaitingPayment, Succeeded, Failed or Unknown (a state the
+	// operator does not know; it keeps polling). state keeps the cloud's own
+	// string. Failed also covers spec.activeDeadlineSeconds passing. Tools that
+	// cannot select a condition by type wait on it, for example
+	// kubectl wait --for=jsonpath='{.status.phase}'=Succeeded.
+	// +optional
+	// +kubebuilder:validation:Enum=Pending;Running;AwaitingPayment;Succeeded;Failed;Unknown
+	Phase Phase `json:"phase,omitempty"`
+
 	JobRecord `json:",inline"`
 
 	// code is the error code of the job API's own answer, when it gave one.
@@ -271,6 +281,7 @@ type CloudJobStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=cjob,categories=cloud
 // +kubebuilder:printcolumn:name="Service",type=string,JSONPath=`.spec.service`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.spec.jobID`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Sub-jobs",type=string,JSONPath=`.status.subJobsProgress`

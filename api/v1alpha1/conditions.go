@@ -16,6 +16,29 @@ limitations under the License.
 
 package v1alpha1
 
+// Phase is status.phase: where a cloud job stands, in the same words for every
+// service.
+type Phase string
+
+// The phases of a cloud job.
+const (
+	// PhasePending: the cloud accepted the job but has not started it, or the
+	// operator has not learned its state yet.
+	PhasePending Phase = "Pending"
+	// PhaseRunning: the job is in progress.
+	PhaseRunning Phase = "Running"
+	// PhaseAwaitingPayment: a yearly/monthly order waits to be paid.
+	PhaseAwaitingPayment Phase = "AwaitingPayment"
+	// PhaseSucceeded: the job finished successfully. Final.
+	PhaseSucceeded Phase = "Succeeded"
+	// PhaseFailed: the job failed, or spec.activeDeadlineSeconds passed before it
+	// finished. Final.
+	PhaseFailed Phase = "Failed"
+	// PhaseUnknown: the cloud reports a state the operator does not know; it is
+	// not treated as finished and is polled on.
+	PhaseUnknown Phase = "Unknown"
+)
+
 // Condition types of a CloudJob. They follow the Kubernetes API conventions and
 // kstatus: Reconciling and Stalled are never True together.
 const (

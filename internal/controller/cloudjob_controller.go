@@ -289,21 +289,19 @@ func (r *CloudJobReconciler) report(ctx context.Context, job *jobsv1alpha1.Cloud
 // again. A changed spec is acknowledged (observedGeneration) after one look at the
 // cloud, which may find the job expired (event RecordExpired, result kept).
 // spec.ttlSecondsAfterFinished deletes the CloudJob when due. It sets no
-// condition but their observedGeneration.
+// condition but their observedGeneration, and status.phase when an older
+// operator recorded the outcome without one.
 func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, error) {
-	if job.Status.ObservedGeneration != job.Generation {
+	if job.Status.ObservedGeneration != job.Generation || job.Status.Phase == "" {
 		st := job.Status.DeepCopy()
 		observeGeneration(st, job.Generation)
-		if t, prob, err := r.resolveTarget(ctx, job); err == nil && prob == nil {
-			// Held back by the authentication gate, it is acknowledged without a
-			// look; by the quota, it waits for its turn.
-			ans, held := r.gatedGet(ctx, job, t, now)
-			if held.byQuota {
-				return ctrl.Result{RequeueAfter: held.wait}, nil
-			}
-			if held == (hold{}) && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
-				r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
-					"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
+		if st.Phase == "" {
+			// Recorded before status.phase existed.
+			st.Phase = finishedPhase(st)
+		}
+		if job.Status.ObservedGeneration != job.Generation {
+			if res, wait := r.lookAgain(ctx, job, now); wait {
+				return res, nil
 			}
 		}
 		if res, err := r.finish(ctx, job, *st, 0); err != nil {
@@ -331,6 +329,26 @@ func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1a
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
+}
+
+// lookAgain asks the cloud once about a finished job whose spec changed, and
+// records RecordExpired when the cloud no longer knows it. wait is true when
+// the quota holds the request back: then the returned result requeues.
+// Held back by the authentication gate, the job is acknowledged without a look.
+func (r *CloudJobReconciler) lookAgain(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, bool) {
+	t, prob, err := r.resolveTarget(ctx, job)
+	if err != nil || prob != nil {
+		return ctrl.Result{}, false
+	}
+	ans, held := r.gatedGet(ctx, job, t, now)
+	if held.byQuota {
+		return ctrl.Result{RequeueAfter: held.wait}, true
+	}
+	if held == (hold{}) && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
+		r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
+			"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
+	}
+	return ctrl.Result{}, false
 }
 
 // reconcileDeadline fails the job once spec.activeDeadlineSeconds passed:

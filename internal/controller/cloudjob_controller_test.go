@@ -39,6 +39,9 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -191,6 +194,67 @@ func TestLongFailureReasonsStillMakeAnEvent(t *testing.T) {
 	if failed := testutil.ToFloat64(metrics.Events.WithLabelValues(metrics.EventFailed)) - failedBefore; failed != 0 {
 		t.Errorf("%v Events failed", failed)
 	}
+}
+
+// TestWaitingToolsReadThePhase evaluates what an Argo Workflows resource
+// template and kubectl wait ask of status.phase, against CloudJobs that run,
+// succeed and fail on the real API server.
+func TestWaitingToolsReadThePhase(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	const (
+		successCondition = "status.phase == Succeeded"
+		failureCondition = "status.phase == Failed"
+	)
+	cases := []struct {
+		name    string
+		spec    cloudsim.JobSpec
+		phase   jobsv1alpha1.Phase
+		success bool
+		failure bool
+	}{
+		{"runs", cloudsim.JobSpec{Service: "ecs", Init: secs(0.1), Running: secs(60)}, jobsv1alpha1.PhaseRunning, false, false},
+		{"succeeds", cloudsim.JobSpec{Service: "evs", Init: secs(0.1), Running: secs(0.3)}, jobsv1alpha1.PhaseSucceeded, true, false},
+		{"fails", cloudsim.JobSpec{Service: "bms", Init: secs(0.1), Running: secs(0.3), Outcome: "FAIL", FailReason: "scripted"}, jobsv1alpha1.PhaseFailed, false, true},
+	}
+	for _, c := range cases {
+		job := f.simJob(c.spec)
+		f.cloudJob(c.name, jobsv1alpha1.Service(c.spec.Service), job.Spec.JobID)
+	}
+	for _, c := range cases {
+		got := f.waitFor(c.name, 15*time.Second, "phase "+string(c.phase), func(j *jobsv1alpha1.CloudJob) bool { return j.Status.Phase == c.phase })
+		if s, fl := argoCondition(t, got, successCondition), argoCondition(t, got, failureCondition); s != c.success || fl != c.failure {
+			t.Errorf("%s: Argo Workflows reads success %v failure %v, want %v %v", c.name, s, fl, c.success, c.failure)
+		}
+	}
+	if _, err := env.Kubectl("wait", "-n", f.ns, "cloudjob/succeeds", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=10s"); err != nil {
+		t.Errorf("kubectl wait for the phase: %v", err)
+	}
+	out, err := env.Kubectl("get", "cloudjobs", "-n", f.ns)
+	if err != nil || !strings.Contains(out, "PHASE") || !strings.Contains(out, "Succeeded") {
+		t.Errorf("kubectl get shows no phase column (%v):\n%s", err, out)
+	}
+}
+
+// argoCondition evaluates a resource template's condition as Argo Workflows
+// does: a label selector whose keys are paths into the object's JSON.
+func argoCondition(t *testing.T, j *jobsv1alpha1.CloudJob, condition string) bool {
+	t.Helper()
+	reqs, err := labels.ParseToRequirements(condition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range reqs {
+		value, _, _ := unstructured.NestedString(obj, strings.Split(req.Key(), ".")...)
+		if !req.Matches(labels.Set{req.Key(): value}) {
+			return false
+		}
+	}
+	return true
 }
 
 func TestSucceededJobWithFailedSubJobSaysSo(t *testing.T) {

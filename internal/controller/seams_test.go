@@ -28,6 +28,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 )
@@ -124,4 +125,30 @@ func phaseConstants(t *testing.T, file string) []huaweicloud.Phase {
 		}
 	}
 	return out
+}
+
+// TestEveryCloudPhaseHasAStatusPhase: status.phase speaks the same words for
+// every service, whatever the cloud client calls the phase.
+func TestEveryCloudPhaseHasAStatusPhase(t *testing.T) {
+	want := map[huaweicloud.Phase]jobsv1alpha1.Phase{
+		huaweicloud.PhasePending:         jobsv1alpha1.PhasePending,
+		huaweicloud.PhaseRunning:         jobsv1alpha1.PhaseRunning,
+		huaweicloud.PhaseUnknown:         jobsv1alpha1.PhaseUnknown,
+		huaweicloud.PhaseAwaitingPayment: jobsv1alpha1.PhaseAwaitingPayment,
+		huaweicloud.PhaseSucceeded:       jobsv1alpha1.PhaseSucceeded,
+		huaweicloud.PhaseFailed:          jobsv1alpha1.PhaseFailed,
+	}
+	for _, p := range phaseConstants(t, filepath.Join("..", "huaweicloud", "job.go")) {
+		expected, known := want[p]
+		if !known {
+			t.Errorf("phase %q: say here which status.phase it is, and make phaseOf agree", p)
+			continue
+		}
+		if got := phaseOf(p); got != expected {
+			t.Errorf("phaseOf(%q) = %q, want %q", p, got, expected)
+		}
+	}
+	if got := phaseOf("SOMETHING_NEW"); got != jobsv1alpha1.PhaseUnknown {
+		t.Errorf("an unknown cloud phase reads as %q, want Unknown", got)
+	}
 }

@@ -62,6 +62,7 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	if !open {
 		return st
 	}
+	st.Phase = phaseOf(job.Phase)
 	st.JobRecord = record(job, maxEntitiesBytes)
 	st.Code = job.Code
 	st.Message = job.Message
@@ -94,6 +95,33 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	return st
 }
 
+// phaseOf is status.phase for a phase of the cloud client.
+func phaseOf(p huaweicloud.Phase) jobsv1alpha1.Phase {
+	switch p {
+	case huaweicloud.PhasePending:
+		return jobsv1alpha1.PhasePending
+	case huaweicloud.PhaseRunning:
+		return jobsv1alpha1.PhaseRunning
+	case huaweicloud.PhaseAwaitingPayment:
+		return jobsv1alpha1.PhaseAwaitingPayment
+	case huaweicloud.PhaseSucceeded:
+		return jobsv1alpha1.PhaseSucceeded
+	case huaweicloud.PhaseFailed:
+		return jobsv1alpha1.PhaseFailed
+	default:
+		return jobsv1alpha1.PhaseUnknown
+	}
+}
+
+// finishedPhase is status.phase of a recorded outcome, for a status written
+// before status.phase existed.
+func finishedPhase(st *jobsv1alpha1.CloudJobStatus) jobsv1alpha1.Phase {
+	if st.Result() == jobsv1alpha1.ResultSucceeded {
+		return jobsv1alpha1.PhaseSucceeded
+	}
+	return jobsv1alpha1.PhaseFailed
+}
+
 // reopen starts the next status from old for generation. A recorded outcome is
 // final: then only observedGeneration is refreshed, and open is false.
 func reopen(old jobsv1alpha1.CloudJobStatus, generation int64) (st jobsv1alpha1.CloudJobStatus, open bool) {
@@ -101,6 +129,9 @@ func reopen(old jobsv1alpha1.CloudJobStatus, generation int64) (st jobsv1alpha1.
 	st.ObservedGeneration = generation
 	if old.Finished() {
 		observeGeneration(&st, generation)
+		if st.Phase == "" {
+			st.Phase = finishedPhase(&st)
+		}
 		return st, false
 	}
 	return st, true
@@ -112,6 +143,10 @@ func statusFromProblem(old jobsv1alpha1.CloudJobStatus, generation int64, p prob
 	st, open := reopen(old, generation)
 	if !open {
 		return st
+	}
+	if st.Phase == "" {
+		// Nothing learned of the job yet.
+		st.Phase = jobsv1alpha1.PhasePending
 	}
 	if p.stalled {
 		setStalled(&st, generation, p.reason, p.message, now)
@@ -133,6 +168,7 @@ func statusDeadlineExceeded(old jobsv1alpha1.CloudJobStatus, generation int64, d
 		last = "never observed"
 	}
 	st.CompletionTime = timeOf(now)
+	st.Phase = jobsv1alpha1.PhaseFailed
 	setFailed(&st, generation, jobsv1alpha1.ReasonDeadlineExceeded,
 		fmt.Sprintf("the job did not finish within spec.activeDeadlineSeconds (%ds); its last state was %s; polling stopped", deadline, last), now)
 	return st

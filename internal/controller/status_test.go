@@ -213,6 +213,36 @@ func TestStatusFromJob(t *testing.T) {
 	}
 }
 
+func TestStatusPhase(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	var fresh jobsv1alpha1.CloudJobStatus
+	if st := statusFromProblem(fresh, 1, problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true}, t0); st.Phase != jobsv1alpha1.PhasePending {
+		t.Errorf("stalled before any answer: phase %q, want Pending", st.Phase)
+	}
+	running := statusFromJob(fresh, 1, &huaweicloud.Job{State: "RUNNING", Phase: huaweicloud.PhaseRunning}, t0)
+	if running.Phase != jobsv1alpha1.PhaseRunning {
+		t.Errorf("running: phase %q", running.Phase)
+	}
+	if st := statusFromProblem(running, 1, problem{reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true}, t0); st.Phase != jobsv1alpha1.PhaseRunning {
+		t.Errorf("stalled while running: phase %q, want Running (the cloud job may go on)", st.Phase)
+	}
+	if st := statusFromJob(running, 1, &huaweicloud.Job{State: "NEW_STATE", Phase: huaweicloud.PhaseUnknown}, t0); st.Phase != jobsv1alpha1.PhaseUnknown {
+		t.Errorf("unknown state: phase %q", st.Phase)
+	}
+	if st := statusDeadlineExceeded(running, 1, 60, t0); st.Phase != jobsv1alpha1.PhaseFailed {
+		t.Errorf("deadline: phase %q, want Failed", st.Phase)
+	}
+	done := statusFromJob(running, 1, &huaweicloud.Job{State: "SUCCESS", Phase: huaweicloud.PhaseSucceeded}, t0)
+	if done.Phase != jobsv1alpha1.PhaseSucceeded {
+		t.Errorf("succeeded: phase %q", done.Phase)
+	}
+	// A status an older operator recorded without a phase gets one, and only that.
+	done.Phase = ""
+	if st, open := reopen(done, 2); open || st.Phase != jobsv1alpha1.PhaseSucceeded {
+		t.Errorf("reopened finished status: phase %q open %v", st.Phase, open)
+	}
+}
+
 func TestOutcomeNeverFlips(t *testing.T) {
 	done := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, cloudJob(huaweicloud.PhaseSucceeded, "SUCCESS"), t0)
 	for _, next := range []jobsv1alpha1.CloudJobStatus{
