@@ -83,13 +83,6 @@ func leaderElectionID(opts options) (string, error) {
 	return leaderElectionBase + "-" + hex.EncodeToString(sum[:5]), nil
 }
 
-// defaultShutdownTimeout bounds a graceful stop: reconciles end at once (their
-// cloud requests are cancelled), queued Events are sent for at most 5 s, and the
-// Lease is released last. config/manager's terminationGracePeriodSeconds (30)
-// leaves room past it, so the kubelet never kills the operator before it has
-// released its Lease.
-const defaultShutdownTimeout = 20 * time.Second
-
 // Leader-election defaults, client-go's usual ones.
 const (
 	defaultLeaseDuration = 15 * time.Second
@@ -168,7 +161,7 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", defaultRetryPeriod,
 		"Time between two attempts to acquire or renew the Lease.")
 
-	fs.DurationVar(&opts.shutdownTimeout, "graceful-shutdown-timeout", defaultShutdownTimeout,
+	fs.DurationVar(&opts.shutdownTimeout, "graceful-shutdown-timeout", controller.DefaultGracefulShutdownTimeout,
 		"Longest time to stop gracefully (sending queued Events, releasing the Lease) after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.")
 	fs.Float64Var(&opts.requestsPerMinute, "cloud-requests-per-minute", poll.DefaultRequestsPerMinute,
 		"Most job-status requests per minute to one endpoint with one access key (the account's API quota; BMS documents 2,000).")
@@ -229,6 +222,7 @@ func validate(opts options) error {
 		{"graceful-shutdown-timeout", opts.shutdownTimeout, time.Nanosecond},
 		{"awaiting-payment-poll-interval", opts.policy.AwaitingPaymentInterval, time.Nanosecond},
 		{"poll-detection-lag", opts.policy.DetectionLag, time.Nanosecond},
+		{"max-poll-interval-before-window", opts.policy.MaxIntervalBeforeWindow, time.Nanosecond},
 		{"job-not-found-grace", opts.controller.JobNotFoundGrace, 0},
 		{"auth-retry-interval", opts.controller.AuthRetryInterval, time.Second},
 		{"stalled-retry-interval", opts.controller.StalledRetryInterval, time.Second},
@@ -243,9 +237,6 @@ func validate(opts options) error {
 	}
 	if p := opts.policy; p.MinInterval <= 0 || p.MaxInterval < p.MinInterval {
 		return fmt.Errorf("--min-poll-interval (%s) must be more than 0 and at most --max-poll-interval (%s)", p.MinInterval, p.MaxInterval)
-	}
-	if opts.policy.MaxIntervalBeforeWindow <= 0 {
-		return fmt.Errorf("--max-poll-interval-before-window must be more than 0, got %s", opts.policy.MaxIntervalBeforeWindow)
 	}
 	// client-go's own rule, checked here so that a bad combination fails at start
 	// rather than when the elector is built.

@@ -37,10 +37,10 @@ import (
 //     one burst.
 //
 // Changed credentials (a fixed or rotated secret key) are another set and are
-// tried at once, one request at a time. A job held back while a request is under way is woken when it settles,
-// rather than asking again and again. Entries unused for sweepAfter are dropped,
-// so rotated temporary keys do not pile up. (A small map with states; no library
-// offers this.)
+// tried at once, one request at a time. A job held back while a request is under
+// way is woken when it settles, rather than asking again and again. Entries
+// unused for sweepAfter are dropped, so rotated temporary keys do not pile up.
+// (A small map with states; no library offers this.)
 type authGate struct {
 	mu        sync.Mutex
 	keys      map[string]*keyState

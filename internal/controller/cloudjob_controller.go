@@ -28,6 +28,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -35,17 +36,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
 // JobGetter fetches one cloud job; *huaweicloud.Client is one.
@@ -78,6 +78,13 @@ type Config struct {
 	// SendProjectIDHeader sends X-Project-Id with every request.
 	SendProjectIDHeader bool
 }
+
+// DefaultGracefulShutdownTimeout bounds the operator's graceful stop: reconciles
+// end at once (their cloud requests are cancelled), queued Events are sent for at
+// most 5 s, and the Lease is released last. config/manager's
+// terminationGracePeriodSeconds (30) leaves room past it, so the kubelet never
+// kills the operator before it has released its Lease.
+const DefaultGracefulShutdownTimeout = 20 * time.Second
 
 const (
 	// ttlDueNow requeues a finished job whose TTL is due at once.
@@ -293,18 +300,14 @@ func (r *CloudJobReconciler) report(ctx context.Context, job *jobsv1alpha1.Cloud
 // operator recorded the outcome without one.
 func (r *CloudJobReconciler) reconcileFinished(ctx context.Context, job *jobsv1alpha1.CloudJob, now time.Time) (ctrl.Result, error) {
 	if job.Status.ObservedGeneration != job.Generation || job.Status.Phase == "" {
-		st := job.Status.DeepCopy()
-		observeGeneration(st, job.Generation)
-		if st.Phase == "" {
-			// Recorded before status.phase existed.
-			st.Phase = finishedPhase(st)
-		}
+		// reopen also gives a status recorded before status.phase existed its phase.
+		st, _ := reopen(job.Status, job.Generation)
 		if job.Status.ObservedGeneration != job.Generation {
 			if res, wait := r.lookAgain(ctx, job, now); wait {
 				return res, nil
 			}
 		}
-		if res, err := r.finish(ctx, job, *st, 0); err != nil {
+		if res, err := r.finish(ctx, job, st, 0); err != nil {
 			return res, err
 		}
 	}

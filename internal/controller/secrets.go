@@ -17,7 +17,9 @@ limitations under the License.
 package controller
 
 import (
+	"bytes"
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -77,16 +79,7 @@ func (s *secretStore) values(ctx context.Context, key types.NamespacedName, reso
 		return data, nil
 	}
 	s.mu.Unlock()
-
-	var secret corev1.Secret
-	if err := s.reader.Get(ctx, key, &secret); err != nil {
-		return nil, err
-	}
-	data := credentialData(&secret)
-	s.mu.Lock()
-	s.entries[key] = &secretEntry{resourceVersion: secret.ResourceVersion, data: data, lastUsed: now}
-	s.mu.Unlock()
-	return data, nil
+	return s.read(ctx, key, now)
 }
 
 // changed reads Secret key again and reports whether its credential values
@@ -99,19 +92,21 @@ func (s *secretStore) changed(ctx context.Context, key types.NamespacedName, now
 	if e == nil {
 		return true
 	}
+	data, err := s.read(ctx, key, now)
+	return err != nil || !maps.EqualFunc(data, e.data, bytes.Equal)
+}
+
+// read reads Secret key from the API server and stores its credential values.
+func (s *secretStore) read(ctx context.Context, key types.NamespacedName, now time.Time) (map[string][]byte, error) {
 	var secret corev1.Secret
 	if err := s.reader.Get(ctx, key, &secret); err != nil {
-		return true
+		return nil, err
 	}
 	data := credentialData(&secret)
-	same := len(data) == len(e.data)
-	for k, v := range data {
-		same = same && string(e.data[k]) == string(v)
-	}
 	s.mu.Lock()
 	s.entries[key] = &secretEntry{resourceVersion: secret.ResourceVersion, data: data, lastUsed: now}
 	s.mu.Unlock()
-	return !same
+	return data, nil
 }
 
 // forget drops a deleted Secret.

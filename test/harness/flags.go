@@ -26,10 +26,6 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 )
 
-// DefaultShutdownTimeout is the operator's --graceful-shutdown-timeout
-// default (main.go is a main package; main_test checks that they agree).
-const DefaultShutdownTimeout = 20 * time.Second
-
 // Flags are operator flags by name (without the leading dashes). A Flags value
 // is never changed in place: With and Scaled return new ones.
 type Flags map[string]string
@@ -58,7 +54,7 @@ func DefaultFlags() Flags {
 		"cloud-request-timeout":           d(huaweicloud.DefaultTimeout),
 		"cloud-requests-per-minute":       strconv.FormatFloat(poll.DefaultRequestsPerMinute, 'f', -1, 64),
 		"max-concurrent-reconciles":       strconv.Itoa(controller.DefaultMaxConcurrentReconciles),
-		"graceful-shutdown-timeout":       d(DefaultShutdownTimeout),
+		"graceful-shutdown-timeout":       d(controller.DefaultGracefulShutdownTimeout),
 	}
 }
 
