@@ -151,7 +151,7 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 	}
 	out.printf("created namespace %s and Secret %s (keys accessKey, secretKey)", namespace, secretName)
 
-	logPath := managerLogPath(dir)
+	logPath := harness.LogPath(dir, managerName)
 	start = time.Now()
 	out.printf("starting the operator: %s %s\n  its log: %s", o.Manager, strings.Join(managerFlags(scale).Args(), " "), logPath)
 	if cl.manager, err = startManager(ctx, out, o.Manager, dir, kubeconfig, scale); err != nil {

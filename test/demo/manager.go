@@ -20,13 +20,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 )
 
 const (
+	// managerName names the operator's process and its log file.
+	managerName = "manager"
 	// managerReadyTimeout bounds the wait for the operator's readiness probe
 	// and then for its workers.
 	managerReadyTimeout = time.Minute
@@ -69,7 +70,7 @@ func managerFlags(scale float64) harness.Flags {
 // operator's start instead of its polling.
 func startManager(ctx context.Context, out *screen, path, dir, kubeconfig string, scale float64) (*harness.Operator, error) {
 	op, err := harness.StartOperator(ctx, harness.OperatorOptions{
-		Name:         "manager",
+		Name:         managerName,
 		Binary:       path,
 		Kubeconfig:   kubeconfig,
 		Flags:        managerFlags(scale),
@@ -90,9 +91,6 @@ func startManager(ctx context.Context, out *screen, path, dir, kubeconfig string
 	}
 	return op, err
 }
-
-// managerLogPath is where startManager puts the operator's log.
-func managerLogPath(dir string) string { return filepath.Join(dir, "manager.log") }
 
 // errInterrupted: Ctrl-C or SIGTERM ended the demo before every job had
 // finished.

@@ -104,6 +104,9 @@ type OperatorOptions struct {
 	StopGrace time.Duration
 }
 
+// LogPath is where StartOperator puts the log of the operator named name.
+func LogPath(dir, name string) string { return filepath.Join(dir, name+".log") }
+
 // Operator is a running operator.
 type Operator struct {
 	*Process
@@ -154,7 +157,7 @@ func StartOperator(ctx context.Context, o OperatorOptions) (*Operator, error) {
 		Path:      o.Binary,
 		Args:      append(flags.Args(), o.ExtraArgs...),
 		Env:       append([]string{"HOME=" + home, "PATH=/usr/bin:/bin"}, o.Env...),
-		LogPath:   filepath.Join(o.Dir, o.Name+".log"),
+		LogPath:   LogPath(o.Dir, o.Name),
 		Output:    o.Output,
 		StopGrace: o.StopGrace,
 	})
