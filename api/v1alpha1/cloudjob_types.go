@@ -23,7 +23,7 @@ import (
 
 // Service names the cloud service whose job API a CloudJob polls. Each service has
 // its own job-status path and response shape.
-// +kubebuilder:validation:Enum=bms;ecs;evs;ims;vpc;elb;elbv3
+// +kubebuilder:validation:Enum=bms;ecs;evs;ims;vpc;elb;elbv3;cce;cceautopilot;rds;taurusdb;opengauss;dds;geminidb;ddm;dcs;kafka;rabbitmq;rocketmq;sfsturbo;dws;cbr;geip;cfw;swr;cae;cse;sdrs;deh
 type Service string
 
 // The services whose job APIs the operator understands.
@@ -42,6 +42,50 @@ const (
 	ServiceELB Service = "elb"
 	// ServiceELBv3 is the dedicated Elastic Load Balance job API: GET /v3/{project_id}/elb/jobs/{job_id}.
 	ServiceELBv3 Service = "elbv3"
+	// ServiceCCE is Cloud Container Engine: GET /api/v3/projects/{project_id}/jobs/{job_id}.
+	ServiceCCE Service = "cce"
+	// ServiceCCEAutopilot is CCE Autopilot: GET /autopilot/v3/projects/{project_id}/jobs/{job_id}.
+	ServiceCCEAutopilot Service = "cceautopilot"
+	// ServiceRDS is Relational Database Service: GET /v3/{project_id}/jobs?id={job_id}.
+	ServiceRDS Service = "rds"
+	// ServiceTaurusDB is TaurusDB (GaussDB for MySQL): GET /v3/{project_id}/jobs?id={job_id}.
+	ServiceTaurusDB Service = "taurusdb"
+	// ServiceOpenGauss is GaussDB (openGauss): GET /v3/{project_id}/jobs?id={job_id}.
+	ServiceOpenGauss Service = "opengauss"
+	// ServiceDDS is Document Database Service: GET /v3/{project_id}/jobs?id={job_id}.
+	ServiceDDS Service = "dds"
+	// ServiceGeminiDB is GeminiDB: GET /v3/{project_id}/jobs?id={job_id}, answered as a list.
+	ServiceGeminiDB Service = "geminidb"
+	// ServiceDDM is Distributed Database Middleware: GET /v3/{project_id}/jobs/{job_id}.
+	ServiceDDM Service = "ddm"
+	// ServiceDCS is Distributed Cache Service: GET /v2/{project_id}/jobs/{job_id}.
+	ServiceDCS Service = "dcs"
+	// ServiceKafka is DMS for Kafka: GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}.
+	ServiceKafka Service = "kafka"
+	// ServiceRabbitMQ is DMS for RabbitMQ: GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}.
+	ServiceRabbitMQ Service = "rabbitmq"
+	// ServiceRocketMQ is DMS for RocketMQ: GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}.
+	ServiceRocketMQ Service = "rocketmq"
+	// ServiceSFSTurbo is SFS Turbo: GET /v1/{project_id}/sfs-turbo/jobs/{job_id}.
+	ServiceSFSTurbo Service = "sfsturbo"
+	// ServiceDWS is Data Warehouse Service: GET /v1.0/{project_id}/job/{job_id}.
+	ServiceDWS Service = "dws"
+	// ServiceCBR is Cloud Backup and Recovery: GET /v3/{project_id}/operation-logs/{operation_log_id}.
+	ServiceCBR Service = "cbr"
+	// ServiceGEIP is Global EIP: GET /v3/{domain_id}/geip/jobs/{job_id} on a global endpoint.
+	ServiceGEIP Service = "geip"
+	// ServiceCFW is Cloud Firewall: GET /v3/{project_id}/jobs/{job_id}.
+	ServiceCFW Service = "cfw"
+	// ServiceSWR is SoftWare Repository (Enterprise): GET /v2/{project_id}/jobs/{job_id}.
+	ServiceSWR Service = "swr"
+	// ServiceCAE is Cloud Application Engine: GET /v1/{project_id}/cae/jobs/{job_id} with X-Environment-ID.
+	ServiceCAE Service = "cae"
+	// ServiceCSE is Cloud Service Engine: GET /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}.
+	ServiceCSE Service = "cse"
+	// ServiceSDRS is Storage Disaster Recovery Service: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceSDRS Service = "sdrs"
+	// ServiceDEH is Dedicated Host: GET /v1/{project_id}/jobs/{job_id}.
+	ServiceDEH Service = "deh"
 )
 
 // MaxSubJobs is how many sub-jobs status.subJobs lists at most. The counts and
@@ -49,16 +93,57 @@ const (
 const MaxSubJobs = 100
 
 // CloudJobSpec names the cloud job to track and how to reach it.
-// +kubebuilder:validation:XValidation:rule="has(self.region) || has(self.endpoint)",message="spec.region or spec.endpoint is required: set region (for example cn-north-4) to use the default endpoint, or endpoint to name one"
+// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || has(self.region) || has(self.endpoint)",message="spec.region or spec.endpoint is required: set region (for example cn-north-4) to use the default endpoint, or endpoint to name one"
+// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || has(self.projectID)",messageExpression="'spec.projectID is required for service ' + self.service + ': set the project that owns the job'"
+// +kubebuilder:validation:XValidation:rule="self.service != 'geip' || !has(self.projectID)",message="spec.projectID is not used by service geip, whose jobs belong to the account: remove it and set spec.domainID"
+// +kubebuilder:validation:XValidation:rule="self.service != 'geip' || has(self.domainID)",message="spec.domainID is required for service geip: set the account (domain) id that owns the job"
+// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || !has(self.domainID)",messageExpression="'spec.domainID is only for service geip; service ' + self.service + ' takes spec.projectID: remove spec.domainID'"
+// +kubebuilder:validation:XValidation:rule="!(self.service in ['kafka', 'rabbitmq', 'rocketmq', 'cse']) || has(self.instanceID)",messageExpression="'spec.instanceID is required for service ' + self.service + ': set the id of the ' + (self.service == 'cse' ? 'engine' : 'instance') + ' the job belongs to'"
+// +kubebuilder:validation:XValidation:rule="self.service in ['kafka', 'rabbitmq', 'rocketmq', 'cse'] || !has(self.instanceID)",messageExpression="'spec.instanceID is not used by service ' + self.service + ' (only by kafka, rabbitmq, rocketmq and cse): remove it'"
+// +kubebuilder:validation:XValidation:rule="self.service != 'cae' || has(self.environmentID)",message="spec.environmentID is required for service cae: set the CAE environment the job belongs to"
+// +kubebuilder:validation:XValidation:rule="self.service == 'cae' || !has(self.environmentID)",messageExpression="'spec.environmentID is not used by service ' + self.service + ' (only by cae): remove it'"
+// +kubebuilder:validation:XValidation:rule="has(self.projectID) == has(oldSelf.projectID) && has(self.domainID) == has(oldSelf.domainID) && has(self.instanceID) == has(oldSelf.instanceID) && has(self.environmentID) == has(oldSelf.environmentID)",message="spec.projectID, spec.domainID, spec.instanceID and spec.environmentID cannot be added or removed: create a new CloudJob to track another job"
 type CloudJobSpec struct {
 	// projectID is the cloud project (tenant) that owns the job: 1-64 characters of
-	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
-	// +required
+	// A-Z, a-z, 0-9, '_' and '-'. Required for every service but geip, whose jobs
+	// belong to the account (see domainID). It cannot be changed once set.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.projectID is immutable: create a new CloudJob to track another project"
-	ProjectID string `json:"projectID"`
+	ProjectID string `json:"projectID,omitempty"`
+
+	// domainID is the account (domain) that owns the job, for service geip only,
+	// whose jobs belong to the account rather than a project: 1-64 characters of
+	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.domainID is immutable: create a new CloudJob to track another job"
+	DomainID string `json:"domainID,omitempty"`
+
+	// instanceID is the instance whose task the job is, for services kafka,
+	// rabbitmq and rocketmq (the DMS instance), or the engine, for service cse:
+	// 1-64 characters of A-Z, a-z, 0-9, '_' and '-'. Required for those services,
+	// refused for others. It cannot be changed once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.instanceID is immutable: create a new CloudJob to track another job"
+	InstanceID string `json:"instanceID,omitempty"`
+
+	// environmentID is the CAE environment the job belongs to, for service cae
+	// only, which sends it as the X-Environment-ID header: 1-64 characters of
+	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.environmentID is immutable: create a new CloudJob to track another job"
+	EnvironmentID string `json:"environmentID,omitempty"`
 
 	// jobID is the job id the cloud returned for the asynchronous operation
 	// (for example 2c9eb2c5544cbf6101544f0635672b60): 1-64 characters of
@@ -72,13 +157,19 @@ type CloudJobSpec struct {
 
 	// service is the cloud service that returned the job, which decides the
 	// job-status path and response shape: bms, ecs, evs, ims, vpc, elb (the classic
-	// v1.0 load balancer job API) or elbv3 (the dedicated load balancer job API).
+	// v1.0 load balancer job API), elbv3 (the dedicated load balancer job API), cce,
+	// cceautopilot, rds, taurusdb, opengauss, dds, geminidb, ddm, dcs, kafka,
+	// rabbitmq, rocketmq (these three need instanceID), sfsturbo, dws, cbr (the id
+	// of an operation log), geip (needs domainID instead of projectID), cfw, swr,
+	// cae (needs environmentID), cse (needs instanceID, the engine), sdrs or deh.
 	// +required
 	Service Service `json:"service"`
 
 	// region is the cloud region, for example cn-north-4 or eu-de: lowercase letters,
 	// digits and dashes. With it the endpoint defaults to
-	// https://{service}.{region}.{cloud domain}. Either region or endpoint is required.
+	// https://{service}.{region}.{cloud domain}. Either region or endpoint is
+	// required, except for the global service geip, whose endpoint defaults to
+	// https://geip.{cloud domain}.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
@@ -159,9 +250,36 @@ type ResourceIDs struct {
 	// imageID is the image (IMS) the job acted on.
 	// +optional
 	ImageID string `json:"imageID,omitempty"`
-	// resourceID is the resource a dedicated load balancer (elbv3) job acted on.
+	// instanceID is the database, cache or middleware instance the job acted on
+	// (rds, taurusdb, opengauss, dds, geminidb, ddm).
+	// +optional
+	InstanceID string `json:"instanceID,omitempty"`
+	// clusterID is the CCE cluster the job acted on.
+	// +optional
+	ClusterID string `json:"clusterID,omitempty"`
+	// nodePoolID is the CCE node pool the job acted on.
+	// +optional
+	NodePoolID string `json:"nodePoolID,omitempty"`
+	// nodeID is the CCE node the job acted on (of a CreateNode or InstallNode
+	// sub-job, for example).
+	// +optional
+	NodeID string `json:"nodeID,omitempty"`
+	// backupID is the backup a cbr operation made or used.
+	// +optional
+	BackupID string `json:"backupID,omitempty"`
+	// resourceID is the resource the job acted on where the job API does not say
+	// its kind: a dedicated load balancer (elbv3) job's resource, the resource a
+	// cbr operation backed up, or a cce job's resource other than a node or pool.
 	// +optional
 	ResourceID string `json:"resourceID,omitempty"`
+	// resourceType is the kind of resourceID, where the job API names it (cbr,
+	// for example OS::Nova::Server).
+	// +optional
+	ResourceType string `json:"resourceType,omitempty"`
+	// resourceName is the name of the resource the job acted on, where the job
+	// API gives it (cce, cbr).
+	// +optional
+	ResourceName string `json:"resourceName,omitempty"`
 }
 
 // JobRecord is what the cloud said about a job or a sub-job.
@@ -169,6 +287,10 @@ type JobRecord struct {
 	// jobID is the cloud's id of the job.
 	// +optional
 	JobID string `json:"jobID,omitempty"`
+	// parentJobID is, for a sub-job of a sub-job (cce nests them), the sub-job
+	// it belongs to; empty for the job's own sub-jobs.
+	// +optional
+	ParentJobID string `json:"parentJobID,omitempty"`
 	// jobType is the cloud's name for the operation, for example
 	// baremetalBatchCreate or createELB.
 	// +optional
@@ -232,6 +354,16 @@ type CloudJobStatus struct {
 
 	JobRecord `json:",inline"`
 
+	// progress is how far the job is, in percent, where the job API says (rds,
+	// taurusdb, opengauss, dds, geminidb, ddm, dws, cbr, ims). A change of less
+	// than 10 points is written only together with another change, so that a
+	// slowly advancing job does not cost a status write per poll; 100 is always
+	// written.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Progress *int32 `json:"progress,omitempty"`
+
 	// code is the error code of the job API's own answer, when it gave one.
 	// +optional
 	Code string `json:"code,omitempty"`
@@ -239,7 +371,8 @@ type CloudJobStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
-	// subJobsTotal is how many sub-jobs the cloud reports.
+	// subJobsTotal is how many sub-jobs the cloud reports, sub-jobs of sub-jobs
+	// (cce) included.
 	// +optional
 	SubJobsTotal int32 `json:"subJobsTotal,omitempty"`
 	// subJobCounts counts the sub-jobs by outcome.
@@ -250,6 +383,8 @@ type CloudJobStatus struct {
 	// +optional
 	SubJobsProgress string `json:"subJobsProgress,omitempty"`
 	// subJobs lists the sub-jobs, at most 100 (failed ones first when cut).
+	// Sub-jobs of sub-jobs (cce) follow the sub-job they belong to, which
+	// their parentJobID names.
 	// +optional
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=atomic
@@ -285,6 +420,7 @@ type CloudJobStatus struct {
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.spec.jobID`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Sub-jobs",type=string,JSONPath=`.status.subJobsProgress`
+// +kubebuilder:printcolumn:name="Progress",type=integer,JSONPath=`.status.progress`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

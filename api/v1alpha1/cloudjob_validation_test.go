@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
@@ -103,8 +104,8 @@ func TestSamplesAreAccepted(t *testing.T) {
 		}
 		services[job.Spec.Service] = true
 	}
-	for _, s := range []jobsv1alpha1.Service{"bms", "ecs", "evs", "ims", "vpc", "elb", "elbv3"} {
-		if !services[s] {
+	for _, s := range huaweicloud.Services() {
+		if !services[jobsv1alpha1.Service(s)] {
 			t.Errorf("config/samples has no CloudJob for service %q", s)
 		}
 	}
@@ -149,7 +150,16 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"jobID with a unicode look-alike", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "2c9eb2c5544cbf61\u04300154" }, "spec.jobID"},
 		{"jobID with a query", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "abc?x=1" }, "spec.jobID"},
 		{"missing service", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "" }, "spec.service"},
-		{"unknown service", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "rds" }, "spec.service"},
+		{"unknown service", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "nat" }, "spec.service"},
+		{"instanceID with a slash", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.Service, j.Spec.InstanceID = jobsv1alpha1.ServiceKafka, "a/b"
+		}, "spec.instanceID"},
+		{"environmentID too long", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.Service, j.Spec.EnvironmentID = jobsv1alpha1.ServiceCAE, strings.Repeat("e", 65)
+		}, "spec.environmentID"},
+		{"empty domainID", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.Service, j.Spec.ProjectID, j.Spec.DomainID = jobsv1alpha1.ServiceGEIP, "", ""
+		}, "spec.domainID"},
 		{"service in capitals", func(j *jobsv1alpha1.CloudJob) { j.Spec.Service = "BMS" }, "spec.service"},
 		{"region in capitals", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "CN-North-4" }, "spec.region"},
 		{"region with a dot", func(j *jobsv1alpha1.CloudJob) { j.Spec.Region = "cn-north-4.evil.io" }, "spec.region"},
@@ -228,8 +238,20 @@ func TestIDsAreImmutable(t *testing.T) {
 	}{
 		{"spec.jobID", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID = "ffffffffffffffffffffffffffffffff" }},
 		{"spec.projectID", func(j *jobsv1alpha1.CloudJob) { j.Spec.ProjectID = "otherproject" }},
+		{"spec.instanceID", func(j *jobsv1alpha1.CloudJob) { j.Spec.InstanceID = "otherinstance" }},
+		{"spec.environmentID", func(j *jobsv1alpha1.CloudJob) { j.Spec.EnvironmentID = "otherenv" }},
+		{"spec.domainID", func(j *jobsv1alpha1.CloudJob) { j.Spec.DomainID = "otherdomain" }},
+		{"spec.instanceID (removed)", func(j *jobsv1alpha1.CloudJob) { j.Spec.InstanceID = "" }},
 	} {
-		job := validJob(ns, "immutable-"+strings.ToLower(strings.TrimPrefix(tc.field, "spec.")))
+		job := validJob(ns, "immutable-"+strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(strings.ToLower(strings.TrimPrefix(tc.field, "spec."))))
+		switch {
+		case strings.HasPrefix(tc.field, "spec.instanceID"):
+			job.Spec.Service, job.Spec.InstanceID = jobsv1alpha1.ServiceKafka, "instance1"
+		case tc.field == "spec.environmentID":
+			job.Spec.Service, job.Spec.EnvironmentID = jobsv1alpha1.ServiceCAE, "env1"
+		case tc.field == "spec.domainID":
+			job.Spec.Service, job.Spec.ProjectID, job.Spec.DomainID = jobsv1alpha1.ServiceGEIP, "", "domain1"
+		}
 		if err := env.Client.Create(ctx(t), job); err != nil {
 			t.Fatal(err)
 		}
@@ -238,8 +260,77 @@ func TestIDsAreImmutable(t *testing.T) {
 		if err == nil {
 			t.Fatalf("changing %s was accepted", tc.field)
 		}
-		if !strings.Contains(err.Error(), tc.field+" is immutable") {
+		want := tc.field + " is immutable"
+		if strings.HasSuffix(tc.field, "(removed)") {
+			want = "cannot be added or removed"
+		}
+		if !strings.Contains(err.Error(), want) {
 			t.Errorf("changing %s: error does not say it is immutable:\n%v", tc.field, err)
+		}
+	}
+}
+
+// TestExtraIDsPerService creates, for every service, a CloudJob with exactly
+// the ids its adapter needs (accepted), one without each of them and one with
+// each id it does not use (both refused, naming the field and the service).
+// The table is the adapters' own, so the CRD's rules and the client cannot
+// drift apart.
+func TestExtraIDsPerService(t *testing.T) {
+	ns := namespace(t)
+	type id struct {
+		field string
+		set   func(*jobsv1alpha1.CloudJobSpec, string)
+	}
+	ids := []id{
+		{"spec.projectID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.ProjectID = v }},
+		{"spec.domainID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.DomainID = v }},
+		{"spec.instanceID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.InstanceID = v }},
+		{"spec.environmentID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.EnvironmentID = v }},
+	}
+	n := 0
+	create := func(spec jobsv1alpha1.CloudJobSpec) error {
+		n++
+		return env.Client.Create(ctx(t), &jobsv1alpha1.CloudJob{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("ids-%d", n)},
+			Spec:       spec,
+		})
+	}
+	for _, service := range huaweicloud.Services() {
+		adapter, _ := huaweicloud.AdapterFor(service)
+		needs := adapter.Needs()
+		needed := []bool{needs.Project, needs.Domain, needs.Instance, needs.Environment}
+		base := jobsv1alpha1.CloudJobSpec{
+			JobID: "2c9eb2c5544cbf6101544f0602af2b4f", Service: jobsv1alpha1.Service(service),
+			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: "cloud-credentials"},
+		}
+		if !needs.Domain {
+			base.Region = "cn-north-4" // a global service needs none
+		}
+		for i, want := range needed {
+			if want {
+				ids[i].set(&base, "id-"+fmt.Sprint(i))
+			}
+		}
+		if err := create(base); err != nil {
+			t.Errorf("%s with the ids it needs was rejected: %v", service, err)
+		}
+		for i, want := range needed {
+			spec := base
+			verb := "without"
+			if want {
+				ids[i].set(&spec, "")
+			} else {
+				verb = "with"
+				ids[i].set(&spec, "unused-id")
+			}
+			err := create(spec)
+			if err == nil {
+				t.Errorf("%s %s %s was accepted", service, verb, ids[i].field)
+				continue
+			}
+			if !strings.Contains(err.Error(), ids[i].field) || !strings.Contains(err.Error(), string(service)) {
+				t.Errorf("%s %s %s: the error does not name the field and the service:\n%v", service, verb, ids[i].field, err)
+			}
 		}
 	}
 }

@@ -141,4 +141,8 @@ const (
 	// EventReasonRecordExpired: the cloud no longer knows a job whose end was
 	// recorded; the recorded result is kept.
 	EventReasonRecordExpired = "RecordExpired"
+	// EventReasonUnreadableTime: the cloud gave a begin or end time in a form the
+	// operator cannot read; the time is left out of status. Reported once per
+	// CloudJob (per operator run).
+	EventReasonUnreadableTime = "UnreadableTime"
 )

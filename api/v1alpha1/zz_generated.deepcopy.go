@@ -120,6 +120,11 @@ func (in *CloudJobSpec) DeepCopy() *CloudJobSpec {
 func (in *CloudJobStatus) DeepCopyInto(out *CloudJobStatus) {
 	*out = *in
 	in.JobRecord.DeepCopyInto(&out.JobRecord)
+	if in.Progress != nil {
+		in, out := &in.Progress, &out.Progress
+		*out = new(int32)
+		**out = **in
+	}
 	if in.SubJobCounts != nil {
 		in, out := &in.SubJobCounts, &out.SubJobCounts
 		*out = new(SubJobCounts)

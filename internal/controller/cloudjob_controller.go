@@ -24,6 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -130,6 +132,9 @@ type CloudJobReconciler struct {
 	failures workqueue.TypedRateLimiter[types.NamespacedName]
 	auth     *authGate
 	secrets  *secretStore
+	// unreadTimesReported holds the CloudJobs whose unreadable times were
+	// reported, until they are deleted.
+	unreadTimesReported sync.Map
 }
 
 // target is where and as whom a job is polled.
@@ -192,6 +197,7 @@ func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alp
 	key := client.ObjectKeyFromObject(job)
 	now := r.now()
 	r.failures.Forget(key)
+	r.reportUnreadTimes(job, cj)
 	st := statusFromJob(job.Status, job.Generation, cj, now)
 	if cj.Phase.Finished() {
 		r.Quota.Forget(key.String())
@@ -385,12 +391,22 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),
-			ProjectID:           job.Spec.ProjectID,
-			JobID:               job.Spec.JobID,
+			JobRef:              JobRefOf(&job.Spec),
 			Credentials:         cred,
 			SendProjectIDHeader: r.Config.SendProjectIDHeader,
 		},
 	}, nil, nil
+}
+
+// JobRefOf names the job a CloudJob's spec tracks, for the cloud client.
+func JobRefOf(spec *jobsv1alpha1.CloudJobSpec) huaweicloud.JobRef {
+	return huaweicloud.JobRef{
+		ProjectID:     spec.ProjectID,
+		DomainID:      spec.DomainID,
+		InstanceID:    spec.InstanceID,
+		EnvironmentID: spec.EnvironmentID,
+		JobID:         spec.JobID,
+	}
 }
 
 // finish writes the status when it changed, emits the events of the transition,
@@ -484,6 +500,21 @@ func (r *CloudJobReconciler) backoff(key types.NamespacedName) time.Duration {
 func (r *CloudJobReconciler) forget(key types.NamespacedName) {
 	r.failures.Forget(key)
 	r.Quota.Forget(key.String())
+	r.unreadTimesReported.Delete(key)
+}
+
+// reportUnreadTimes tells, once per CloudJob, that the cloud gave times the
+// operator cannot read (event UnreadableTime); status goes on without them.
+func (r *CloudJobReconciler) reportUnreadTimes(job *jobsv1alpha1.CloudJob, cj *huaweicloud.Job) {
+	if len(cj.UnreadTimes) == 0 {
+		return
+	}
+	if _, seen := r.unreadTimesReported.LoadOrStore(client.ObjectKeyFromObject(job), struct{}{}); seen {
+		return
+	}
+	r.Recorder.Eventf(job, nil, corev1.EventTypeWarning, jobsv1alpha1.EventReasonUnreadableTime, "Poll",
+		"the cloud gave job times the operator cannot read, left out of status: %s; please report this format for service %s",
+		strings.Join(cj.UnreadTimes, ", "), job.Spec.Service)
 }
 
 func (r *CloudJobReconciler) now() time.Time {

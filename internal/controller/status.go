@@ -25,6 +25,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
@@ -66,6 +67,7 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	st.JobRecord = record(job, maxEntitiesBytes)
 	st.Code = job.Code
 	st.Message = job.Message
+	st.Progress = progressOf(old.Progress, job)
 	setSubJobs(&st, job.SubJobs, job.SubJobsTotal)
 
 	if job.BeginTime != nil {
@@ -92,7 +94,41 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 		setProgressing(&st, generation, jobsv1alpha1.ReasonUnknownState,
 			fmt.Sprintf("the cloud reports state %q, which the operator does not know; it keeps polling", job.State), now)
 	}
+	holdSmallProgress(&old, &st)
 	return st
+}
+
+// progressStep is the smallest change of status.progress written on its own.
+const progressStep = 10
+
+// progressOf is status.progress for what the cloud said: its figure, and 100
+// once a job that reported progress succeeded (RDS clears process then).
+func progressOf(old *int32, job *huaweicloud.Job) *int32 {
+	if job.Phase == huaweicloud.PhaseSucceeded && (job.Progress != nil || old != nil) {
+		return ptr.To[int32](100)
+	}
+	if job.Progress == nil {
+		return nil
+	}
+	return ptr.To(int32(*job.Progress))
+}
+
+// holdSmallProgress keeps the recorded progress when it moved by less than
+// progressStep points and nothing else changed: a job creeping forward a point
+// per poll would otherwise cost a status write per poll. Any other change
+// writes the latest figure with it, and 100 is always written.
+func holdSmallProgress(old, st *jobsv1alpha1.CloudJobStatus) {
+	if old.Progress == nil || st.Progress == nil || *st.Progress == 100 {
+		return
+	}
+	if d := *st.Progress - *old.Progress; d >= progressStep || d <= -progressStep {
+		return
+	}
+	held := st.DeepCopy()
+	held.Progress = old.Progress
+	if statusEqual(old, held) {
+		st.Progress = old.Progress
+	}
 }
 
 // phaseOf is status.phase for a phase of the cloud client.
@@ -213,11 +249,18 @@ func record(job *huaweicloud.Job, maxEntities int) jobsv1alpha1.JobRecord {
 		ErrorCode:  job.ErrorCode,
 		FailReason: job.FailReason,
 		ResourceIDs: jobsv1alpha1.ResourceIDs{
-			ServerID:   job.Resources.ServerID,
-			NICID:      job.Resources.NICID,
-			VolumeID:   job.Resources.VolumeID,
-			ImageID:    job.Resources.ImageID,
-			ResourceID: job.Resources.ResourceID,
+			ServerID:     job.Resources.ServerID,
+			NICID:        job.Resources.NICID,
+			VolumeID:     job.Resources.VolumeID,
+			ImageID:      job.Resources.ImageID,
+			InstanceID:   job.Resources.InstanceID,
+			ClusterID:    job.Resources.ClusterID,
+			NodePoolID:   job.Resources.NodePoolID,
+			NodeID:       job.Resources.NodeID,
+			BackupID:     job.Resources.BackupID,
+			ResourceID:   job.Resources.ResourceID,
+			ResourceType: job.Resources.ResourceType,
+			ResourceName: job.Resources.ResourceName,
 		},
 	}
 	if job.BeginTime != nil {
@@ -241,12 +284,30 @@ func entities(raw json.RawMessage, max int) *apiextensionsv1.JSON {
 	return canonicalJSON(&apiextensionsv1.JSON{Raw: []byte(s)})
 }
 
-// setSubJobs records the sub-jobs: exact counts, and a list bounded by
-// MaxSubJobs that keeps failed sub-jobs first when it has to cut.
-func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job, total int) {
-	if total < len(subs) {
-		total = len(subs)
+// subJob is a sub-job of any depth, with the id of the sub-job it belongs to
+// ("" for the job's own sub-jobs).
+type subJob struct {
+	job    *huaweicloud.Job
+	parent string
+}
+
+// flattenSubJobs lists sub-jobs of every depth, each followed by its own, and
+// counts them: the listed ones, plus those a level's reported total names but
+// does not list.
+func flattenSubJobs(subs []huaweicloud.Job, reported int, parent string, out *[]subJob) (total int) {
+	total = max(reported, len(subs))
+	for i := range subs {
+		*out = append(*out, subJob{job: &subs[i], parent: parent})
+		total += flattenSubJobs(subs[i].SubJobs, subs[i].SubJobsTotal, subs[i].JobID, out)
 	}
+	return total
+}
+
+// setSubJobs records the sub-jobs of every depth: exact counts, and a list
+// bounded by MaxSubJobs that keeps failed sub-jobs first when it has to cut.
+func setSubJobs(st *jobsv1alpha1.CloudJobStatus, tree []huaweicloud.Job, reported int) {
+	var subs []subJob
+	total := flattenSubJobs(tree, reported, "", &subs)
 	st.SubJobsTotal = int32(total)
 	st.SubJobs = nil
 	st.SubJobCounts = nil
@@ -255,8 +316,8 @@ func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job, total i
 		return
 	}
 	var counts jobsv1alpha1.SubJobCounts
-	for i := range subs {
-		switch subs[i].Phase {
+	for _, s := range subs {
+		switch s.job.Phase {
 		case huaweicloud.PhaseSucceeded:
 			counts.Succeeded++
 		case huaweicloud.PhaseFailed:
@@ -270,27 +331,25 @@ func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job, total i
 	st.SubJobCounts = &counts
 	st.SubJobsProgress = fmt.Sprintf("%d/%d", counts.Succeeded, total)
 
-	order := make([]int, 0, len(subs))
 	if len(subs) > jobsv1alpha1.MaxSubJobs {
-		for i := range subs {
-			if subs[i].Phase == huaweicloud.PhaseFailed {
-				order = append(order, i)
+		failedFirst := make([]subJob, 0, len(subs))
+		for _, s := range subs {
+			if s.job.Phase == huaweicloud.PhaseFailed {
+				failedFirst = append(failedFirst, s)
 			}
 		}
-		for i := range subs {
-			if subs[i].Phase != huaweicloud.PhaseFailed {
-				order = append(order, i)
+		for _, s := range subs {
+			if s.job.Phase != huaweicloud.PhaseFailed {
+				failedFirst = append(failedFirst, s)
 			}
 		}
-		order = order[:jobsv1alpha1.MaxSubJobs]
-	} else {
-		for i := range subs {
-			order = append(order, i)
-		}
+		subs = failedFirst[:jobsv1alpha1.MaxSubJobs]
 	}
-	st.SubJobs = make([]jobsv1alpha1.JobRecord, 0, len(order))
-	for _, i := range order {
-		st.SubJobs = append(st.SubJobs, record(&subs[i], maxSubJobEntitiesBytes))
+	st.SubJobs = make([]jobsv1alpha1.JobRecord, 0, len(subs))
+	for _, s := range subs {
+		r := record(s.job, maxSubJobEntitiesBytes)
+		r.ParentJobID = s.parent
+		st.SubJobs = append(st.SubJobs, r)
 	}
 }
 
@@ -331,12 +390,14 @@ func failedMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) stri
 	return b.String()
 }
 
-// failedSubJobList names the first failed sub-jobs with their resource, error code
-// and fail reason, and how many more failed.
-func failedSubJobList(subs []huaweicloud.Job, failed int) string {
+// failedSubJobList names the first failed sub-jobs (of any depth) with their
+// resource, error code and fail reason, and how many more failed.
+func failedSubJobList(tree []huaweicloud.Job, failed int) string {
+	var subs []subJob
+	flattenSubJobs(tree, 0, "", &subs)
 	var parts []string
-	for i := range subs {
-		s := &subs[i]
+	for _, sub := range subs {
+		s := sub.job
 		if s.Phase != huaweicloud.PhaseFailed {
 			continue
 		}
@@ -344,7 +405,7 @@ func failedSubJobList(subs []huaweicloud.Job, failed int) string {
 			break
 		}
 		what := s.JobID
-		if id := firstNonEmpty(s.Resources.ServerID, s.Resources.NICID, s.Resources.VolumeID, s.Resources.ImageID, s.Resources.ResourceID); id != "" {
+		if id := s.Resources.First(); id != "" {
 			what += " (" + id + ")"
 		}
 		if detail := strings.Join(nonEmpty(s.ErrorCode, s.FailReason), ": "); detail != "" {

@@ -19,6 +19,7 @@ package huaweicloud
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 )
@@ -154,6 +155,7 @@ func TestGetJobPerService(t *testing.T) {
 				Entities: raw(`{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","image_name":"web-server-golden","process_percent":100,"current_task":"",` +
 					`"results":[{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","project_id":"bbf1946d374b44a0a2a95533562ba954","status":"SUCCESS"}]}`),
 				Resources: ResourceIDs{ImageID: "4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1"},
+				Progress:  pct(100),
 				RequestID: "req-4010b39b5281d3590152874bfa3b1604",
 			},
 			finished: true,
@@ -259,7 +261,7 @@ func TestPhases(t *testing.T) {
 		"FAIL": PhaseFailed, "ROLLBACK_FAIL": PhaseFailed, "CANCEL": PhaseFailed,
 		"PENDING_PAYMENT": PhaseUnknown, "ROLLBACKED": PhaseUnknown, "": PhaseUnknown,
 	}
-	for _, service := range Services() {
+	for _, service := range []Service{ServiceBMS, ServiceECS, ServiceEVS, ServiceIMS, ServiceVPC, ServiceELB, ServiceELBv3, ServiceDCS, ServiceSDRS, ServiceDEH} {
 		adapter, _ := AdapterFor(service)
 		states, wrap := v1, func(s string) string { return s }
 		if service == ServiceELBv3 {
@@ -267,7 +269,7 @@ func TestPhases(t *testing.T) {
 		}
 		for state, want := range states {
 			body, _ := json.Marshal(map[string]string{"status": state})
-			job, err := adapter.Decode([]byte(wrap(string(body))))
+			job, err := adapter.Decode([]byte(wrap(string(body))), JobRef{JobID: "j"})
 			if err != nil {
 				t.Errorf("%s: Decode(status %q): %v", service, state, err)
 				continue
@@ -291,38 +293,74 @@ func TestPhaseFinished(t *testing.T) {
 }
 
 func TestServicesAndPaths(t *testing.T) {
-	want := []Service{ServiceBMS, ServiceECS, ServiceELB, ServiceELBv3, ServiceEVS, ServiceIMS, ServiceVPC}
+	want := []Service{ServiceBMS, ServiceCAE, ServiceCBR, ServiceCCE, ServiceCCEAutopilot, ServiceCFW, ServiceCSE,
+		ServiceDCS, ServiceDDM, ServiceDDS, ServiceDEH, ServiceDWS, ServiceECS, ServiceELB, ServiceELBv3, ServiceEVS,
+		ServiceGEIP, ServiceGeminiDB, ServiceIMS, ServiceKafka, ServiceOpenGauss, ServiceRabbitMQ, ServiceRDS,
+		ServiceRocketMQ, ServiceSDRS, ServiceSFSTurbo, ServiceSWR, ServiceTaurusDB, ServiceVPC}
 	if got := Services(); !slices.Equal(got, want) {
 		t.Errorf("Services() = %v, want %v", got, want)
 	}
-	paths := map[Service]string{
-		ServiceBMS:   "/v1/p%20x/jobs/j",
-		ServiceECS:   "/v1/p%20x/jobs/j",
-		ServiceEVS:   "/v1/p%20x/jobs/j",
-		ServiceIMS:   "/v1/p%20x/jobs/j",
-		ServiceVPC:   "/v1/p%20x/jobs/j",
-		ServiceELB:   "/v1.0/p%20x/jobs/j",
-		ServiceELBv3: "/v3/p%20x/elb/jobs/j",
+	ref := JobRef{ProjectID: "p x", DomainID: "d", InstanceID: "i/1", EnvironmentID: "e", JobID: "j"}
+	tests := map[Service]struct {
+		host, path, query string
+		header            map[string]string
+		needs             Needs
+	}{
+		ServiceBMS:          {host: "bms", path: "/v1/p%20x/jobs/j"},
+		ServiceECS:          {host: "ecs", path: "/v1/p%20x/jobs/j"},
+		ServiceEVS:          {host: "evs", path: "/v1/p%20x/jobs/j"},
+		ServiceIMS:          {host: "ims", path: "/v1/p%20x/jobs/j"},
+		ServiceVPC:          {host: "vpc", path: "/v1/p%20x/jobs/j"},
+		ServiceELB:          {host: "elb", path: "/v1.0/p%20x/jobs/j"},
+		ServiceELBv3:        {host: "elb", path: "/v3/p%20x/elb/jobs/j"},
+		ServiceCCE:          {host: "cce", path: "/api/v3/projects/p%20x/jobs/j"},
+		ServiceCCEAutopilot: {host: "cce", path: "/autopilot/v3/projects/p%20x/jobs/j"},
+		ServiceRDS:          {host: "rds", path: "/v3/p%20x/jobs", query: "id=j"},
+		ServiceTaurusDB:     {host: "gaussdb", path: "/v3/p%20x/jobs", query: "id=j"},
+		ServiceOpenGauss:    {host: "gaussdb-opengauss", path: "/v3/p%20x/jobs", query: "id=j"},
+		ServiceDDS:          {host: "dds", path: "/v3/p%20x/jobs", query: "id=j"},
+		ServiceGeminiDB:     {host: "gaussdb-nosql", path: "/v3/p%20x/jobs", query: "id=j"},
+		ServiceDDM:          {host: "ddm", path: "/v3/p%20x/jobs/j"},
+		ServiceDCS:          {host: "dcs", path: "/v2/p%20x/jobs/j"},
+		ServiceKafka:        {host: "dms", path: "/v2/p%20x/instances/i%2F1/tasks/j", needs: Needs{Project: true, Instance: true}},
+		ServiceRabbitMQ:     {host: "dms", path: "/v2/p%20x/instances/i%2F1/tasks/j", needs: Needs{Project: true, Instance: true}},
+		ServiceRocketMQ:     {host: "dms", path: "/v2/p%20x/instances/i%2F1/tasks/j", needs: Needs{Project: true, Instance: true}},
+		ServiceSFSTurbo:     {host: "sfs-turbo", path: "/v1/p%20x/sfs-turbo/jobs/j"},
+		ServiceDWS:          {host: "dws", path: "/v1.0/p%20x/job/j"},
+		ServiceCBR:          {host: "cbr", path: "/v3/p%20x/operation-logs/j"},
+		ServiceGEIP:         {host: "geip", path: "/v3/d/geip/jobs/j", needs: Needs{Domain: true}},
+		ServiceCFW:          {host: "cfw", path: "/v3/p%20x/jobs/j"},
+		ServiceSWR:          {host: "swr", path: "/v2/p%20x/jobs/j"},
+		ServiceCAE: {host: "cae", path: "/v1/p%20x/cae/jobs/j", header: map[string]string{"X-Environment-ID": "e"},
+			needs: Needs{Project: true, Environment: true}},
+		ServiceCSE:  {host: "cse", path: "/v2/p%20x/enginemgr/engines/i%2F1/jobs/j", needs: Needs{Project: true, Instance: true}},
+		ServiceSDRS: {host: "sdrs", path: "/v1/p%20x/jobs/j"},
+		ServiceDEH:  {host: "deh", path: "/v1/p%20x/jobs/j"},
 	}
-	hosts := map[Service]string{ServiceELB: "elb", ServiceELBv3: "elb"}
-	for service, wantPath := range paths {
-		a, ok := AdapterFor(service)
+	for _, service := range want {
+		tt, ok := tests[service]
 		if !ok {
-			t.Fatalf("no adapter for %s", service)
+			t.Errorf("%s: no row in this test", service)
+			continue
 		}
-		if got := a.Path("p x", "j"); got != wantPath {
-			t.Errorf("%s path = %s, want %s", service, got, wantPath)
+		a, _ := AdapterFor(service)
+		loc := a.Locate(ref)
+		if loc.Path != tt.path || loc.Query.Encode() != tt.query || !maps.Equal(loc.Header, tt.header) {
+			t.Errorf("%s: located at %s ? %s %v, want %s ? %s %v", service, loc.Path, loc.Query.Encode(), loc.Header, tt.path, tt.query, tt.header)
 		}
-		wantHost := hosts[service]
-		if wantHost == "" {
-			wantHost = string(service)
+		if a.Host() != tt.host {
+			t.Errorf("%s host = %s, want %s", service, a.Host(), tt.host)
 		}
-		if a.Host() != wantHost {
-			t.Errorf("%s host = %s, want %s", service, a.Host(), wantHost)
+		needs := tt.needs
+		if needs == (Needs{}) {
+			needs = Needs{Project: true}
+		}
+		if a.Needs() != needs {
+			t.Errorf("%s needs %+v, want %+v", service, a.Needs(), needs)
 		}
 	}
-	if _, ok := AdapterFor("cce"); ok {
-		t.Error("AdapterFor(cce) found an adapter")
+	if _, ok := AdapterFor("nat"); ok {
+		t.Error("AdapterFor(nat) found an adapter")
 	}
 }
 

@@ -31,26 +31,40 @@ var v1States = map[string]Phase{
 }
 
 // v1Adapter reads the job shape shared by the /v1 job APIs (BMS, ECS, EVS, IMS,
-// VPC) and classic ELB: a top-level object with status, job_id, job_type,
-// begin_time, end_time, error_code, fail_reason, the API's code and message, and
-// entities holding the resource ids and, usually, sub_jobs and sub_jobs_total.
-// The services differ in what entities holds, which the shared decoding reads
-// generically, and in their path and host.
+// VPC, SDRS, DEH), classic ELB, DCS and SFS Turbo: a top-level object with
+// status, job_id, job_type, begin_time, end_time, error_code, fail_reason, the
+// API's code and message, and entities holding the resource ids and, usually,
+// sub_jobs and sub_jobs_total. The services differ in what entities holds,
+// which the shared decoding reads generically, in their path and host, and in
+// how they spell states.
 type v1Adapter struct {
 	host string
-	// version is the first path segment: "v1", or "v1.0" for classic ELB.
-	version string
+	// prefix and middle surround the project id in the path:
+	// {prefix}/{project_id}{middle}{job_id}.
+	prefix, middle string
+	// states maps the upper-cased states; nil means v1States.
+	states map[string]Phase
+}
+
+// v1Jobs is the adapter of /{version}/{project_id}/jobs/{job_id} on host.
+func v1Jobs(host, version string) v1Adapter {
+	return v1Adapter{host: host, prefix: "/" + version, middle: "/jobs/"}
 }
 
 func (a v1Adapter) Host() string { return a.host }
 
-// Path is /{version}/{project_id}/jobs/{job_id}.
-func (a v1Adapter) Path(projectID, jobID string) string {
-	return jobPath("/"+a.version, projectID, "/jobs/", jobID)
+func (a v1Adapter) Needs() Needs { return projectJobs }
+
+func (a v1Adapter) Locate(ref JobRef) Location {
+	return Location{Path: jobPath(a.prefix, ref.ProjectID, a.middle, ref.JobID)}
 }
 
-func (a v1Adapter) Decode(body []byte) (*Job, error) {
-	job, err := decodeJob(json.RawMessage(body), jobShape{states: v1States}, 0)
+func (a v1Adapter) Decode(body []byte, _ JobRef) (*Job, error) {
+	states := a.states
+	if states == nil {
+		states = v1States
+	}
+	job, err := decodeJob(json.RawMessage(body), jobShape{states: states}, 0)
 	if err != nil {
 		return nil, err
 	}

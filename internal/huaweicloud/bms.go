@@ -21,4 +21,4 @@ package huaweicloud
 // name server_id (server operations) or nic_id (NIC operations). States: INIT,
 // RUNNING, SUCCESS, FAIL, PENDING_PAYMENT. The account may query jobs 2,000 times
 // a minute.
-var bmsAdapter = v1Adapter{host: "bms", version: "v1"}
+var bmsAdapter = v1Jobs("bms", "v1")

@@ -76,12 +76,13 @@ type Request struct {
 	Endpoint string
 	// Service selects the job API's path and shape.
 	Service Service
-	// ProjectID and JobID name the job: 1-128 characters of A-Z a-z 0-9 _ - . ~.
-	ProjectID, JobID string
+	// JobRef names the job: the ids the service needs (see Adapter.Needs), each
+	// 1-128 characters of A-Z a-z 0-9 _ - . ~.
+	JobRef
 	// Credentials sign the request; a SecurityToken is sent as X-Security-Token.
 	Credentials signer.Credentials
 	// SendProjectIDHeader adds X-Project-Id, which accounts with several projects
-	// may need.
+	// may need, to requests of project-scoped services.
 	SendProjectIDHeader bool
 }
 
@@ -185,7 +186,7 @@ func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 		// Reported like a rejected key: the fix is in the credentials.
 		return nil, &Error{Class: ErrAuthenticationFailed, Err: errors.New("no access key or secret key given")}
 	}
-	jobURL, err := buildJobURL(req, adapter)
+	jobURL, loc, err := buildJobURL(req, adapter)
 	if err != nil {
 		return nil, &Error{Class: ErrInvalidRequest, Err: err}
 	}
@@ -195,8 +196,17 @@ func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 	}
 	httpReq.Header.Set("Accept", "application/json")
 	httpReq.Header.Set("User-Agent", c.userAgent)
-	if req.SendProjectIDHeader {
+	needs := adapter.Needs()
+	if req.SendProjectIDHeader && needs.Project {
 		httpReq.Header.Set(signer.HeaderProjectID, req.ProjectID)
+	}
+	if needs.Domain {
+		// Global services are signed for the account, as the SDK's global
+		// credentials do.
+		httpReq.Header.Set(headerDomainID, req.DomainID)
+	}
+	for name, value := range loc.Header {
+		httpReq.Header.Set(name, value)
 	}
 	if err := c.signer.Sign(httpReq, nil, req.Credentials); err != nil {
 		return nil, &Error{Class: ErrAuthenticationFailed, Err: err}
@@ -240,7 +250,10 @@ func (c *Client) decode(resp *http.Response, body []byte, overflow bool, adapter
 	if overflow {
 		return nil, malformed(fmt.Errorf("body is larger than %d bytes", c.maxBody))
 	}
-	job, err := adapter.Decode(body)
+	job, err := adapter.Decode(body, req.JobRef)
+	if errors.Is(err, errJobNotListed) {
+		return nil, &Error{Class: ErrNotFound, HTTPStatus: resp.StatusCode, RequestID: requestID, Err: err}
+	}
 	if err != nil {
 		return nil, malformed(err)
 	}
@@ -251,25 +264,48 @@ func (c *Client) decode(resp *http.Response, body []byte, overflow bool, adapter
 	return job, nil
 }
 
-// buildJobURL joins the endpoint and the adapter's path after checking both.
-func buildJobURL(req Request, adapter Adapter) (string, error) {
-	for _, id := range []struct{ name, value string }{{"project id", req.ProjectID}, {"job id", req.JobID}} {
+// headerDomainID names the account in requests to global services.
+const headerDomainID = "X-Domain-Id"
+
+// buildJobURL joins the endpoint and the adapter's location after checking the
+// ids the service needs and the endpoint.
+func buildJobURL(req Request, adapter Adapter) (string, Location, error) {
+	needs := adapter.Needs()
+	for _, id := range []struct {
+		name   string
+		value  string
+		needed bool
+	}{
+		{"project id", req.ProjectID, needs.Project},
+		{"domain id", req.DomainID, needs.Domain},
+		{"instance id", req.InstanceID, needs.Instance},
+		{"environment id", req.EnvironmentID, needs.Environment},
+		{"job id", req.JobID, true},
+	} {
+		if !id.needed {
+			continue
+		}
 		if err := checkID(id.value); err != nil {
-			return "", fmt.Errorf("%s: %w", id.name, err)
+			return "", Location{}, fmt.Errorf("%s: %w", id.name, err)
 		}
 	}
 	base, err := url.Parse(req.Endpoint)
 	if err != nil {
-		return "", errors.New("endpoint is not a URL")
+		return "", Location{}, errors.New("endpoint is not a URL")
 	}
 	if err := checkEndpointURL(base); err != nil {
-		return "", fmt.Errorf("endpoint: %w", err)
+		return "", Location{}, fmt.Errorf("endpoint: %w", err)
 	}
 	// The security token travels in a header: never in clear text past this host.
 	if base.Scheme != "https" && !isLoopback(strings.ToLower(base.Hostname())) {
-		return "", errors.New("endpoint: plain http is allowed only for loopback hosts")
+		return "", Location{}, errors.New("endpoint: plain http is allowed only for loopback hosts")
 	}
-	return base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + adapter.Path(req.ProjectID, req.JobID), nil
+	loc := adapter.Locate(req.JobRef)
+	u := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + loc.Path
+	if len(loc.Query) > 0 {
+		u += "?" + loc.Query.Encode()
+	}
+	return u, loc, nil
 }
 
 // checkID accepts 1-128 characters of A-Z a-z 0-9 _ - . ~ other than "." and "..",

@@ -155,7 +155,7 @@ func TestTLSVerification(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":"SUCCESS"}`))
 	}))
 	defer srv.Close()
-	req := Request{Endpoint: srv.URL, Service: ServiceECS, ProjectID: "p", JobID: "j", Credentials: testCred}
+	req := Request{Endpoint: srv.URL, Service: ServiceECS, JobRef: JobRef{ProjectID: "p", JobID: "j"}, Credentials: testCred}
 
 	_, err := newTestClient(Options{}).GetJob(context.Background(), req)
 	if ClassOf(err) != ErrUnavailable || !strings.Contains(err.Error(), "certificate") {
@@ -208,7 +208,7 @@ func TestTransportOption(t *testing.T) {
 		return nil, errors.New("offline " + r.URL.Host)
 	})
 	_, err := NewClient(Options{Transport: rt}).GetJob(context.Background(),
-		Request{Endpoint: "https://ecs.eu-de.otc.t-systems.com", Service: ServiceECS, ProjectID: "p", JobID: "j", Credentials: testCred})
+		Request{Endpoint: "https://ecs.eu-de.otc.t-systems.com", Service: ServiceECS, JobRef: JobRef{ProjectID: "p", JobID: "j"}, Credentials: testCred})
 	if ClassOf(err) != ErrUnavailable || !strings.Contains(err.Error(), "offline ecs.eu-de.otc.t-systems.com") {
 		t.Errorf("GetJob = %v", err)
 	}

@@ -27,8 +27,9 @@ import (
 )
 
 // maxSubJobDepth bounds how deep sub-jobs of sub-jobs are decoded, so that a
-// hostile body cannot make decoding recurse without end.
-const maxSubJobDepth = 3
+// hostile body cannot make decoding recurse without end. CCE nests three levels
+// (node pool, node, install step); deeper levels are not read.
+const maxSubJobDepth = 16
 
 // errNoStatus: a 2xx body without a status is not a job answer.
 var errNoStatus = errors.New("response has no status")
@@ -95,8 +96,8 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 	if !hasState && depth == 0 && job.Code == "" && job.Message == "" {
 		return Job{}, errNoStatus
 	}
-	job.BeginTime = parseTime(looseString(w.BeginTime))
-	job.EndTime = parseTime(looseString(w.EndTime))
+	job.BeginTime = job.readTime("begin_time", w.BeginTime)
+	job.EndTime = job.readTime("end_time", w.EndTime)
 	job.ErrorCode = cleanID(looseString(w.ErrorCode))
 	reason := looseString(w.FailReason)
 	if shape.reasonFromErrorMsg {
@@ -106,6 +107,7 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 	ent := splitEntities(w.Entities)
 	job.Entities = ent.rest
 	job.Resources = ent.ids
+	job.Progress = ent.progress
 	job.Resources.ResourceID = firstNonEmpty(cleanID(looseString(w.ResourceID)), job.Resources.ResourceID)
 	// ECS puts the text of a sub-job's error code in entities.errorcode_message.
 	job.FailReason = cleanMessage(firstNonEmpty(reason, ent.errorMessage))
@@ -159,6 +161,7 @@ type entities struct {
 	subJobsTotal json.RawMessage
 	ids          ResourceIDs
 	errorMessage string
+	progress     *int
 }
 
 // splitEntities takes the sub-job list and the resource ids out of entities. An
@@ -174,6 +177,14 @@ func splitEntities(raw json.RawMessage) entities {
 		}
 		out.subJobs, out.subJobsTotal = fields["sub_jobs"], fields["sub_jobs_total"]
 		out.errorMessage = looseString(fields["errorcode_message"])
+		// IMS documents process_percent as a fraction, 0 to 1, and shows 100 in
+		// an example: up to 1 it is read as a fraction, above as a percentage.
+		if f, ok := looseFloat(fields["process_percent"]); ok && f >= 0 && f <= 100 {
+			if f <= 1 {
+				f *= 100
+			}
+			out.progress = percent(f)
+		}
 		fillIDs(&out.ids, fields)
 		// The sub-jobs and their count are in Job.SubJobs and Job.SubJobsTotal; the
 		// rest is what the job acted on.

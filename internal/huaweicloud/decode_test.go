@@ -191,7 +191,7 @@ func TestDecodeLenient(t *testing.T) {
 		},
 		{
 			name: "deeply nested sub-jobs stop at the depth limit", service: ServiceBMS,
-			body: nestedSubJobs(10),
+			body: nestedSubJobs(maxSubJobDepth + 5),
 			check: func(t *testing.T, job *Job) {
 				depth := 0
 				for j := job; len(j.SubJobs) > 0; j = &j.SubJobs[0] {
@@ -206,7 +206,7 @@ func TestDecodeLenient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			adapter, _ := AdapterFor(tt.service)
-			job, err := adapter.Decode([]byte(tt.body))
+			job, err := adapter.Decode([]byte(tt.body), JobRef{JobID: "j"})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Decode error = %v, want one containing %q", err, tt.wantErr)

@@ -21,4 +21,4 @@ package huaweicloud
 // and a sub-job's entities add errorcode_message, used as its fail reason when
 // fail_reason is empty. An unknown job id answers HTTP 400 Common.0011, and
 // finished jobs are deleted one day after they end.
-var ecsAdapter = v1Adapter{host: "ecs", version: "v1"}
+var ecsAdapter = v1Jobs("ecs", "v1")

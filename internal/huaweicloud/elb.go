@@ -22,4 +22,4 @@ package huaweicloud
 // they are kept whole in Job.Entities. sub_jobs sit at the top level beside
 // entities, which the shared decoding also looks at. States: INIT, RUNNING,
 // SUCCESS, FAIL.
-var elbAdapter = v1Adapter{host: "elb", version: "v1.0"}
+var elbAdapter = v1Jobs("elb", "v1.0")

@@ -56,12 +56,14 @@ type elbv3 struct{}
 
 func (elbv3) Host() string { return "elb" }
 
-// Path is /v3/{project_id}/elb/jobs/{job_id}.
-func (elbv3) Path(projectID, jobID string) string {
-	return jobPath("/v3", projectID, "/elb/jobs/", jobID)
+func (elbv3) Needs() Needs { return projectJobs }
+
+// Locate: /v3/{project_id}/elb/jobs/{job_id}.
+func (elbv3) Locate(ref JobRef) Location {
+	return Location{Path: jobPath("/v3", ref.ProjectID, "/elb/jobs/", ref.JobID)}
 }
 
-func (elbv3) Decode(body []byte) (*Job, error) {
+func (elbv3) Decode(body []byte, _ JobRef) (*Job, error) {
 	var wrapper struct {
 		Job       json.RawMessage `json:"job"`
 		RequestID json.RawMessage `json:"request_id"`

@@ -70,7 +70,8 @@ func KnownDomains() []string {
 	return out
 }
 
-// DefaultEndpoint is https://{host}.{region}.{domain} for a service, with domain
+// DefaultEndpoint is https://{host}.{region}.{domain} for a service (for a global
+// service, whose jobs belong to the account, https://{host}.{domain}), with domain
 // DefaultDomain when empty. The host is the service's own (elbv3 shares elb's);
 // a service without an adapter is used as its own host name.
 func DefaultEndpoint(service, region, domain string) string {
@@ -80,6 +81,9 @@ func DefaultEndpoint(service, region, domain string) string {
 	host := service
 	if a, ok := AdapterFor(Service(service)); ok {
 		host = a.Host()
+		if a.Needs().Domain {
+			return "https://" + host + "." + domain // a global service
+		}
 	}
 	return "https://" + host + "." + region + "." + domain
 }

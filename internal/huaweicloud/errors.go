@@ -162,9 +162,12 @@ func gatewayCode(code, number string) bool {
 //	{"error": {"code": "Ecs.0005", "message": "...", "details": [...]}}
 //	{"code": "...", "message": "..."}
 //	{"itemNotFound": {"code": 404, "message": "..."}}   (OpenStack-style APIs)
+//	{"errCode": "SFS.TURBO.0001", "errMsg": "..."}       (SFS Turbo)
 type errorBody struct {
 	ErrorCode json.RawMessage `json:"error_code"`
 	ErrorMsg  json.RawMessage `json:"error_msg"`
+	ErrCode   json.RawMessage `json:"errCode"`
+	ErrMsg    json.RawMessage `json:"errMsg"`
 	RequestID json.RawMessage `json:"request_id"`
 	Error     json.RawMessage `json:"error"`
 	Code      json.RawMessage `json:"code"`
@@ -198,6 +201,9 @@ func parseErrorBody(body []byte) (code, message, requestID string) {
 	}
 	if code == "" && message == "" {
 		code, message = looseString(w.Code), looseString(w.Message)
+	}
+	if code == "" && message == "" {
+		code, message = looseString(w.ErrCode), looseString(w.ErrMsg)
 	}
 	if code == "" && message == "" {
 		code, message = singleWrappedError(body)

@@ -379,7 +379,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 		wantClass ErrorClass
 		wantText  string
 	}{
-		{"unknown service", func(r *Request) { r.Service = "cce" }, ErrInvalidRequest, `unknown service "cce"`},
+		{"unknown service", func(r *Request) { r.Service = "nat" }, ErrInvalidRequest, `unknown service "nat"`},
 		{"empty job id", func(r *Request) { r.JobID = "" }, ErrInvalidRequest, "job id"},
 		{"dot-dot job id", func(r *Request) { r.JobID = ".." }, ErrInvalidRequest, "job id"},
 		{"slash in job id", func(r *Request) { r.JobID = "a/b" }, ErrInvalidRequest, "job id"},

@@ -19,4 +19,4 @@ package huaweicloud
 // evsAdapter reads Elastic Volume Service jobs, GET /v1/{project_id}/jobs/{job_id}
 // on host evs. Entities are flat (volume_id, name, size, volume_type, sub_jobs)
 // without sub_jobs_total, and end_time is "" while the job runs.
-var evsAdapter = v1Adapter{host: "evs", version: "v1"}
+var evsAdapter = v1Jobs("evs", "v1")

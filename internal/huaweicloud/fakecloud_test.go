@@ -180,8 +180,7 @@ func (fc *fakeCloud) request(service Service, jobID string) Request {
 	return Request{
 		Endpoint:    fc.srv.URL,
 		Service:     service,
-		ProjectID:   "bbf1946d374b44a0a2a95533562ba954",
-		JobID:       jobID,
+		JobRef:      JobRef{ProjectID: "bbf1946d374b44a0a2a95533562ba954", JobID: jobID},
 		Credentials: testCred,
 	}
 }

@@ -44,13 +44,15 @@ func FuzzDecode(f *testing.F) {
 		`{"status":"RUNNING","entities":{"sub_jobs":[{"status":"INIT","entities":[{"server_id":7}]}],"sub_jobs_total":"1e3"}}`,
 		`{"status":"SUCCESS","sub_jobs":[null,1,{"status":"FAIL"}],"begin_time":"04-Jun-2015 18:11:06:586"}`,
 		nestedSubJobs(50),
+		`{"status":{"phase":"Running"},"spec":{"subJobs":[{"status":{"phase":"Failed"},"spec":{"subJobs":[{"status":{"phase":"Failed","reason":"x"}}]}}]}}`,
+		`{"jobs":[{"id":"j","status":"Running","progress":"101%"},{"id":"j"}],"tasks":[{"status":"SUCCESS","params":"{\"a\":1}"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, service := range Services() {
 			adapter, _ := AdapterFor(service)
-			job, err := adapter.Decode(body)
+			job, err := adapter.Decode(body, JobRef{ProjectID: "p", JobID: "j"})
 			if err != nil {
 				if job != nil {
 					t.Fatalf("%s: a job and an error", service)
@@ -75,6 +77,14 @@ func checkDecoded(t *testing.T, where string, job *Job, depth int) {
 	default:
 		t.Fatalf("%s: phase %q", where, job.Phase)
 	}
+	if job.Progress != nil && (*job.Progress < 0 || *job.Progress > 100) {
+		t.Fatalf("%s: progress %d", where, *job.Progress)
+	}
+	for _, u := range job.UnreadTimes {
+		if len(u) > 2*maxIDBytes || strings.IndexFunc(u, unicode.IsControl) >= 0 {
+			t.Fatalf("%s: unclean unread time %q", where, u)
+		}
+	}
 	if job.SubJobsTotal < len(job.SubJobs) {
 		t.Fatalf("%s: total %d < %d sub-jobs", where, job.SubJobsTotal, len(job.SubJobs))
 	}
@@ -88,7 +98,9 @@ func checkDecoded(t *testing.T, where string, job *Job, depth int) {
 		{job.JobID, maxIDBytes}, {job.JobType, maxIDBytes}, {job.State, maxIDBytes}, {job.ErrorCode, maxIDBytes},
 		{job.Code, maxIDBytes}, {job.RequestID, maxIDBytes}, {job.FailReason, maxTextBytes}, {job.Message, maxTextBytes},
 		{job.Resources.ServerID, maxIDBytes}, {job.Resources.NICID, maxIDBytes}, {job.Resources.VolumeID, maxIDBytes},
-		{job.Resources.ImageID, maxIDBytes}, {job.Resources.ResourceID, maxIDBytes},
+		{job.Resources.ImageID, maxIDBytes}, {job.Resources.ResourceID, maxIDBytes}, {job.Resources.InstanceID, maxIDBytes},
+		{job.Resources.ClusterID, maxIDBytes}, {job.Resources.NodeID, maxIDBytes}, {job.Resources.NodePoolID, maxIDBytes},
+		{job.Resources.BackupID, maxIDBytes}, {job.Resources.ResourceType, maxIDBytes}, {job.Resources.ResourceName, maxIDBytes},
 	} {
 		if len(text.s) > text.max || strings.IndexFunc(text.s, unicode.IsControl) >= 0 {
 			t.Fatalf("%s: unclean text %q", where, text.s)

@@ -20,4 +20,4 @@ package huaweicloud
 // /v1/{project_id}/jobs/{job_id} on host ims. Entities hold image_id, image_name,
 // process_percent, current_task and results; times may come as
 // "04-Jun-2015 18:11:06:586" rather than ISO 8601 (see parseTime).
-var imsAdapter = v1Adapter{host: "ims", version: "v1"}
+var imsAdapter = v1Jobs("ims", "v1")

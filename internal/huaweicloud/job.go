@@ -60,8 +60,36 @@ type ResourceIDs struct {
 	VolumeID string
 	// ImageID is entities.image_id (IMS).
 	ImageID string
-	// ResourceID is resource_id (ELB v3), of the job or of its entities.
+	// ResourceID is the resource a job acted on when the API names it without
+	// its kind: resource_id (ELB v3, CBR's extra_info.resource.id), or CCE's
+	// spec.resourceID when the job type names no node or node pool.
 	ResourceID string
+	// InstanceID is the database, cache or middleware instance (RDS family,
+	// GeminiDB, DDM: instance.id).
+	InstanceID string
+	// ClusterID is the CCE cluster (spec.clusterUID).
+	ClusterID string
+	// NodeID is the CCE node: spec.resourceID of a node job (CreateNode,
+	// InstallNode, ...).
+	NodeID string
+	// NodePoolID is the CCE node pool: spec.resourceID of a node-pool job.
+	NodePoolID string
+	// BackupID is the CBR backup (extra_info.backup.backup_id).
+	BackupID string
+	// ResourceType and ResourceName describe ResourceID where the API does
+	// (CBR's extra_info.resource, CCE's spec.resourceName).
+	ResourceType, ResourceName string
+}
+
+// First is the first resource id set, in the order server, NIC, volume, image,
+// instance, cluster, node pool, node, backup, resource; "" when none is.
+func (r ResourceIDs) First() string {
+	for _, id := range []string{r.ServerID, r.NICID, r.VolumeID, r.ImageID, r.InstanceID, r.ClusterID, r.NodePoolID, r.NodeID, r.BackupID, r.ResourceID} {
+		if id != "" {
+			return id
+		}
+	}
+	return ""
 }
 
 // Job is one job or sub-job as the cloud described it.
@@ -89,10 +117,18 @@ type Job struct {
 	Entities json.RawMessage
 	// Resources are the resource ids found in Entities (and, for ELB v3, in the job).
 	Resources ResourceIDs
+	// Progress is the job's completion in percent, 0-100, where the API gives
+	// one (process, progress, process_percent, extra_info.common.progress);
+	// nil otherwise.
+	Progress *int
+	// UnreadTimes names the time fields whose text could not be read, as
+	// field="text": the job is decoded without them.
+	UnreadTimes []string
 	// SubJobsTotal is how many sub-jobs the cloud reports: sub_jobs_total where
 	// given (BMS), never less than len(SubJobs).
 	SubJobsTotal int
-	// SubJobs are the sub-jobs, normalized the same way.
+	// SubJobs are the sub-jobs, normalized the same way; a sub-job's own
+	// sub-jobs (CCE nests them) are in its SubJobs.
 	SubJobs []Job
 	// RequestID is the cloud's id of the request that returned this job, from the
 	// X-Request-Id header (or, for ELB v3, the body). Empty for sub-jobs.

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -67,6 +68,12 @@ func diffJob(where string, got, want Job) []string {
 			add(f.name, f.g, f.w)
 		}
 	}
+	if fmtProgress(got.Progress) != fmtProgress(want.Progress) {
+		add("Progress", fmtProgress(got.Progress), fmtProgress(want.Progress))
+	}
+	if !slices.Equal(got.UnreadTimes, want.UnreadTimes) {
+		add("UnreadTimes", got.UnreadTimes, want.UnreadTimes)
+	}
 	if !sameTime(got.BeginTime, want.BeginTime) {
 		add("BeginTime", fmtTime(got.BeginTime), fmtTime(want.BeginTime))
 	}
@@ -85,6 +92,15 @@ func diffJob(where string, got, want Job) []string {
 	}
 	return diffs
 }
+
+func fmtProgress(p *int) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%d%%", *p)
+}
+
+func pct(n int) *int { return &n }
 
 func sameTime(a, b *time.Time) bool {
 	if a == nil || b == nil {

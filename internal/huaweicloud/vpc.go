@@ -19,4 +19,4 @@ package huaweicloud
 // vpcAdapter reads Virtual Private Cloud jobs (elastic IPs, bandwidths), GET
 // /v1/{project_id}/jobs/{job_id} on host vpc, shaped like ECS jobs with
 // entities.sub_jobs.
-var vpcAdapter = v1Adapter{host: "vpc", version: "v1"}
+var vpcAdapter = v1Jobs("vpc", "v1")

@@ -51,6 +51,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
@@ -266,8 +267,7 @@ func (a *anchor) pollOnce(ctx context.Context, j *jobsv1alpha1.CloudJob, st *job
 	cj, err := a.cloud.GetJob(ctx, huaweicloud.Request{
 		Endpoint:    j.Spec.Endpoint,
 		Service:     huaweicloud.Service(j.Spec.Service),
-		ProjectID:   j.Spec.ProjectID,
-		JobID:       j.Spec.JobID,
+		JobRef:      controller.JobRefOf(&j.Spec),
 		Credentials: cred,
 	})
 	if err != nil {
