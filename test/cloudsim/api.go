@@ -21,9 +21,7 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -42,38 +40,6 @@ const (
 	contentTypeJSON  = "application/json;charset=UTF-8"
 	maxRequestBody   = 1 << 20
 )
-
-// route is a parsed job-API path.
-type route struct {
-	style     pathStyle
-	projectID string
-	jobID     string
-}
-
-// parseRoute recognizes the three job-API path styles.
-func parseRoute(u *url.URL) (route, bool) {
-	segs := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
-	var r route
-	var project, id string
-	switch {
-	case len(segs) == 4 && segs[0] == "v1" && segs[2] == "jobs":
-		r.style, project, id = styleV1, segs[1], segs[3]
-	case len(segs) == 4 && segs[0] == "v1.0" && segs[2] == "jobs":
-		r.style, project, id = styleV10, segs[1], segs[3]
-	case len(segs) == 5 && segs[0] == "v3" && segs[2] == "elb" && segs[3] == "jobs":
-		r.style, project, id = styleV3ELB, segs[1], segs[4]
-	default:
-		return r, false
-	}
-	var err error
-	if r.projectID, err = url.PathUnescape(project); err != nil || r.projectID == "" {
-		return r, false
-	}
-	if r.jobID, err = url.PathUnescape(id); err != nil || r.jobID == "" {
-		return r, false
-	}
-	return r, true
-}
 
 // StatusRecorder remembers the status written, for the stats (and for harnesses
 // that wrap the simulator's handler).
@@ -114,7 +80,7 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			"accessKey", info.accessKey, "requestId", requestID)
 	}()
 
-	rt, ok := parseRoute(r.URL)
+	rt, ok := parseRoute(r)
 	if !ok || r.Method != http.MethodGet {
 		writeJSON(w, http.StatusNotFound, gatewayError(CodeAPINotFound, apiNotFoundMessage, requestID))
 		return
@@ -150,11 +116,13 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	s.answer(w, rt, requestID)
 }
 
-// answer writes the job in its service's shape, or "invalid JobId".
+// answer writes the job in its service's shape, or the service's answer for
+// a job it does not know.
 func (s *Server) answer(w http.ResponseWriter, rt route, requestID string) {
-	j, view, ok := s.lookup(rt.style, rt.projectID, rt.jobID, s.clock.simNow())
+	j, view, ok := s.lookup(rt, s.clock.simNow())
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, serviceError(CodeInvalidJobID, "invalid JobId"))
+		status, body := notFoundAnswer(rt.style)
+		writeJSON(w, status, body)
 		return
 	}
 	view.requestID = requestID
@@ -207,12 +175,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, rule *FaultR
 	case FaultDeepNesting:
 		writeDeepNesting(w, rt.jobID, rule.Depth)
 	default:
-		_, view, ok := s.lookup(rt.style, rt.projectID, rt.jobID, s.clock.simNow())
+		_, view, ok := s.lookup(rt, s.clock.simNow())
 		if !ok {
 			return false
 		}
 		view.requestID = requestID
-		writeHostileJob(w, rule, view)
+		return writeHostileJob(w, rule, view)
 	}
 	return true
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -90,8 +91,7 @@ func (f *fixture) getAs(service cloudsim.Service, projectID, jobID string, cred 
 	return f.client.GetJob(context.Background(), huaweicloud.Request{
 		Endpoint:    f.sim.APIURL,
 		Service:     huaweicloud.Service(service),
-		ProjectID:   projectID,
-		JobID:       jobID,
+		JobRef:      huaweicloud.JobRef{ProjectID: projectID, JobID: jobID},
 		Credentials: cred,
 	})
 }
@@ -322,7 +322,7 @@ func TestClientClockSkew(t *testing.T) {
 	f.add(cloudsim.JobSpec{Service: cloudsim.ServiceECS, ProjectID: "p", JobID: "j"})
 	skewed := huaweicloud.NewClient(huaweicloud.Options{Now: func() time.Time { return f.clock.Now().Add(16 * time.Minute) }})
 	_, err := skewed.GetJob(context.Background(), huaweicloud.Request{
-		Endpoint: f.sim.APIURL, Service: "ecs", ProjectID: "p", JobID: "j", Credentials: goodCred,
+		Endpoint: f.sim.APIURL, Service: "ecs", JobRef: huaweicloud.JobRef{ProjectID: "p", JobID: "j"}, Credentials: goodCred,
 	})
 	if e := wantClassError(t, err, huaweicloud.ErrAuthenticationFailed); e.Code != cloudsim.CodeAuthExpired {
 		t.Errorf("skewed clock: %+v", e)
@@ -404,5 +404,170 @@ func TestClientLoadsTheSeedScenario(t *testing.T) {
 	elb := f.mustGet("elb", "cbc08e2f8c354c7aa7abb88d0a7d11dc", "ff8080825ecc523f015ecd0a98f82f77")
 	if elb.Phase != huaweicloud.PhaseSucceeded || elb.JobType != "createELB" || !strings.Contains(string(elb.Entities), "ef265755daf84333baf4ddc1d91cbc2f") {
 		t.Errorf("ELB seed job: %+v", elb)
+	}
+}
+
+// TestClientReadsTheServicesBeyondV1 runs a job to SUCCESS and one to FAIL
+// in every service whose shape is not the v1 one, and reads them through the
+// operator's client at each step: the path, query and headers the client
+// sends must find the job, and what it decodes must match the script.
+func TestClientReadsTheServicesBeyondV1(t *testing.T) {
+	f := start(t, cloudsim.Config{}, huaweicloud.Options{})
+	const p = "0123456789abcdef0123456789abcdef"
+	// pending: the phase while the job is in the lifecycle's INIT, which some
+	// services spell as running. progress: the service reports a percentage.
+	tests := []struct {
+		service  cloudsim.Service
+		pending  huaweicloud.Phase
+		progress bool
+		// noReason: the API says nothing about why a job failed.
+		noReason bool
+		spec     func(s *cloudsim.JobSpec)
+		check    func(t *testing.T, job *huaweicloud.Job)
+	}{
+		{service: cloudsim.ServiceCCE, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.JobType = "CreateNodePool"
+			s.Resources = cloudsim.Resources{ClusterID: "cluster-1", ResourceID: "pool-1", ResourceName: "pool"}
+			s.SubJobs = []cloudsim.SubJobSpec{{JobID: s.JobID + "-n", JobType: "CreateNode", Running: d(time.Minute), Resources: cloudsim.Resources{ResourceID: "node-1"},
+				SubJobs: []cloudsim.SubJobSpec{{JobID: s.JobID + "-i", JobType: "InstallNode", Running: d(time.Minute), Resources: cloudsim.Resources{ResourceID: "node-1"},
+					ErrorCode: "CCE.1", FailReason: "install failed"}}}}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.Resources.ClusterID != "cluster-1" || job.Resources.NodePoolID != "pool-1" || job.Resources.ResourceName != "pool" {
+				t.Errorf("cce ids %+v", job.Resources)
+			}
+			if len(job.SubJobs) != 1 || len(job.SubJobs[0].SubJobs) != 1 || job.SubJobs[0].SubJobs[0].Resources.NodeID != "node-1" {
+				t.Errorf("cce nested sub-jobs %+v", job.SubJobs)
+			}
+		}},
+		{service: cloudsim.ServiceCCEAutopilot, pending: huaweicloud.PhasePending},
+		{service: cloudsim.ServiceRDS, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceTaurusDB, pending: huaweicloud.PhasePending, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceOpenGauss, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceDDS, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceGeminiDB, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceDDM, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceDCS, pending: huaweicloud.PhasePending},
+		{service: cloudsim.ServiceKafka, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.InstanceID = "kafka-instance"
+			s.Entities = json.RawMessage(`{"public_ip_id":"ip-1"}`)
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if string(job.Entities) != `{"public_ip_id":"ip-1"}` {
+				t.Errorf("kafka params %s", job.Entities)
+			}
+		}},
+		{service: cloudsim.ServiceRabbitMQ, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) { s.InstanceID = "rabbit" }},
+		{service: cloudsim.ServiceRocketMQ, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) { s.InstanceID = "rocket" }},
+		{service: cloudsim.ServiceSFSTurbo, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.SubJobs = []cloudsim.SubJobSpec{{JobID: s.JobID + "-1", Running: d(time.Minute)}}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if len(job.SubJobs) != 1 {
+				t.Errorf("sfsturbo sub-jobs %+v", job.SubJobs)
+			}
+		}},
+		{service: cloudsim.ServiceDWS, pending: huaweicloud.PhasePending, progress: true},
+		{service: cloudsim.ServiceCBR, pending: huaweicloud.PhasePending, progress: true, spec: func(s *cloudsim.JobSpec) {
+			s.Resources = cloudsim.Resources{ResourceID: "srv-1", ResourceType: "OS::Nova::Server", ResourceName: "web", BackupID: "backup-1"}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if r := job.Resources; r.BackupID != "backup-1" || r.ResourceID != "srv-1" || r.ResourceType != "OS::Nova::Server" {
+				t.Errorf("cbr ids %+v", r)
+			}
+		}},
+		{service: cloudsim.ServiceGEIP, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.Resources = cloudsim.Resources{ResourceID: "geip-1"}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.Resources.ResourceID != "geip-1" {
+				t.Errorf("geip ids %+v", job.Resources)
+			}
+		}},
+		{service: cloudsim.ServiceCFW, noReason: true, pending: huaweicloud.PhaseRunning},
+		{service: cloudsim.ServiceSWR, pending: huaweicloud.PhasePending},
+		{service: cloudsim.ServiceCAE, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.EnvironmentID = "env-1"
+			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "Build", Running: d(time.Minute), FailReason: "build failed"}}
+		}},
+		{service: cloudsim.ServiceCSE, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.InstanceID = "engine-1"
+			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: d(time.Minute)}}
+		}},
+	}
+	refOf := func(s cloudsim.JobSpec) huaweicloud.JobRef {
+		ref := huaweicloud.JobRef{ProjectID: s.ProjectID, InstanceID: s.InstanceID, EnvironmentID: s.EnvironmentID, JobID: s.JobID}
+		if s.Service == cloudsim.ServiceGEIP {
+			ref.ProjectID, ref.DomainID = "", s.ProjectID
+		}
+		return ref
+	}
+	type pair struct{ ok, fail cloudsim.JobSpec }
+	specs := map[cloudsim.Service]pair{}
+	for _, tt := range tests {
+		var pr pair
+		for i, spec := range []*cloudsim.JobSpec{&pr.ok, &pr.fail} {
+			*spec = cloudsim.JobSpec{Service: tt.service, ProjectID: p, JobID: fmt.Sprintf("%s-%d", tt.service, i),
+				Init: d(10 * time.Second), Running: d(2 * time.Minute)}
+			if tt.spec != nil {
+				tt.spec(spec)
+			}
+		}
+		pr.fail.Outcome, pr.fail.ErrorCode, pr.fail.FailReason = cloudsim.OutcomeFail, "E.42", "it broke"
+		if len(pr.fail.SubJobs) > 0 {
+			pr.fail.SubJobs[0].Outcome = cloudsim.OutcomeFail
+		}
+		f.add(pr.ok, pr.fail)
+		specs[tt.service] = pr
+	}
+	get := func(s cloudsim.JobSpec) *huaweicloud.Job {
+		t.Helper()
+		job, err := f.client.GetJob(context.Background(), huaweicloud.Request{
+			Endpoint: f.sim.APIURL, Service: huaweicloud.Service(s.Service), JobRef: refOf(s), Credentials: goodCred})
+		if err != nil {
+			t.Fatalf("%s %s: %v", s.Service, s.JobID, err)
+		}
+		return job
+	}
+
+	f.clock.Step(5 * time.Second)
+	for _, tt := range tests {
+		if job := get(specs[tt.service].ok); job.Phase != tt.pending || job.EndTime != nil || job.BeginTime == nil {
+			t.Errorf("%s at 5 s: phase %s (%q), begin %v, end %v", tt.service, job.Phase, job.State, job.BeginTime, job.EndTime)
+		}
+	}
+	f.clock.Step(65 * time.Second) // half the running time
+	for _, tt := range tests {
+		job := get(specs[tt.service].ok)
+		if job.Phase != huaweicloud.PhaseRunning || job.EndTime != nil {
+			t.Errorf("%s at 70 s: phase %s (%q), end %v", tt.service, job.Phase, job.State, job.EndTime)
+		}
+		if got := job.Progress; tt.progress != (got != nil) || got != nil && (*got < 45 || *got > 55) {
+			t.Errorf("%s at 70 s: progress %v, want about 50 (reported: %v)", tt.service, got, tt.progress)
+		}
+	}
+	f.clock.Step(2 * time.Minute)
+	for _, tt := range tests {
+		pr := specs[tt.service]
+		ok, failed := get(pr.ok), get(pr.fail)
+		if ok.Phase != huaweicloud.PhaseSucceeded || ok.EndTime == nil || ok.JobID != pr.ok.JobID && tt.service != cloudsim.ServiceCSE ||
+			ok.JobType == "" && tt.service != cloudsim.ServiceCFW {
+			t.Errorf("%s ended: %+v", tt.service, ok)
+		}
+		if tt.progress && (ok.Progress == nil || *ok.Progress != 100) && tt.service != cloudsim.ServiceRDS {
+			t.Errorf("%s ended: progress %v, want 100", tt.service, ok.Progress)
+		}
+		wantReason := failed.FailReason == "it broke" || failed.FailReason == "build failed" || tt.noReason
+		if failed.Phase != huaweicloud.PhaseFailed || failed.EndTime == nil || !wantReason {
+			t.Errorf("%s failed: phase %s, end %v, reason %q", tt.service, failed.Phase, failed.EndTime, failed.FailReason)
+		}
+		if tt.check != nil {
+			tt.check(t, ok)
+		}
+	}
+}
+
+func withInstance(s *cloudsim.JobSpec) {
+	s.Resources = cloudsim.Resources{InstanceID: "instance-of-" + s.JobID, ResourceName: "db"}
+}
+
+func wantInstance(t *testing.T, job *huaweicloud.Job) {
+	if job.Resources.InstanceID != "instance-of-"+job.JobID {
+		t.Errorf("%s: instance %q", job.JobID, job.Resources.InstanceID)
 	}
 }

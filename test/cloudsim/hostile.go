@@ -98,28 +98,34 @@ const (
 	invalidUTF8        = "bad\xff\xfe\xc3(utf8"
 )
 
-// topObject returns the object that holds the job's own fields: the body,
-// or its "job" member for ELB v3.
-func topObject(v jobView, body object) object {
-	if v.job.spec.Service == ServiceELBv3 {
-		return body.get("job").(object)
+// topObject returns the object that holds the job's own fields: the body, or
+// its wrapper member (ELB v3's "job", for example).
+func topObject(flat *flatJob, body object) object {
+	if flat.wrapper != "" {
+		return body.get(flat.wrapper).(object)
 	}
 	return body
 }
 
 // setTop replaces the job fields of body.
-func setTop(v jobView, body *object, top object) {
-	if v.job.spec.Service == ServiceELBv3 {
-		body.set("job", top)
+func setTop(flat *flatJob, body *object, top object) {
+	if flat.wrapper != "" {
+		body.set(flat.wrapper, top)
 		return
 	}
 	*body = top
 }
 
-// writeHostileJob answers the job's view, changed by the rule.
-func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
+// writeHostileJob answers the job's view, changed by the rule. It reports
+// false, leaving the normal answer to the caller, for a fault that spoils
+// fields of a shape that does not have them flat (CCE, CAE, CSE, the list
+// answers; many sub-jobs needs a flat sub-job list).
+func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) bool {
 	body := v.body()
-	top := topObject(v, body)
+	flat := services[v.job.spec.Service].flat
+	if rule.Kind != FaultMalformed && (flat == nil || rule.Kind == FaultManySubJobs && flat.subJobs == "") {
+		return false
+	}
 	switch rule.Kind {
 	case FaultMalformed:
 		b, _ := marshalNoEscape(body)
@@ -129,17 +135,15 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(half) // a failed write means the client left
 	case FaultWrongType:
+		top := topObject(flat, body)
 		top.set("status", 1)
-		setTop(v, &body, top)
+		setTop(flat, &body, top)
 		writeJSON(w, http.StatusOK, body)
 	case FaultInvalidUTF8:
-		top.set("job_type", badTextPlaceholder)
-		if v.job.spec.Service == ServiceELBv3 {
-			top.set("error_msg", badTextPlaceholder)
-		} else {
-			top.set("fail_reason", badTextPlaceholder)
-		}
-		setTop(v, &body, top)
+		top := topObject(flat, body)
+		top.set(flat.typeKey, badTextPlaceholder)
+		top.set(flat.reasonKey, badTextPlaceholder)
+		setTop(flat, &body, top)
 		b, _ := marshalNoEscape(body)
 		quoted, _ := json.Marshal(badTextPlaceholder)
 		b = bytes.ReplaceAll(b, quoted, []byte(`"`+invalidUTF8+`"`))
@@ -148,25 +152,24 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(b) // a failed write means the client left
 	case FaultManySubJobs:
-		writeManySubJobs(w, rule, v, body)
+		writeManySubJobs(w, rule, v, flat, body)
 	}
+	return true
 }
 
 // writeManySubJobs streams the job with n generated sub-jobs in place of
 // its own.
-func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, body object) {
+func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, flat *flatJob, body object) {
 	n := rule.Entries
 	if n == 0 {
 		n = DefaultManySubJobs
 	}
 	placeholder := json.RawMessage(subJobsPlaceholder)
 	switch v.job.spec.Service {
-	case ServiceELB:
-		body.set("sub_jobs", placeholder)
-	case ServiceELBv3:
-		top := topObject(v, body)
-		top.set("sub_jobs", placeholder)
-		body.set("job", top)
+	case ServiceELB, ServiceELBv3, ServiceSFSTurbo:
+		top := topObject(flat, body)
+		top.set(flat.subJobs, placeholder)
+		setTop(flat, &body, top)
 	default:
 		entities := body.get("entities").(object)
 		if v.job.spec.Service == ServiceBMS || v.job.spec.Service == ServiceECS || v.job.spec.Service == ServiceVPC {

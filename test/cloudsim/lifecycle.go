@@ -25,73 +25,14 @@ import (
 	"time"
 )
 
-// Service names a cloud service whose job API the simulator serves.
+// Service names a cloud service whose job API the simulator serves. What
+// differs per service (path, states, body shape, errors) is its row in
+// services (services.go).
 type Service string
 
-// The services the simulator knows. Each answers on its own path style and
-// in its own body shape.
-const (
-	ServiceBMS   Service = "bms"
-	ServiceECS   Service = "ecs"
-	ServiceEVS   Service = "evs"
-	ServiceIMS   Service = "ims"
-	ServiceVPC   Service = "vpc"
-	ServiceELB   Service = "elb"   // classic ELB, /v1.0/{project_id}/jobs/{job_id}
-	ServiceELBv3 Service = "elbv3" // dedicated ELB, /v3/{project_id}/elb/jobs/{job_id}
-)
-
-// Services lists every supported service.
-var Services = []Service{ServiceBMS, ServiceECS, ServiceEVS, ServiceIMS, ServiceVPC, ServiceELB, ServiceELBv3}
-
-// pathStyle is the URL family a service's job endpoint lives in; a job is
-// only visible through its own service's style.
-type pathStyle int
-
-const (
-	styleV1    pathStyle = iota // /v1/{project_id}/jobs/{job_id}
-	styleV10                    // /v1.0/{project_id}/jobs/{job_id}
-	styleV3ELB                  // /v3/{project_id}/elb/jobs/{job_id}
-)
-
-func (s Service) style() pathStyle {
-	switch s {
-	case ServiceELB:
-		return styleV10
-	case ServiceELBv3:
-		return styleV3ELB
-	default:
-		return styleV1
-	}
-}
-
 func (s Service) valid() bool {
-	for _, v := range Services {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
-// defaultJobType is used when a spec leaves the job type out; the values are
-// job types the real services report.
-func (s Service) defaultJobType() string {
-	switch s {
-	case ServiceBMS:
-		return "baremetalBatchCreate"
-	case ServiceECS:
-		return "createServer"
-	case ServiceEVS:
-		return "createVolume"
-	case ServiceIMS:
-		return "createImageByInstance"
-	case ServiceVPC:
-		return "createPublicip"
-	case ServiceELB:
-		return "createELB"
-	default:
-		return "createLoadbalancer"
-	}
+	_, ok := services[s]
+	return ok
 }
 
 // Outcome is how a scripted job or sub-job ends.
@@ -122,9 +63,10 @@ const (
 	StateRollingBack    = "ROLLBACKING"
 )
 
-// Resources are the ids a job or sub-job reports in its entities. Each
-// service shows the ones its real API shows: BMS/ECS/VPC server_id and
-// nic_id, EVS volume_id, IMS image_id, ELB v3 resource_id/resource_type.
+// Resources are the ids a job or sub-job reports. Each service shows the ones
+// its real API shows: BMS/ECS/VPC server_id and nic_id, EVS volume_id, IMS
+// image_id, ELB v3 resource_id/resource_type, CCE clusterUID, resourceID and
+// resourceName, the database family's instance, CBR's resource and backup.
 type Resources struct {
 	ServerID     string `json:"serverId,omitempty"`
 	NICID        string `json:"nicId,omitempty"`
@@ -133,6 +75,14 @@ type Resources struct {
 	ImageName    string `json:"imageName,omitempty"`
 	ResourceID   string `json:"resourceId,omitempty"`
 	ResourceType string `json:"resourceType,omitempty"`
+	// ResourceName names the resource (CCE spec.resourceName, CBR).
+	ResourceName string `json:"resourceName,omitempty"`
+	// InstanceID is the database instance (RDS family, DDM).
+	InstanceID string `json:"instanceId,omitempty"`
+	// ClusterID is the CCE cluster (spec.clusterUID).
+	ClusterID string `json:"clusterId,omitempty"`
+	// BackupID is the CBR backup.
+	BackupID string `json:"backupId,omitempty"`
 }
 
 // PaymentSpec scripts a yearly/monthly order that must be paid before the
@@ -166,12 +116,23 @@ type SubJobSpec struct {
 	FailReason string          `json:"failReason,omitempty"`
 	Resources  Resources       `json:"resources,omitzero"`
 	Entities   json.RawMessage `json:"entities,omitempty"` // free-form object merged into the entities
+	// SubJobs nest: CCE lists a node pool's CreateNode jobs with their own
+	// InstallNode steps. Other shapes show only the first level.
+	SubJobs []SubJobSpec `json:"subJobs,omitempty"`
 }
 
 // JobSpec scripts one simulated job.
 type JobSpec struct {
-	Service   Service `json:"service"`
-	ProjectID string  `json:"projectId"`
+	Service Service `json:"service"`
+	// ProjectID is the project owning the job, or for geip the account
+	// (domain) id.
+	ProjectID string `json:"projectId"`
+	// InstanceID is the instance (DMS) or engine (CSE) the job is found
+	// under; those services require it, others refuse it.
+	InstanceID string `json:"instanceId,omitempty"`
+	// EnvironmentID is the CAE environment, which requests must name in
+	// X-Environment-ID; CAE requires it, others refuse it.
+	EnvironmentID string `json:"environmentId,omitempty"`
 	// JobID is generated (32 hex characters, from the seeded source) when
 	// empty in the admin API; scenario files must name their jobs.
 	JobID   string `json:"jobId,omitempty"`
@@ -266,6 +227,20 @@ func (s *JobSpec) validate(requireJobID bool) error {
 	if err := validID("projectId", s.ProjectID); err != nil {
 		return err
 	}
+	info := services[s.Service]
+	for _, id := range []struct {
+		field, value string
+		needed       bool
+	}{{"instanceId", s.InstanceID, info.needsInstance}, {"environmentId", s.EnvironmentID, info.needsEnvironment}} {
+		switch {
+		case id.needed:
+			if err := validID(id.field, id.value); err != nil {
+				return fmt.Errorf("service %s: %w", s.Service, err)
+			}
+		case id.value != "":
+			return fmt.Errorf("%s is not used by service %s", id.field, s.Service)
+		}
+	}
 	if s.JobID != "" || requireJobID {
 		if err := validID("jobId", s.JobID); err != nil {
 			return err
@@ -308,9 +283,14 @@ func (s *JobSpec) validate(requireJobID bool) error {
 			}
 		}
 	}
-	seen := map[string]bool{}
-	for i, sj := range s.SubJobs {
-		prefix := fmt.Sprintf("subJobs[%d]", i)
+	return validateSubJobs(s.SubJobs, "subJobs", map[string]bool{})
+}
+
+// validateSubJobs checks sub-jobs of every depth; ids must differ across all
+// of them.
+func validateSubJobs(subs []SubJobSpec, path string, seen map[string]bool) error {
+	for i, sj := range subs {
+		prefix := fmt.Sprintf("%s[%d]", path, i)
 		if sj.JobID != "" {
 			if err := validID(prefix+".jobId", sj.JobID); err != nil {
 				return err
@@ -332,6 +312,9 @@ func (s *JobSpec) validate(requireJobID bool) error {
 		if err := validEntities(sj.Entities); err != nil {
 			return fmt.Errorf("%s: %w", prefix, err)
 		}
+		if err := validateSubJobs(sj.SubJobs, prefix+".subJobs", seen); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -340,25 +323,9 @@ func (s *JobSpec) validate(requireJobID bool) error {
 // by the server, which owns the seeded random source.
 func (s *JobSpec) normalize() {
 	if s.JobType == "" {
-		s.JobType = s.Service.defaultJobType()
+		s.JobType = services[s.Service].defaultJobType
 	}
-	var lastSubEnd Duration
-	var firstFailed *SubJobSpec
-	for i := range s.SubJobs {
-		sj := &s.SubJobs[i]
-		if sj.Outcome == "" {
-			sj.Outcome = OutcomeSuccess
-		}
-		if sj.JobType == "" {
-			sj.JobType = subJobType(s.JobType)
-		}
-		if end := sj.Delay + sj.Running; end > lastSubEnd {
-			lastSubEnd = end
-		}
-		if sj.Outcome == OutcomeFail && firstFailed == nil {
-			firstFailed = sj
-		}
-	}
+	lastSubEnd, firstFailed := normalizeSubJobs(s.SubJobs, s.JobType)
 	// A parent cannot finish before its sub-jobs: it runs at least until
 	// the last one ends.
 	if s.Running < lastSubEnd {
@@ -373,6 +340,39 @@ func (s *JobSpec) normalize() {
 			}
 		}
 	}
+}
+
+// normalizeSubJobs fills the defaults of sub-jobs of every depth. It returns
+// when the last of them ends (from the parent's start of work) and the first
+// failed one that says why. A sub-job runs at least until its own sub-jobs end,
+// and fails when one of them does.
+func normalizeSubJobs(subs []SubJobSpec, parentType string) (lastEnd Duration, firstFailed *SubJobSpec) {
+	for i := range subs {
+		sj := &subs[i]
+		if sj.JobType == "" {
+			sj.JobType = subJobType(parentType)
+		}
+		childEnd, childFailed := normalizeSubJobs(sj.SubJobs, sj.JobType)
+		if childEnd > sj.Delay+sj.Running {
+			sj.Running = childEnd - sj.Delay
+		}
+		if sj.Outcome == "" {
+			sj.Outcome = OutcomeSuccess
+			if childFailed != nil {
+				sj.Outcome = OutcomeFail
+			}
+		}
+		if end := sj.Delay + sj.Running; end > lastEnd {
+			lastEnd = end
+		}
+		if childFailed != nil && firstFailed == nil {
+			firstFailed = childFailed
+		}
+		if sj.Outcome == OutcomeFail && firstFailed == nil {
+			firstFailed = sj
+		}
+	}
+	return lastEnd, firstFailed
 }
 
 // subJobType derives a sub-job type the way BMS names them
@@ -556,6 +556,7 @@ type subJobView struct {
 	state string
 	begin time.Time
 	end   time.Time // zero while not ended
+	subs  []subJobView
 }
 
 // subJobsAt lists the sub-jobs visible at t: none before the parent runs
@@ -565,12 +566,18 @@ func (j *job) subJobsAt(tl timeline, t time.Time) []subJobView {
 	if len(j.spec.SubJobs) == 0 || !tl.resolved || tl.cancelled || t.Before(tl.runStart) {
 		return nil
 	}
-	out := make([]subJobView, len(j.spec.SubJobs))
-	for i := range j.spec.SubJobs {
-		sj := &j.spec.SubJobs[i]
-		start := tl.runStart.Add(sj.Delay.D())
+	return subJobViews(j.spec.SubJobs, tl.runStart, t)
+}
+
+// subJobViews shows sub-jobs of every depth at t; each is timed from the
+// moment the parent job started working.
+func subJobViews(subs []SubJobSpec, runStart, t time.Time) []subJobView {
+	out := make([]subJobView, len(subs))
+	for i := range subs {
+		sj := &subs[i]
+		start := runStart.Add(sj.Delay.D())
 		end := start.Add(sj.Running.D())
-		v := subJobView{spec: sj, begin: tl.runStart}
+		v := subJobView{spec: sj, begin: runStart}
 		switch {
 		case t.Before(start):
 			v.state = StateInit
@@ -578,6 +585,9 @@ func (j *job) subJobsAt(tl timeline, t time.Time) []subJobView {
 			v.state = StateRunning
 		default:
 			v.state, v.end = string(sj.Outcome), end
+		}
+		if len(sj.SubJobs) > 0 && !t.Before(start) {
+			v.subs = subJobViews(sj.SubJobs, runStart, t)
 		}
 		out[i] = v
 	}

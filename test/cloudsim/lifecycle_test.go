@@ -326,7 +326,7 @@ func TestProjectIsolationAndPathStyle(t *testing.T) {
 			t.Errorf("%s: %d %s", p, r.code, r.raw)
 		}
 	}
-	for _, p := range []string{"/v1/p1/jobs/ecs/", "/v2/p1/jobs/ecs", "/v1/p1/job/ecs", "/v1/p1/jobs", "/"} {
+	for _, p := range []string{"/v1/p1/jobs/ecs/", "/v4/p1/jobs/ecs", "/v1/p1/job/ecs", "/v1/p1/jobs", "/"} {
 		wantError(t, h.get(p), http.StatusNotFound, CodeAPINotFound)
 	}
 }

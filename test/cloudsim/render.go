@@ -200,20 +200,10 @@ func (j *job) viewAt(t time.Time) jobView {
 }
 
 // body renders the view in its service's shape.
-func (v jobView) body() object {
-	switch v.job.spec.Service {
-	case ServiceEVS:
-		return v.evsBody()
-	case ServiceIMS:
-		return v.imsBody()
-	case ServiceELB:
-		return v.elbBody()
-	case ServiceELBv3:
-		return v.elbv3Body()
-	default:
-		return v.ecsBody()
-	}
-}
+func (v jobView) body() object { return services[v.job.spec.Service].render(v) }
+
+// say spells a state the way the job's service does.
+func (v jobView) say(state string) string { return spelling[v.job.spec.Service].say(state) }
 
 func (v jobView) endTime(format func(time.Time) string, running any) any {
 	if !v.ended {
@@ -418,6 +408,8 @@ func (v jobView) subJobRenderer() func(subJobView) object {
 		return v.elbSubJob
 	case ServiceELBv3:
 		return v.elbv3SubJob
+	case ServiceSFSTurbo:
+		return v.sfsTurboSubJob
 	default:
 		return v.ecsSubJob
 	}

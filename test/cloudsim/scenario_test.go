@@ -179,7 +179,7 @@ func TestParseScenarioErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, yaml, want string
 	}{
-		{"unknown service", `jobs: [{service: rds, projectId: p, jobId: j}]`, `jobs[0] (p/j): unknown service "rds"`},
+		{"unknown service", `jobs: [{service: nat, projectId: p, jobId: j}]`, `jobs[0] (p/j): unknown service "nat"`},
 		{"negative duration", `jobs: [{service: ecs, projectId: p, jobId: j, running: -5s}]`, `jobs[0] (p/j): running -5s is negative`},
 		{"negative sub-job duration", `jobs: [{service: bms, projectId: p, jobId: j, subJobs: [{delay: -1s}]}]`, `subJobs[0].delay -1s is negative`},
 		{"missing job id", `jobs: [{service: ecs, projectId: p}]`, `jobs[0] (p/): jobId is required`},

@@ -242,13 +242,13 @@ func (s *Server) liveLocked(projectID, jobID string, simNow time.Time) (*job, er
 }
 
 // lookup finds the job a job-API request names and renders its view. A job
-// is invisible before its clock starts, after its retention, and through
-// another service's path style.
-func (s *Server) lookup(style pathStyle, projectID, jobID string, simNow time.Time) (*job, jobView, bool) {
+// is invisible before its clock starts, after its retention, through another
+// service's path style, and under another instance or environment.
+func (s *Server) lookup(rt route, simNow time.Time) (*job, jobView, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, err := s.liveLocked(projectID, jobID, simNow)
-	if err != nil || j.spec.Service.style() != style || simNow.Before(j.begin) {
+	j, err := s.liveLocked(rt.projectID, rt.jobID, simNow)
+	if err != nil || !rt.finds(j) || simNow.Before(j.begin) {
 		return nil, jobView{}, false
 	}
 	return j, j.viewAt(simNow), true

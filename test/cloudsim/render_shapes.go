@@ -1,0 +1,270 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cloudsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The shapes of the services beyond the v1 family, each in the field names,
+// state words and time formats its API reference shows.
+
+// Time formats of the services.
+func cceTime(t time.Time) string   { return t.UTC().Format("2006-01-02 15:04:05.999999999 -0700 MST") }
+func dbTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04:05-0700") }
+func epochText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+func sfsTime(t time.Time) string   { return t.UTC().Format("2006-01-02 15:04:05") }
+func cbrTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000-07:00") }
+
+// percent is the progress as a whole percentage.
+func (v jobView) percent() int {
+	if v.ended && !v.failed {
+		return 100
+	}
+	return int(v.progress * 100)
+}
+
+func (v jobView) percentText() string { return fmt.Sprintf("%d%%", v.percent()) }
+
+// updated is a last-update time: the end of an ended job, else its begin.
+func (v jobView) updated(format func(time.Time) string) string {
+	if v.ended {
+		return format(v.end)
+	}
+	return format(v.tl.begin)
+}
+
+// cceBody is a CCE v3 job: a Kubernetes-like object whose sub-jobs are whole
+// jobs, nested.
+func (v jobView) cceBody() object {
+	s := &v.job.spec
+	subs := make([]object, len(v.subJobs))
+	for i, sj := range v.subJobs {
+		subs[i] = v.cceSubJob(sj)
+	}
+	extend := rawFields(s.Entities)
+	if extend == nil {
+		extend = object{}
+	}
+	return object{
+		{"kind", "Job"},
+		{"apiVersion", "v3"},
+		{"metadata", object{{"uid", s.JobID}, {"creationTimestamp", cceTime(v.tl.begin)}, {"updateTimestamp", v.updated(cceTime)}}},
+		{"spec", object{
+			{"type", s.JobType}, {"clusterUID", s.Resources.ClusterID}, {"resourceID", s.Resources.ResourceID},
+			{"resourceName", s.Resources.ResourceName}, {"extendParam", extend}, {"subJobs", subs},
+		}},
+		{"status", object{{"phase", v.say(v.state)}, {"reason", v.reason}}},
+	}
+}
+
+func (v jobView) cceSubJob(sj subJobView) object {
+	_, reason := subJobErrors(sj)
+	subs := make([]object, len(sj.subs))
+	for i, c := range sj.subs {
+		subs[i] = v.cceSubJob(c)
+	}
+	r := sj.spec.Resources
+	spec := object{{"type", sj.spec.JobType}, {"clusterUID", r.ClusterID}, {"resourceID", r.ResourceID}, {"resourceName", r.ResourceName}}
+	if len(subs) > 0 {
+		spec.set("subJobs", subs)
+	}
+	return object{
+		{"kind", "Job"},
+		{"apiVersion", "v3"},
+		{"metadata", object{{"uid", sj.spec.JobID}}},
+		{"spec", spec},
+		{"status", object{{"phase", v.say(sj.state)}, {"reason", reason}}},
+	}
+}
+
+// dbJob is the job object of the database family; RDS, TaurusDB and DDM call
+// the progress process, openGauss and DDS progress; DDM names its times
+// created_time and end_time. RDS clears process once the job ended.
+func (v jobView) dbJob(beginKey, endKey string) object {
+	s := &v.job.spec
+	job := object{{"id", s.JobID}, {"name", s.JobType}, {"status", v.say(v.state)},
+		{beginKey, dbTime(v.tl.begin)}, {endKey, v.endTime(dbTime, nil)}}
+	switch s.Service {
+	case ServiceOpenGauss, ServiceDDS, ServiceGeminiDB:
+		job.set("progress", v.percentText())
+	default:
+		process := v.percentText()
+		if v.ended && s.Service == ServiceRDS {
+			process = ""
+		}
+		job.set("process", process)
+	}
+	if r := s.Resources; r.InstanceID != "" {
+		job.set("instance", object{{"id", r.InstanceID}, {"name", r.ResourceName}})
+	}
+	if entities := rawFields(s.Entities); entities != nil {
+		job.set("entities", entities)
+	}
+	job.set("fail_reason", nullable(v.reason))
+	return job
+}
+
+// dbBody is {"job": {...}} of RDS, TaurusDB, openGauss, DDS and DDM.
+func (v jobView) dbBody() object {
+	if v.job.spec.Service == ServiceDDM {
+		return object{{"job", v.dbJob("created_time", "end_time")}}
+	}
+	return object{{"job", v.dbJob("created", "ended")}}
+}
+
+// geminiDBBody is GeminiDB's list answer.
+func (v jobView) geminiDBBody() object {
+	return object{{"total_count", 1}, {"jobs", []object{v.dbJob("start_time", "end_time")}}}
+}
+
+// dcsBody has the v1 fields with epoch milliseconds in strings.
+func (v jobView) dcsBody() object {
+	s := &v.job.spec
+	return object{{"job_id", s.JobID}, {"job_type", s.JobType}, {"status", v.say(v.state)},
+		{"begin_time", epochText(v.tl.begin)}, {"end_time", v.endTime(epochText, nil)}, {"fail_reason", nullable(v.reason)}}
+}
+
+// dmsBody is a DMS task list of one task; params is a JSON string.
+func (v jobView) dmsBody() object {
+	s := &v.job.spec
+	params := "{}"
+	if len(s.Entities) > 0 {
+		var b bytes.Buffer
+		if json.Compact(&b, s.Entities) == nil {
+			params = b.String()
+		}
+	}
+	task := object{{"id", s.JobID}, {"name", s.JobType}, {"user_name", "paas_dms"}, {"params", params},
+		{"status", v.say(v.state)}, {"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}}
+	return object{{"task_count", "1"}, {"tasks", []object{task}}}
+}
+
+// sfsTurboBody has lower-case states, times without a zone and top-level
+// sub_jobs.
+func (v jobView) sfsTurboBody() object {
+	s := &v.job.spec
+	o := object{{"job_id", s.JobID}, {"status", v.say(v.state)}, {"job_type", s.JobType},
+		{"begin_time", sfsTime(v.tl.begin)}, {"end_time", v.endTime(sfsTime, "")},
+		{"error_code", nullable(v.errorCode)}, {"fail_reason", nullable(v.reason)}}
+	if len(s.SubJobs) > 0 {
+		subs := make([]object, len(v.subJobs))
+		for i, sj := range v.subJobs {
+			subs[i] = v.sfsTurboSubJob(sj)
+		}
+		o.set("sub_jobs", subs)
+	}
+	return o
+}
+
+func (v jobView) sfsTurboSubJob(sj subJobView) object {
+	code, reason := subJobErrors(sj)
+	return object{{"job_id", sj.spec.JobID}, {"status", v.say(sj.state)}, {"job_type", sj.spec.JobType},
+		{"begin_time", sfsTime(sj.begin)}, {"end_time", subJobEnd(sj, sfsTime, "")},
+		{"error_code", nullable(code)}, {"fail_reason", nullable(reason)}}
+}
+
+// dwsBody: job_name, a progress percentage and failed_code/failed_detail.
+func (v jobView) dwsBody() object {
+	s := &v.job.spec
+	return object{{"job_id", s.JobID}, {"job_name", s.JobType}, {"status", v.say(v.state)}, {"progress", v.percentText()},
+		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)},
+		{"failed_code", nullable(v.errorCode)}, {"failed_detail", nullable(v.reason)}}
+}
+
+// cbrBody is an operation log: error_info, and extra_info with the resource,
+// the backup and the progress.
+func (v jobView) cbrBody() object {
+	s := &v.job.spec
+	r := s.Resources
+	extra := object{
+		{"resource", object{{"type", r.ResourceType}, {"id", r.ResourceID}, {"name", r.ResourceName}}},
+		{"backup", object{{"backup_id", r.BackupID}}},
+		{"common", object{{"progress", v.percent()}, {"request_id", "req-" + s.JobID}}},
+	}
+	log := object{{"status", v.say(v.state)}, {"error_info", object{{"message", v.reason}, {"code", v.errorCode}}},
+		{"started_at", cbrTime(v.tl.begin)}, {"ended_at", v.endTime(cbrTime, "")}, {"id", s.JobID},
+		{"operation_type", s.JobType}, {"extra_info", extra}, {"project_id", s.ProjectID}}
+	return object{{"operation_log", log}}
+}
+
+// geipBody wraps the job; errors are error_code and error_message.
+func (v jobView) geipBody() object {
+	s := &v.job.spec
+	job := object{{"id", s.JobID}, {"job_type", s.JobType}, {"status", v.say(v.state)},
+		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}, {"resource_id", s.Resources.ResourceID},
+		{"error_code", nullable(v.errorCode)}, {"error_message", nullable(v.reason)}}
+	return object{{"job", job}, {"request_id", v.requestID}}
+}
+
+// cfwBody wraps the job in data.
+func (v jobView) cfwBody() object {
+	s := &v.job.spec
+	return object{{"data", object{{"id", s.JobID}, {"status", v.say(v.state)},
+		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}}}}
+}
+
+// swrBody: reason, created_at and updated_at.
+func (v jobView) swrBody() object {
+	s := &v.job.spec
+	return object{{"id", s.JobID}, {"type", s.JobType}, {"status", v.say(v.state)}, {"reason", v.reason},
+		{"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}}
+}
+
+// caeBody: the sub-jobs are tasks; a failed task's detail says why.
+func (v jobView) caeBody() object {
+	s := &v.job.spec
+	tasks := make([]object, len(v.subJobs))
+	for i, sj := range v.subJobs {
+		_, reason := subJobErrors(sj)
+		tasks[i] = object{{"index", i + 1}, {"name", sj.spec.JobType}, {"status", v.say(sj.state)}, {"detail", reason}}
+	}
+	return object{
+		{"api_version", "v1"},
+		{"kind", "Job"},
+		{"metadata", object{{"id", s.JobID}, {"name", s.JobType}}},
+		{"spec", object{{"status", v.say(v.state)}, {"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}, {"tasks", tasks}}},
+	}
+}
+
+// cseBody: a numeric id where the job id is a number, epoch-millisecond
+// times (0 while running) and tasks.
+func (v jobView) cseBody() object {
+	s := &v.job.spec
+	millis := func(t time.Time) any { return t.UnixMilli() }
+	tasks := make([]object, len(v.subJobs))
+	for i, sj := range v.subJobs {
+		end := any(0)
+		if !sj.end.IsZero() {
+			end = sj.end.UnixMilli()
+		}
+		tasks[i] = object{{"taskName", sj.spec.JobType}, {"status", v.say(sj.state)}, {"startTime", sj.begin.UnixMilli()}, {"endTime", end}}
+	}
+	var id any = s.JobID
+	if n, err := strconv.ParseInt(s.JobID, 10, 64); err == nil {
+		id = n
+	}
+	end := any(0)
+	if v.ended {
+		end = millis(v.end)
+	}
+	return object{{"id", id}, {"type", s.JobType}, {"status", v.say(v.state)}, {"startTime", millis(v.tl.begin)}, {"endTime", end}, {"tasks", tasks}}
+}
