@@ -374,3 +374,91 @@ func TestTransitionEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestProgressWrites: status.progress follows the cloud's figure, but a change
+// of less than progressStep points alone is not written; with any other
+// change, or at 100, it is.
+func TestProgressWrites(t *testing.T) {
+	pct := func(n int) func(*huaweicloud.Job) { return func(j *huaweicloud.Job) { j.Progress = &n } }
+	first := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, cloudJob(huaweicloud.PhaseRunning, "Running", pct(20)), t0)
+	tests := []struct {
+		name string
+		job  *huaweicloud.Job
+		want string // the progress written, "nil" for none
+	}{
+		{name: "a small step alone is held", job: cloudJob(huaweicloud.PhaseRunning, "Running", pct(27)), want: "20"},
+		{name: "a step of 10 is written", job: cloudJob(huaweicloud.PhaseRunning, "Running", pct(30)), want: "30"},
+		{name: "a small step back alone is held", job: cloudJob(huaweicloud.PhaseRunning, "Running", pct(15)), want: "20"},
+		{name: "a small step goes with another change", job: cloudJob(huaweicloud.PhaseRunning, "Running", pct(22),
+			func(j *huaweicloud.Job) { j.JobType = "ResizeInstance" }), want: "22"},
+		{name: "100 is always written", job: cloudJob(huaweicloud.PhaseRunning, "Running", pct(100)), want: "100"},
+		{name: "success is 100 once progress was reported", job: cloudJob(huaweicloud.PhaseSucceeded, "Completed"), want: "100"},
+		{name: "no figure clears it", job: cloudJob(huaweicloud.PhaseRunning, "Running"), want: "nil"},
+		{name: "a failed job keeps the cloud's figure", job: cloudJob(huaweicloud.PhaseFailed, "Failed", pct(40)), want: "40"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := statusFromJob(first, 1, tt.job, t0.Add(time.Minute))
+			got := "nil"
+			if st.Progress != nil {
+				got = fmt.Sprint(*st.Progress)
+			}
+			if got != tt.want {
+				t.Errorf("progress %s, want %s", got, tt.want)
+			}
+		})
+	}
+	never := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, cloudJob(huaweicloud.PhaseSucceeded, "SUCCESS"), t0)
+	if never.Progress != nil {
+		t.Errorf("a job that never reported progress shows %d", *never.Progress)
+	}
+}
+
+// TestNestedSubJobsAreFlattened: sub-jobs of every depth are counted and
+// listed after their parent, with its id; a level's reported total counts its
+// unlisted sub-jobs as running; the list is cut with failed ones first.
+func TestNestedSubJobsAreFlattened(t *testing.T) {
+	node := func(id string, p huaweicloud.Phase, subs ...huaweicloud.Job) huaweicloud.Job {
+		return huaweicloud.Job{JobID: id, JobType: "CreateNode", Phase: p, State: string(p), Resources: huaweicloud.ResourceIDs{NodeID: "node-" + id}, SubJobs: subs, SubJobsTotal: len(subs)}
+	}
+	job := cloudJob(huaweicloud.PhaseRunning, "Running", func(j *huaweicloud.Job) {
+		j.SubJobs = []huaweicloud.Job{
+			node("a", huaweicloud.PhaseSucceeded, node("a1", huaweicloud.PhaseSucceeded), node("a2", huaweicloud.PhaseSucceeded)),
+			node("b", huaweicloud.PhaseRunning, node("b1", huaweicloud.PhaseFailed, node("b1x", huaweicloud.PhaseFailed))),
+		}
+		j.SubJobs[1].SubJobsTotal = 3 // two more steps of b not listed yet
+		j.SubJobsTotal = 2
+	})
+	st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, job, t0)
+	var ids, parents []string
+	for _, s := range st.SubJobs {
+		ids, parents = append(ids, s.JobID), append(parents, s.ParentJobID)
+	}
+	if strings.Join(ids, ",") != "a,a1,a2,b,b1,b1x" || strings.Join(parents, ",") != ",a,a,,b,b1" {
+		t.Errorf("listed %v with parents %v", ids, parents)
+	}
+	if st.SubJobsTotal != 8 || st.SubJobsProgress != "3/8" || *st.SubJobCounts != (jobsv1alpha1.SubJobCounts{Succeeded: 3, Failed: 2, Running: 3}) {
+		t.Errorf("total %d progress %s counts %+v", st.SubJobsTotal, st.SubJobsProgress, st.SubJobCounts)
+	}
+	if st.SubJobs[5].NodeID != "node-b1x" {
+		t.Errorf("the deepest sub-job lost its node id: %+v", st.SubJobs[5])
+	}
+
+	// Cut: 60 nodes of two steps each, one failed step deep inside.
+	wide := cloudJob(huaweicloud.PhaseFailed, "Failed", func(j *huaweicloud.Job) {
+		for i := range 60 {
+			p := huaweicloud.PhaseSucceeded
+			if i == 59 {
+				p = huaweicloud.PhaseFailed
+			}
+			j.SubJobs = append(j.SubJobs, node(fmt.Sprint(i), huaweicloud.PhaseSucceeded, node(fmt.Sprintf("%d-install", i), p)))
+		}
+	})
+	st = statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, wide, t0)
+	if len(st.SubJobs) != jobsv1alpha1.MaxSubJobs || st.SubJobsTotal != 120 || st.SubJobs[0].JobID != "59-install" || st.SubJobs[0].ParentJobID != "59" {
+		t.Errorf("cut list: %d listed of %d, first %s (parent %s)", len(st.SubJobs), st.SubJobsTotal, st.SubJobs[0].JobID, st.SubJobs[0].ParentJobID)
+	}
+	if c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionStalled); c == nil || !strings.Contains(c.Message, "59-install (node-59-install)") {
+		t.Errorf("Stalled does not name the failed step: %+v", c)
+	}
+}

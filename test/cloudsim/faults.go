@@ -61,10 +61,13 @@ const (
 	// FaultWrongType answers the job with a number where status should be a
 	// string.
 	FaultWrongType FaultKind = "wrongType"
+	// FaultUnreadableTime answers the job with its begin time in words no
+	// client can parse.
+	FaultUnreadableTime FaultKind = "unreadableTime"
 )
 
 var faultKinds = []FaultKind{FaultError, FaultHang, FaultSlow, FaultMalformed, FaultThrottle, FaultReset,
-	FaultHugeBody, FaultDeepNesting, FaultManySubJobs, FaultInvalidUTF8, FaultWrongType}
+	FaultHugeBody, FaultDeepNesting, FaultManySubJobs, FaultInvalidUTF8, FaultWrongType, FaultUnreadableTime}
 
 // Defaults of the hostile faults' sizes.
 const (

@@ -139,6 +139,11 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) bool {
 		top.set("status", 1)
 		setTop(flat, &body, top)
 		writeJSON(w, http.StatusOK, body)
+	case FaultUnreadableTime:
+		top := topObject(flat, body)
+		top.set(flat.beginKey, "sometime on Tuesday")
+		setTop(flat, &body, top)
+		writeJSON(w, http.StatusOK, body)
 	case FaultInvalidUTF8:
 		top := topObject(flat, body)
 		top.set(flat.typeKey, badTextPlaceholder)

@@ -121,14 +121,14 @@ type serviceInfo struct {
 // flatJob is where a flat job object sits in the body and what its type and
 // reason fields are called.
 type flatJob struct {
-	wrapper, typeKey, reasonKey string
+	wrapper, typeKey, reasonKey, beginKey string
 	// subJobs is the key of a flat sub-job list inside the job object (or its
 	// entities for the v1 shape); "" when the shape has none.
 	subJobs string
 }
 
 var (
-	v1Flat    = &flatJob{typeKey: "job_type", reasonKey: "fail_reason", subJobs: "sub_jobs"}
+	v1Flat    = &flatJob{typeKey: "job_type", reasonKey: "fail_reason", beginKey: "begin_time", subJobs: "sub_jobs"}
 	dbWords   = words("Running", "Running", "Completed", "Failed")
 	dmsWords  = words("CREATED", "EXECUTING", "SUCCESS", "FAILED")
 	cceWords  = words("Initializing", "Running", "Success", "Failed")
@@ -172,7 +172,7 @@ var services = map[Service]serviceInfo{
 	ServiceIMS:   {style: styleV1, defaultJobType: "createImageByInstance", render: jobView.imsBody, flat: v1Flat},
 	ServiceVPC:   {style: styleV1, defaultJobType: "createPublicip", render: jobView.ecsBody, flat: v1Flat},
 	ServiceELB:   {style: styleV10, defaultJobType: "createELB", render: jobView.elbBody, flat: v1Flat},
-	ServiceELBv3: {style: styleV3ELB, defaultJobType: "createLoadbalancer", render: jobView.elbv3Body, flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_msg", subJobs: "sub_jobs"}},
+	ServiceELBv3: {style: styleV3ELB, defaultJobType: "createLoadbalancer", render: jobView.elbv3Body, flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_msg", beginKey: "begin_time", subJobs: "sub_jobs"}},
 	ServiceSDRS:  {style: styleV1, defaultJobType: "createProtectionGroup", render: jobView.ecsBody, flat: v1Flat},
 	ServiceDEH:   {style: styleV1, defaultJobType: "allocateDedicatedHost", render: jobView.ecsBody, flat: v1Flat},
 	ServiceCCE: {style: styleCCE, defaultJobType: "CreateNodePool", render: jobView.cceBody,
@@ -180,9 +180,9 @@ var services = map[Service]serviceInfo{
 	ServiceCCEAutopilot: {style: styleAutopilot, defaultJobType: "CreateCluster", render: jobView.cceBody,
 		notFound: notFoundWith(http.StatusNotFound, "CCE.01404001", "The job does not exist")},
 	ServiceRDS: {style: styleV3Query, defaultJobType: "CreateMysqlSingleHAInstance", render: jobView.dbBody,
-		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason"}},
+		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
 	ServiceTaurusDB: {style: styleV3Query, defaultJobType: "CreateGaussDBforMySQLInstance",
-		render: jobView.dbBody, notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason"}},
+		render: jobView.dbBody, notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
 	ServiceOpenGauss: {style: styleV3Query, defaultJobType: "CreateGaussDBInstance", render: jobView.dbBody,
 		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist.")},
 	ServiceDDS: {style: styleV3Query, defaultJobType: "Create_MongoDB", render: jobView.dbBody,
@@ -192,7 +192,7 @@ var services = map[Service]serviceInfo{
 	ServiceDDM: {style: styleV3, defaultJobType: "createInstance", render: jobView.dbBody,
 		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist.")},
 	ServiceDCS: {style: styleV2, defaultJobType: "createInstanceJob", render: jobView.dcsBody,
-		notFound: notFoundWith(http.StatusNotFound, "DCS.4800", "The job does not exist."), flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason"}},
+		notFound: notFoundWith(http.StatusNotFound, "DCS.4800", "The job does not exist."), flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason", beginKey: "begin_time"}},
 	ServiceKafka: {style: styleDMS, defaultJobType: "bindInstancePublicIp", render: jobView.dmsBody,
 		needsInstance: true, notFound: dmsAnswer},
 	ServiceRabbitMQ: {style: styleDMS, defaultJobType: "extendInstance", render: jobView.dmsBody,
@@ -200,23 +200,23 @@ var services = map[Service]serviceInfo{
 	ServiceRocketMQ: {style: styleDMS, defaultJobType: "extendInstance", render: jobView.dmsBody,
 		needsInstance: true, notFound: dmsAnswer},
 	ServiceSFSTurbo: {style: styleSFSTurbo, defaultJobType: "expand_share",
-		render: jobView.sfsTurboBody, flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason", subJobs: "sub_jobs"},
+		render: jobView.sfsTurboBody, flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason", beginKey: "begin_time", subJobs: "sub_jobs"},
 		notFound: func() (int, any) {
 			return http.StatusNotFound, object{{"errCode", "SFS.TURBO.0002"}, {"errMsg", "job not found"}}
 		}},
 	ServiceDWS: {style: styleDWS, defaultJobType: "CreateCluster",
 		render: jobView.dwsBody, notFound: notFoundWith(http.StatusNotFound, "DWS.0015", "The job does not exist."),
-		flat: &flatJob{typeKey: "job_name", reasonKey: "failed_detail"}},
+		flat: &flatJob{typeKey: "job_name", reasonKey: "failed_detail", beginKey: "begin_time"}},
 	ServiceCBR: {style: styleCBR, defaultJobType: "backup", render: jobView.cbrBody,
 		notFound: notFoundWith(http.StatusNotFound, "BackupService.6500", "Operation log does not exist.")},
 	ServiceGEIP: {style: styleGEIP,
 		defaultJobType: "bindGeip", render: jobView.geipBody, notFound: notFoundWith(http.StatusNotFound, "GEIP.0404", "The job does not exist."),
-		flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_message"}},
+		flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_message", beginKey: "begin_time"}},
 	ServiceCFW: {style: styleV3, defaultJobType: "CreateFirewall", render: jobView.cfwBody,
 		notFound: notFoundWith(http.StatusNotFound, "CFW.00100001", "The job does not exist.")},
 	ServiceSWR: {style: styleV2, defaultJobType: "CreateInstance",
 		render: jobView.swrBody, notFound: notFoundWith(http.StatusNotFound, "SWR.0404", "The job does not exist."),
-		flat: &flatJob{typeKey: "type", reasonKey: "reason"}},
+		flat: &flatJob{typeKey: "type", reasonKey: "reason", beginKey: "created_at"}},
 	ServiceCAE: {style: styleCAE, defaultJobType: "DeployComponent",
 		render: jobView.caeBody, needsEnvironment: true, notFound: notFoundWith(http.StatusNotFound, "CAE.01500404", "The job does not exist.")},
 	ServiceCSE: {style: styleCSE, defaultJobType: "Create",
