@@ -57,7 +57,7 @@ func (s *Server) info(j *job, simNow time.Time) JobInfo {
 	case !j.removedAt.IsZero() && ph != phaseExpired:
 		in.Phase = "deleted"
 	default:
-		in.State = j.stateString(tl, ph)
+		in.State = spelling[j.spec.Service].say(j.stateString(tl, ph))
 	}
 	if tl.resolved {
 		end, expires := tl.end, tl.expires

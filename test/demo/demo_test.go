@@ -81,7 +81,8 @@ func testExitWhenDone(t *testing.T, opts options) {
 	for _, j := range rep.Jobs {
 		jobs[j.Name] = j
 	}
-	want := []string{"bms-batch-create", "elb-create", "bms-reinstall-os", "ecs-create-servers", "ecs-attach-volume", "evs-create-volume"}
+	want := []string{"bms-batch-create", "elb-create", "bms-reinstall-os", "ecs-create-servers", "ecs-attach-volume", "evs-create-volume",
+		"cce-create-node-pool", "rds-create-mysql-single-ha-instance", "kafka-bind-instance-public-ip"}
 	if len(rep.Jobs) != len(sc.Jobs) || len(jobs) != len(want) {
 		t.Fatalf("%d jobs reported, %d in the scenario; want %v", len(rep.Jobs), len(sc.Jobs), want)
 	}
@@ -150,6 +151,36 @@ func testExitWhenDone(t *testing.T, opts options) {
 		t.Errorf("the summary does not give the reinstall's error code %s, fail reason %q and Stalled condition", spec.ErrorCode, spec.FailReason)
 	}
 
+	// CCE: two nodes, each with its install step: four sub-jobs, the nodes'
+	// ids from the nested ones.
+	pool := jobs["cce-create-node-pool"]
+	if pool.Job == nil || pool.Job.Status.SubJobsProgress != "4/4" || pool.Job.Status.ClusterID == "" || pool.Job.Status.NodePoolID == "" {
+		t.Errorf("cce-create-node-pool: want 4/4 sub-jobs, a cluster and a node pool id, got %+v", pool.Job)
+	} else {
+		var nested []string
+		for _, s := range pool.Job.Status.SubJobs {
+			if s.ParentJobID != "" {
+				nested = append(nested, s.NodeID)
+			}
+		}
+		if len(nested) != 2 || !strings.Contains(output, nested[0]) {
+			t.Errorf("cce-create-node-pool: nested sub-jobs' nodes %v, or the summary does not name them", nested)
+		}
+	}
+	rds := jobs["rds-create-mysql-single-ha-instance"]
+	if rds.Job == nil || rds.Job.Status.Progress == nil || *rds.Job.Status.Progress != 100 || rds.Job.Status.InstanceID != "a48e43ff268f4c0e879652d65e63d0fbin01" ||
+		!strings.Contains(output, "progress 100%") || !strings.Contains(output, "instance a48e43ff268f4c0e879652d65e63d0fbin01") {
+		t.Errorf("rds create: want progress 100 and the instance id in status and summary, got %+v", rds.Job)
+	}
+	if !strings.Contains(output, "PROGRESS") {
+		t.Error("the live table has no PROGRESS column")
+	}
+	kafka := jobs["kafka-bind-instance-public-ip"]
+	if kafka.Got != outcomeSucceeded || kafka.Job == nil || kafka.Job.Spec.InstanceID == "" || kafka.Job.Status.Entities == nil ||
+		!strings.Contains(string(kafka.Job.Status.Entities.Raw), "public_ip_id") {
+		t.Errorf("kafka task: want Succeeded with its params kept, got %+v", kafka.Job)
+	}
+
 	order := jobs["ecs-create-servers"]
 	if !order.WaitsForPayment || !order.Paid || order.PaidAfter < payAfter || order.Want != outcomeSucceeded {
 		t.Errorf("ecs-create-servers: waits for payment %v, paid %v after %s; want paid after at least %s, then Succeeded",
@@ -164,13 +195,13 @@ func testExitWhenDone(t *testing.T, opts options) {
 		}
 	}
 
-	for _, s := range []string{"Summary: 6 of 6 jobs reached the outcome their scenario scripted", "Detection lag: median", rep.Kubeconfig} {
+	for _, s := range []string{"Summary: 9 of 9 jobs reached the outcome their scenario scripted", "Detection lag: median", rep.Kubeconfig} {
 		if !strings.Contains(output, s) {
 			t.Errorf("the output does not say %q", s)
 		}
 	}
 	// The table was printed as it changed, not redrawn with escape codes.
-	if strings.Contains(output, "\x1b[") || !regexp.MustCompile(`(?m)^NAME +SERVICE +STATE +SUB-JOBS +READY +REASON +AGE$`).MatchString(output) {
+	if strings.Contains(output, "\x1b[") || !regexp.MustCompile(`(?m)^NAME +SERVICE +STATE +SUB-JOBS +PROGRESS +READY +REASON +AGE$`).MatchString(output) {
 		t.Error("without a terminal the table should be plain text")
 	}
 }
@@ -179,7 +210,7 @@ func testExitWhenDone(t *testing.T, opts options) {
 func testInterrupted(t *testing.T, opts options) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out := &triggerWriter{trigger: "created 6 CloudJobs", fire: cancel}
+	out := &triggerWriter{trigger: "created 9 CloudJobs", fire: cancel}
 	opts.Out = out
 	rep, err := run(ctx, opts)
 	t.Logf("the demo printed:\n%s", out.String())

@@ -138,7 +138,7 @@ func camelWords(s string) []string {
 
 // cloudJob is the CloudJob that tracks j at the simulator's endpoint.
 func cloudJob(j demoJob, endpoint string) *jobsv1alpha1.CloudJob {
-	return &jobsv1alpha1.CloudJob{
+	cj := &jobsv1alpha1.CloudJob{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: namespace,
 			Name:      j.Name,
@@ -148,10 +148,17 @@ func cloudJob(j demoJob, endpoint string) *jobsv1alpha1.CloudJob {
 			Service:              jobsv1alpha1.Service(j.Spec.Service),
 			Endpoint:             endpoint,
 			ProjectID:            j.Spec.ProjectID,
+			InstanceID:           j.Spec.InstanceID,
+			EnvironmentID:        j.Spec.EnvironmentID,
 			JobID:                j.Spec.JobID,
 			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: secretName},
 		},
 	}
+	if j.Spec.Service == cloudsim.ServiceGEIP {
+		// The simulator's project is the account of a global job.
+		cj.Spec.ProjectID, cj.Spec.DomainID = "", j.Spec.ProjectID
+	}
+	return cj
 }
 
 // timeScale is the flag's time scale, else the scenario's, else the default.

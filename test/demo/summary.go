@@ -168,10 +168,13 @@ func details(j jobReport) []string {
 	if id := resourceText(st.ResourceIDs); id != "" {
 		out = append(out, id)
 	}
+	if st.Progress != nil {
+		out = append(out, fmt.Sprintf("progress %d%%", *st.Progress))
+	}
 	if st.SubJobsTotal > 0 {
 		var ids []string
 		for _, s := range st.SubJobs {
-			if id := firstNonEmpty(s.ServerID, s.NICID, s.VolumeID, s.ImageID, s.ResourceID); id != "" {
+			if id := firstNonEmpty(s.ServerID, s.NICID, s.VolumeID, s.ImageID, s.NodeID, s.ResourceID); id != "" {
 				ids = append(ids, id)
 			}
 		}
@@ -220,7 +223,8 @@ func otherEntities(e *apiextensionsv1.JSON) string {
 func resourceText(r jobsv1alpha1.ResourceIDs) string {
 	var parts []string
 	for _, p := range []struct{ what, id string }{
-		{"server", r.ServerID}, {"nic", r.NICID}, {"volume", r.VolumeID}, {"image", r.ImageID}, {"resource", r.ResourceID},
+		{"server", r.ServerID}, {"nic", r.NICID}, {"volume", r.VolumeID}, {"image", r.ImageID}, {"instance", r.InstanceID},
+		{"cluster", r.ClusterID}, {"node pool", r.NodePoolID}, {"node", r.NodeID}, {"backup", r.BackupID}, {"resource", r.ResourceID},
 	} {
 		if p.id != "" {
 			parts = append(parts, p.what+" "+p.id)

@@ -33,13 +33,13 @@ import (
 )
 
 // tableHeader are the columns of the live table, those of kubectl get
-// cloudjobs without the job id.
-var tableHeader = []string{"NAME", "SERVICE", "STATE", "SUB-JOBS", "READY", "REASON", "AGE"}
+// cloudjobs -o wide without the phase and the job id.
+var tableHeader = []string{"NAME", "SERVICE", "STATE", "SUB-JOBS", "PROGRESS", "READY", "REASON", "AGE"}
 
 // tableRow is one CloudJob as the table shows it.
 func tableRow(name string, j *jobsv1alpha1.CloudJob, now time.Time) []string {
 	if j == nil {
-		return []string{name, "", "", "", "", "", ""}
+		return []string{name, "", "", "", "", "", "", ""}
 	}
 	var ready, reason string
 	if c := meta.FindStatusCondition(j.Status.Conditions, jobsv1alpha1.ConditionReady); c != nil {
@@ -49,7 +49,11 @@ func tableRow(name string, j *jobsv1alpha1.CloudJob, now time.Time) []string {
 	if !j.CreationTimestamp.IsZero() {
 		age = duration.HumanDuration(now.Sub(j.CreationTimestamp.Time))
 	}
-	return []string{name, string(j.Spec.Service), j.Status.State, j.Status.SubJobsProgress, ready, reason, age}
+	progress := ""
+	if j.Status.Progress != nil {
+		progress = fmt.Sprintf("%d%%", *j.Status.Progress)
+	}
+	return []string{name, string(j.Spec.Service), j.Status.State, j.Status.SubJobsProgress, progress, ready, reason, age}
 }
 
 // formatTable lines up rows under the header; empty cells read "-".
