@@ -152,7 +152,7 @@ func TestGetJobPerService(t *testing.T) {
 				JobID: "4010b39b5281d3590152874bfa3b1604", JobType: "createImageByInstance",
 				State: "SUCCESS", Phase: PhaseSucceeded,
 				BeginTime: at("2015-06-04T18:11:06.586Z"), EndTime: at("2015-06-04T18:16:15.385Z"),
-				Entities: raw(`{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","image_name":"web-server-golden","process_percent":100,"current_task":"",` +
+				Entities: raw(`{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","image_name":"web-server-golden","current_task":"",` +
 					`"results":[{"image_id":"4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1","project_id":"bbf1946d374b44a0a2a95533562ba954","status":"SUCCESS"}]}`),
 				Resources: ResourceIDs{ImageID: "4b0b1d8d-1e37-4d4f-b2f2-b5e6d2a5f0a1"},
 				Progress:  pct(100),

@@ -31,7 +31,8 @@ var cbrStates = map[string]Phase{
 // /v3/{project_id}/operation-logs/{operation_log_id} on host cbr:
 // {"operation_log": {id, status, operation_type, started_at, ended_at,
 // error_info{code, message}, extra_info{common{progress}, resource{type, id,
-// name}, backup{backup_id}}}}. extra_info is kept as entities. An unknown id is
+// name}, backup{backup_id}}}}. extra_info but its common part (the progress) is
+// kept as entities. An unknown id is
 // HTTP 404 BackupService.6500.
 var cbrAdapter = shapeAdapter{host: "cbr", needs: projectJobs,
 	locate: func(ref JobRef) Location {
@@ -47,7 +48,8 @@ var cbrAdapter = shapeAdapter{host: "cbr", needs: projectJobs,
 		code:     []string{"error_info.code"},
 		reason:   []string{"error_info.message"},
 		progress: []string{"extra_info.common.progress"},
-		entities: "extra_info",
+		entities:        "extra_info",
+		entitiesWithout: []string{"common"}, // progress and request id
 		resources: []resourceField{
 			{"extra_info.backup.backup_id", toBackup},
 			{"extra_info.resource.id", toResource},

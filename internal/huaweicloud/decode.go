@@ -179,11 +179,14 @@ func splitEntities(raw json.RawMessage) entities {
 		out.errorMessage = looseString(fields["errorcode_message"])
 		// IMS documents process_percent as a fraction, 0 to 1, and shows 100 in
 		// an example: up to 1 it is read as a fraction, above as a percentage.
+		// It moves on every poll, so it is kept as Job.Progress only, which the
+		// operator writes in steps, rather than in the entities.
 		if f, ok := looseFloat(fields["process_percent"]); ok && f >= 0 && f <= 100 {
 			if f <= 1 {
 				f *= 100
 			}
 			out.progress = percent(f)
+			delete(fields, "process_percent")
 		}
 		fillIDs(&out.ids, fields)
 		// The sub-jobs and their count are in Job.SubJobs and Job.SubJobsTotal; the

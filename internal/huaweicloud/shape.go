@@ -49,8 +49,11 @@ type fieldShape struct {
 	// finished.
 	endOnlyWhenFinished bool
 	// entities is the member kept as the job's entities. A JSON string holding
-	// an object (DMS params) is read as that object.
-	entities string
+	// an object (DMS params) is read as that object. Members named in
+	// entitiesWithout are left out: the progress, which moves on every poll, is
+	// in Job.Progress.
+	entities        string
+	entitiesWithout []string
 	// resources fill typed resource ids.
 	resources []resourceField
 	// typedResource, when set, files spec.resourceID under the kind its job
@@ -191,7 +194,7 @@ func (s *fieldShape) decode(n *node, depth int) (Job, error) {
 		s.typedResource(job.JobType, cleanID(looseString(n.get("spec.resourceID"))), &job.Resources)
 	}
 	if s.entities != "" {
-		job.Entities = entitiesAt(n.get(s.entities))
+		job.Entities = entitiesAt(n.get(s.entities), s.entitiesWithout)
 	}
 	if s.subJobs != "" && depth < maxSubJobDepth {
 		sub := s.sub
@@ -349,8 +352,9 @@ func looseFloat(raw json.RawMessage) (float64, bool) {
 }
 
 // entitiesAt keeps an object (or a JSON string holding one) as entities,
-// compacted; nil for anything else and for an empty object.
-func entitiesAt(raw json.RawMessage) json.RawMessage {
+// without the members named, compacted; nil for anything else and for an
+// empty object.
+func entitiesAt(raw json.RawMessage, without []string) json.RawMessage {
 	if firstByte(raw) == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
@@ -358,11 +362,18 @@ func entitiesAt(raw json.RawMessage) json.RawMessage {
 		}
 		raw = json.RawMessage(s)
 	}
-	if firstByte(raw) != '{' || !json.Valid(raw) {
+	var fields map[string]json.RawMessage
+	if firstByte(raw) != '{' || json.Unmarshal(raw, &fields) != nil {
 		return nil
 	}
-	out := compact(raw)
-	if string(out) == "{}" {
+	for _, k := range without {
+		delete(fields, k)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	out, err := json.Marshal(fields) // sorted keys, compacted values
+	if err != nil {
 		return nil
 	}
 	return out

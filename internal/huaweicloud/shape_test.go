@@ -201,7 +201,7 @@ func TestReferenceExamples(t *testing.T) {
 				Resources: ResourceIDs{BackupID: "0e5d0ef6-7f0a-4890-b98c-cb12490e31c1", ResourceID: "1dab32fa-ebf2-415a-ab0b-eabe6353bc86",
 					ResourceType: "OS::Nova::Server", ResourceName: "ECS-0001"},
 				Entities: raw(`{"resource":{"type":"OS::Nova::Server","id":"1dab32fa-ebf2-415a-ab0b-eabe6353bc86","name":"ECS-0001"},` +
-					`"backup":{"backup_id":"0e5d0ef6-7f0a-4890-b98c-cb12490e31c1"},"common":{"progress":100,"request_id":"req-cdb98cc4-e87b-4f40-9b4a-57ec036620a9"}}`),
+					`"backup":{"backup_id":"0e5d0ef6-7f0a-4890-b98c-cb12490e31c1"}}`),
 			},
 		},
 		{

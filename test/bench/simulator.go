@@ -20,7 +20,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -84,7 +83,8 @@ func (s *simulator) count(next http.Handler) http.Handler {
 		sw := &cloudsim.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		agent := r.Header.Get("User-Agent")
-		job, ok := jobOfPath(r.URL.Path)
+		project, jobID, ok := cloudsim.JobOfRequest(r)
+		job := project + "/" + jobID
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		c := s.byAgent[agent]
@@ -105,18 +105,6 @@ func (s *simulator) count(next http.Handler) http.Handler {
 			m[agent]++
 		}
 	})
-}
-
-// jobOfPath returns "project/job" of a job-API path.
-func jobOfPath(p string) (string, bool) {
-	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	switch {
-	case len(segs) == 4 && (segs[0] == "v1" || segs[0] == "v1.0") && segs[2] == "jobs":
-		return segs[1] + "/" + segs[3], true
-	case len(segs) == 5 && segs[0] == "v3" && segs[2] == "elb" && segs[3] == "jobs":
-		return segs[1] + "/" + segs[4], true
-	}
-	return "", false
 }
 
 // agents returns a copy of the per-User-Agent counts.

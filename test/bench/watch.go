@@ -191,7 +191,8 @@ func (r *recorder) record(typ watch.EventType, j *jobsv1alpha1.CloudJob, at time
 }
 
 // stateKey names what a status says about the cloud job: everything the cloud
-// reported (state, times, error fields, entities, sub-jobs and their counts),
+// reported (state, times, error fields, entities, progress as written, sub-jobs
+// and their counts),
 // and nothing the writer adds (conditions, observed generation). Two events
 // with the same key show the same cloud state, so a write between them
 // recorded no change of the job.
@@ -199,10 +200,11 @@ func stateKey(st *jobsv1alpha1.CloudJobStatus) string {
 	b, err := json.Marshal(struct {
 		jobsv1alpha1.JobRecord
 		Code, Message string
+		Progress      *int32
 		SubJobsTotal  int32
 		SubJobCounts  *jobsv1alpha1.SubJobCounts
 		SubJobs       []jobsv1alpha1.JobRecord
-	}{st.JobRecord, st.Code, st.Message, st.SubJobsTotal, st.SubJobCounts, st.SubJobs})
+	}{st.JobRecord, st.Code, st.Message, st.Progress, st.SubJobsTotal, st.SubJobCounts, st.SubJobs})
 	if err != nil {
 		return st.State
 	}

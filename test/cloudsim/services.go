@@ -259,6 +259,13 @@ var routePatterns = []routePattern{
 	{style: styleCSE, segs: []string{"v2", "{p}", "enginemgr", "engines", "{i}", "jobs", "{j}"}},
 }
 
+// JobOfRequest names the job a job-API request asks for: its project (or
+// domain) and id, as the simulator reads them from the path or the query.
+func JobOfRequest(r *http.Request) (projectID, jobID string, ok bool) {
+	rt, ok := parseRoute(r)
+	return rt.projectID, rt.jobID, ok
+}
+
 // parseRoute recognizes the job-API requests of every path style.
 func parseRoute(r *http.Request) (route, bool) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
