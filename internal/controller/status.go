@@ -428,12 +428,3 @@ func nonEmpty(values ...string) []string {
 	}
 	return out
 }
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}

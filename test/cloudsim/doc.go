@@ -22,9 +22,27 @@ limitations under the License.
 // One listener serves every service, each job answering only on its own
 // service's path and in its own service's body shape:
 //
-//	GET /v1/{project_id}/jobs/{job_id}         bms, ecs, evs, ims, vpc
+//	GET /v1/{project_id}/jobs/{job_id}         bms, ecs, evs, ims, vpc, sdrs, deh
 //	GET /v1.0/{project_id}/jobs/{job_id}       elb (classic)
 //	GET /v3/{project_id}/elb/jobs/{job_id}     elbv3
+//	GET /api/v3/projects/{project_id}/jobs/{job_id}          cce
+//	GET /autopilot/v3/projects/{project_id}/jobs/{job_id}    cceautopilot
+//	GET /v3/{project_id}/jobs?id={job_id}      rds, taurusdb, opengauss, dds, geminidb
+//	GET /v3/{project_id}/jobs/{job_id}         ddm, cfw
+//	GET /v2/{project_id}/jobs/{job_id}         dcs, swr
+//	GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}   kafka, rabbitmq, rocketmq
+//	GET /v1/{project_id}/sfs-turbo/jobs/{job_id}                   sfsturbo
+//	GET /v1.0/{project_id}/job/{job_id}        dws
+//	GET /v3/{project_id}/operation-logs/{id}   cbr
+//	GET /v3/{domain_id}/geip/jobs/{job_id}     geip (projectId holds the domain)
+//	GET /v1/{project_id}/cae/jobs/{job_id}     cae, with X-Environment-ID
+//	GET /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}   cse
+//
+// What differs per service (path, state words, body shape, time format, the
+// answer for an unknown job) is its row in the services table (services.go);
+// the lifecycle below is the same for all and spelled in each service's words
+// (CCE Initializing/Running/Success/Failed, the database family
+// Running/Completed/Failed, SFS Turbo and CBR in lower case, ...).
 //
 // BMS, ECS and VPC answer {status, entities{sub_jobs_total, sub_jobs[...]},
 // job_id, job_type, begin_time, end_time, error_code, fail_reason} with null
@@ -36,7 +54,12 @@ limitations under the License.
 // entities and sub_jobs at the top level. ELB v3 answers {"job":{status,
 // job_id, job_type, begin_time, end_time, error_code, error_msg, project_id,
 // resource_id, sub_jobs[{..., entities:[{resource_id, resource_type}]}]},
-// "request_id"}. Every answer carries an X-Request-Id header.
+// "request_id"}. The other services answer in the shapes of their API
+// references: CCE as nested Kubernetes-like job objects, the database family
+// as {"job": {...}} with a progress percentage (GeminiDB as a list), DMS as a
+// task list with params as a JSON string, DCS with epoch-millisecond times,
+// CBR as {"operation_log": {...}}, CAE and CSE with tasks. Every answer carries
+// an X-Request-Id header.
 //
 // Requests go through what the API gateway does, in this order:
 //
@@ -56,8 +79,11 @@ limitations under the License.
 //     APIG.0308 with a Retry-After header in real seconds (at least 1);
 //   - faults (below);
 //   - the job: a job of another project, an unknown or expired id, a job
-//     whose clock has not started, or one asked through another service's
-//     path is 400 {"error":{"code":"Common.0011","message":"invalid JobId"}},
+//     whose clock has not started, one asked through another service's path
+//     or under another instance or environment is, for the v1 paths, 400
+//     {"error":{"code":"Common.0011","message":"invalid JobId"}}, and for the
+//     others their service's answer (404 with the service's error body; an
+//     empty list for GeminiDB and DMS),
 //     the ECS/EVS answer, for every service.
 //
 // # Time
@@ -92,8 +118,10 @@ limitations under the License.
 //	credentials:
 //	  - {accessKey: AK, secretKey: SK}
 //	jobs:
-//	  - service: bms          # bms ecs evs ims vpc elb elbv3
-//	    projectId: bbf1946d374b44a0a2a95533562ba954
+//	  - service: bms          # any service above
+//	    projectId: bbf1946d374b44a0a2a95533562ba954   # the domain for geip
+//	    instanceId: ""        # kafka, rabbitmq, rocketmq (instance), cse (engine)
+//	    environmentId: ""     # cae
 //	    jobId: 2c9eb2c5544cbf6101544f0602af2b4f   # required in scenarios
 //	    jobType: baremetalBatchCreate             # a service default if empty
 //	    startOffset: -1m      # durations are strings: 90s, 1h30m, 14d
@@ -106,10 +134,12 @@ limitations under the License.
 //	    failReason: no capacity
 //	    finalState: ""        # replaces the final status string
 //	    retention: 24h
-//	    resources: {serverId: ..., nicId: ..., volumeId: ..., imageId: ..., imageName: ..., resourceId: ..., resourceType: ...}
+//	    resources: {serverId: ..., nicId: ..., volumeId: ..., imageId: ..., imageName: ..., resourceId: ..., resourceType: ...,
+//	                resourceName: ..., instanceId: ..., clusterId: ..., backupId: ...}
 //	    entities: {elb: {id: ...}}                # free-form object
 //	    subJobs:
-//	      - {jobId: ..., jobType: ..., delay: 0s, running: 3m, outcome: SUCCESS, resources: {serverId: ...}}
+//	      - {jobId: ..., jobType: ..., delay: 0s, running: 3m, outcome: SUCCESS, resources: {serverId: ...},
+//	         subJobs: [...]}  # nested sub-jobs, shown by cce
 //	faults:
 //	  - {kind: error, status: 503, probability: 0.1, jobId: ..., count: 5, after: 1m, for: 10m}
 //
@@ -126,7 +156,10 @@ limitations under the License.
 // answers: hugeBody (a streamed string of Size bytes), deepNesting (Depth
 // nested objects), manySubJobs (Entries generated sub-jobs, streamed),
 // invalidUTF8 (invalid bytes in job_type and the error text), wrongType (a
-// numeric status). A rule may be limited to a project or job, a
+// numeric status), unreadableTime (the begin time in words). The last three
+// and manySubJobs change flat job objects only: on CCE, CAE, CSE and the list
+// answers (and manySubJobs on shapes without a flat sub-job list) the job is
+// answered normally. A rule may be limited to a project or job, a
 // probability (drawn from a math/rand/v2 PCG seeded with Config.Seed, so
 // runs repeat), a count and a simulated-time window.
 //

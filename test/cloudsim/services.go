@@ -135,9 +135,9 @@ var (
 	dmsAnswer = func() (int, any) { return http.StatusOK, object{{"task_count", "0"}, {"tasks", []object{}}} }
 )
 
-// notFoundWith is an answer in the error_code/error_msg form many APIs use.
-func notFoundWith(status int, code, msg string) func() (int, any) {
-	return func() (int, any) { return status, object{{"error_code", code}, {"error_msg", msg}} }
+// notFoundWith is a 404 in the error_code/error_msg form many APIs use.
+func notFoundWith(code, msg string) func() (int, any) {
+	return func() (int, any) { return http.StatusNotFound, object{{"error_code", code}, {"error_msg", msg}} }
 }
 
 // spelling is how the services that do not use the v1 words spell states.
@@ -176,23 +176,23 @@ var services = map[Service]serviceInfo{
 	ServiceSDRS:  {style: styleV1, defaultJobType: "createProtectionGroup", render: jobView.ecsBody, flat: v1Flat},
 	ServiceDEH:   {style: styleV1, defaultJobType: "allocateDedicatedHost", render: jobView.ecsBody, flat: v1Flat},
 	ServiceCCE: {style: styleCCE, defaultJobType: "CreateNodePool", render: jobView.cceBody,
-		notFound: notFoundWith(http.StatusNotFound, "CCE.01404001", "The job does not exist")},
+		notFound: notFoundWith("CCE.01404001", "The job does not exist")},
 	ServiceCCEAutopilot: {style: styleAutopilot, defaultJobType: "CreateCluster", render: jobView.cceBody,
-		notFound: notFoundWith(http.StatusNotFound, "CCE.01404001", "The job does not exist")},
+		notFound: notFoundWith("CCE.01404001", "The job does not exist")},
 	ServiceRDS: {style: styleV3Query, defaultJobType: "CreateMysqlSingleHAInstance", render: jobView.dbBody,
-		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
+		notFound: notFoundWith("DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
 	ServiceTaurusDB: {style: styleV3Query, defaultJobType: "CreateGaussDBforMySQLInstance",
-		render: jobView.dbBody, notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
+		render: jobView.dbBody, notFound: notFoundWith("DBS.280239", "The job does not exist."), flat: &flatJob{wrapper: "job", typeKey: "name", reasonKey: "fail_reason", beginKey: "created"}},
 	ServiceOpenGauss: {style: styleV3Query, defaultJobType: "CreateGaussDBInstance", render: jobView.dbBody,
-		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist.")},
+		notFound: notFoundWith("DBS.280239", "The job does not exist.")},
 	ServiceDDS: {style: styleV3Query, defaultJobType: "Create_MongoDB", render: jobView.dbBody,
-		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist.")},
+		notFound: notFoundWith("DBS.280239", "The job does not exist.")},
 	ServiceGeminiDB: {style: styleV3Query, defaultJobType: "CreateCassandra", render: jobView.geminiDBBody,
 		notFound: func() (int, any) { return http.StatusOK, object{{"total_count", 0}, {"jobs", []object{}}} }},
 	ServiceDDM: {style: styleV3, defaultJobType: "createInstance", render: jobView.dbBody,
-		notFound: notFoundWith(http.StatusNotFound, "DBS.280239", "The job does not exist.")},
+		notFound: notFoundWith("DBS.280239", "The job does not exist.")},
 	ServiceDCS: {style: styleV2, defaultJobType: "createInstanceJob", render: jobView.dcsBody,
-		notFound: notFoundWith(http.StatusNotFound, "DCS.4800", "The job does not exist."), flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason", beginKey: "begin_time"}},
+		notFound: notFoundWith("DCS.4800", "The job does not exist."), flat: &flatJob{typeKey: "job_type", reasonKey: "fail_reason", beginKey: "begin_time"}},
 	ServiceKafka: {style: styleDMS, defaultJobType: "bindInstancePublicIp", render: jobView.dmsBody,
 		needsInstance: true, notFound: dmsAnswer},
 	ServiceRabbitMQ: {style: styleDMS, defaultJobType: "extendInstance", render: jobView.dmsBody,
@@ -205,22 +205,22 @@ var services = map[Service]serviceInfo{
 			return http.StatusNotFound, object{{"errCode", "SFS.TURBO.0002"}, {"errMsg", "job not found"}}
 		}},
 	ServiceDWS: {style: styleDWS, defaultJobType: "CreateCluster",
-		render: jobView.dwsBody, notFound: notFoundWith(http.StatusNotFound, "DWS.0015", "The job does not exist."),
+		render: jobView.dwsBody, notFound: notFoundWith("DWS.0015", "The job does not exist."),
 		flat: &flatJob{typeKey: "job_name", reasonKey: "failed_detail", beginKey: "begin_time"}},
 	ServiceCBR: {style: styleCBR, defaultJobType: "backup", render: jobView.cbrBody,
-		notFound: notFoundWith(http.StatusNotFound, "BackupService.6500", "Operation log does not exist.")},
+		notFound: notFoundWith("BackupService.6500", "Operation log does not exist.")},
 	ServiceGEIP: {style: styleGEIP,
-		defaultJobType: "bindGeip", render: jobView.geipBody, notFound: notFoundWith(http.StatusNotFound, "GEIP.0404", "The job does not exist."),
+		defaultJobType: "bindGeip", render: jobView.geipBody, notFound: notFoundWith("GEIP.0404", "The job does not exist."),
 		flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_message", beginKey: "begin_time"}},
 	ServiceCFW: {style: styleV3, defaultJobType: "CreateFirewall", render: jobView.cfwBody,
-		notFound: notFoundWith(http.StatusNotFound, "CFW.00100001", "The job does not exist.")},
+		notFound: notFoundWith("CFW.00100001", "The job does not exist.")},
 	ServiceSWR: {style: styleV2, defaultJobType: "CreateInstance",
-		render: jobView.swrBody, notFound: notFoundWith(http.StatusNotFound, "SWR.0404", "The job does not exist."),
+		render: jobView.swrBody, notFound: notFoundWith("SWR.0404", "The job does not exist."),
 		flat: &flatJob{typeKey: "type", reasonKey: "reason", beginKey: "created_at"}},
 	ServiceCAE: {style: styleCAE, defaultJobType: "DeployComponent",
-		render: jobView.caeBody, needsEnvironment: true, notFound: notFoundWith(http.StatusNotFound, "CAE.01500404", "The job does not exist.")},
+		render: jobView.caeBody, needsEnvironment: true, notFound: notFoundWith("CAE.01500404", "The job does not exist.")},
 	ServiceCSE: {style: styleCSE, defaultJobType: "Create",
-		render: jobView.cseBody, needsInstance: true, notFound: notFoundWith(http.StatusNotFound, "SVCSTG.00500404", "The job does not exist.")},
+		render: jobView.cseBody, needsInstance: true, notFound: notFoundWith("SVCSTG.00500404", "The job does not exist.")},
 }
 
 // route is a parsed job-API request.
