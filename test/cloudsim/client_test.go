@@ -571,3 +571,46 @@ func wantInstance(t *testing.T, job *huaweicloud.Job) {
 		t.Errorf("%s: instance %q", job.JobID, job.Resources.InstanceID)
 	}
 }
+
+// TestClientFindsJobsOnlyWhereTheyAre: a job asked for under another instance
+// or environment, or on another service's path, is not found, in each
+// service's own way of saying so, which the client reads as NotFound.
+func TestClientFindsJobsOnlyWhereTheyAre(t *testing.T) {
+	f := start(t, cloudsim.Config{}, huaweicloud.Options{})
+	const p = "0123456789abcdef0123456789abcdef"
+	f.add(
+		cloudsim.JobSpec{Service: cloudsim.ServiceKafka, ProjectID: p, JobID: "task", InstanceID: "inst-a", Running: d(time.Minute)},
+		cloudsim.JobSpec{Service: cloudsim.ServiceCAE, ProjectID: p, JobID: "cae", EnvironmentID: "env-a", Running: d(time.Minute)},
+		cloudsim.JobSpec{Service: cloudsim.ServiceRDS, ProjectID: p, JobID: "rds", Running: d(time.Minute)},
+	)
+	for _, tt := range []struct {
+		name    string
+		service huaweicloud.Service
+		ref     huaweicloud.JobRef
+	}{
+		{"kafka task under another instance", huaweicloud.ServiceKafka, huaweicloud.JobRef{ProjectID: p, InstanceID: "inst-b", JobID: "task"}},
+		{"cae job in another environment", huaweicloud.ServiceCAE, huaweicloud.JobRef{ProjectID: p, EnvironmentID: "env-b", JobID: "cae"}},
+		{"rds job asked as geminidb's list", huaweicloud.ServiceGeminiDB, huaweicloud.JobRef{ProjectID: p, JobID: "nope"}},
+		{"unknown rds job", huaweicloud.ServiceRDS, huaweicloud.JobRef{ProjectID: p, JobID: "nope"}},
+		{"rds job on the ddm path", huaweicloud.ServiceDDM, huaweicloud.JobRef{ProjectID: p, JobID: "rds"}},
+		{"unknown cbr log", huaweicloud.ServiceCBR, huaweicloud.JobRef{ProjectID: p, JobID: "nope"}},
+		{"unknown sfs turbo job", huaweicloud.ServiceSFSTurbo, huaweicloud.JobRef{ProjectID: p, JobID: "nope"}},
+	} {
+		_, err := f.client.GetJob(context.Background(), huaweicloud.Request{Endpoint: f.sim.APIURL, Service: tt.service, JobRef: tt.ref, Credentials: goodCred})
+		if huaweicloud.ClassOf(err) != huaweicloud.ErrNotFound {
+			t.Errorf("%s: %v, want NotFound", tt.name, err)
+		}
+	}
+	for _, tt := range []struct {
+		service huaweicloud.Service
+		ref     huaweicloud.JobRef
+	}{
+		{huaweicloud.ServiceKafka, huaweicloud.JobRef{ProjectID: p, InstanceID: "inst-a", JobID: "task"}},
+		{huaweicloud.ServiceCAE, huaweicloud.JobRef{ProjectID: p, EnvironmentID: "env-a", JobID: "cae"}},
+		{huaweicloud.ServiceRDS, huaweicloud.JobRef{ProjectID: p, JobID: "rds"}},
+	} {
+		if _, err := f.client.GetJob(context.Background(), huaweicloud.Request{Endpoint: f.sim.APIURL, Service: tt.service, JobRef: tt.ref, Credentials: goodCred}); err != nil {
+			t.Errorf("%s %s: %v", tt.service, tt.ref.JobID, err)
+		}
+	}
+}

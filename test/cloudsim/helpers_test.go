@@ -79,6 +79,39 @@ func (h *harness) signedRequest(path string, cred Credential) *http.Request {
 	return req
 }
 
+// getJob fetches a job on its service's own path, with its query and
+// headers, built from the simulator's route patterns.
+func (h *harness) getJob(spec JobSpec) response {
+	h.t.Helper()
+	style := services[spec.Service].style
+	for _, p := range routePatterns {
+		if p.style != style {
+			continue
+		}
+		segs := make([]string, len(p.segs))
+		for i, seg := range p.segs {
+			segs[i] = map[string]string{"{p}": spec.ProjectID, "{i}": spec.InstanceID, "{j}": spec.JobID}[seg]
+			if segs[i] == "" {
+				segs[i] = seg
+			}
+		}
+		path := "/" + strings.Join(segs, "/")
+		if p.query {
+			path += "?id=" + spec.JobID
+		}
+		req := httptest.NewRequest(http.MethodGet, "http://sim.test"+path, nil)
+		if spec.EnvironmentID != "" {
+			req.Header.Set("X-Environment-ID", spec.EnvironmentID)
+		}
+		if err := (signer.Signer{Now: h.clock.Now}).Sign(req, nil, signer.Credentials{AccessKey: testCred.AccessKey, SecretKey: testCred.SecretKey}); err != nil {
+			h.t.Fatalf("Sign: %v", err)
+		}
+		return h.do(req)
+	}
+	h.t.Fatalf("no route for %s", spec.Service)
+	return response{}
+}
+
 // response is a recorded answer with its body decoded when it is JSON.
 type response struct {
 	code   int
