@@ -24,6 +24,14 @@ limitations under the License.
 // *Error whose Class tells the caller what to do next (retry later, back off, stop
 // and report).
 //
+// The services share no common shape. The v1 family (BMS, ECS, EVS, IMS, VPC,
+// SDRS, DEH, classic ELB, DCS, SFS Turbo) is read by one decoder (v1Adapter);
+// ELB v3 has its own; the others are each a fieldShape: where the job sits in the
+// answer (a wrapper, or a list to pick it from by id), the paths of its fields,
+// its state words, and where its sub-jobs are (nested to any depth for CCE). A
+// service is one file and one row in adapters; Locate says where its jobs are
+// asked for (path, query, headers), Needs which ids that takes.
+//
 // The same APIs are served by Open Telekom Cloud, Orange Flexible Engine and G42
 // Cloud under their own domains; see Clouds.
 //
