@@ -214,11 +214,11 @@ func (s *Server) jobStats(j *job, simNow time.Time) JobStats {
 		Removed:   !j.removedAt.IsZero(),
 	}
 	if !js.Removed {
-		js.State = j.stateString(tl, tl.phaseAt(simNow))
+		js.State = spelling[j.spec.Service].say(j.stateString(tl, tl.phaseAt(simNow)))
 	}
 	if end, ok := j.endedBy(tl, simNow); ok {
 		wall := s.clock.wall(end)
-		js.FinalState = j.finalState(tl)
+		js.FinalState = spelling[j.spec.Service].say(j.finalState(tl))
 		js.EndedAt, js.SimEndedAt = &wall, &end
 	}
 	js.FinalServedAt = timePtr(j.stats.finalServedAt)
