@@ -50,9 +50,10 @@ var cceShape = &fieldShape{
 		{"spec.extendParam.serverID", toServer},
 		{"spec.resourceName", toResourceName},
 	},
-	typedResource: cceResource,
-	subJobs:       "spec.subJobs",
-	states:        cceStates,
+	typedResource:     cceResource,
+	typedResourcePath: "spec.resourceID",
+	subJobs:           "spec.subJobs",
+	states:            cceStates,
 }
 
 // cceResource files spec.resourceID under the kind the job type names: a node

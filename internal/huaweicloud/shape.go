@@ -56,9 +56,10 @@ type fieldShape struct {
 	entitiesWithout []string
 	// resources fill typed resource ids.
 	resources []resourceField
-	// typedResource, when set, files spec.resourceID under the kind its job
-	// type names (CCE).
-	typedResource func(jobType, id string, ids *ResourceIDs)
+	// typedResource, when set, files the id at typedResourcePath under the
+	// kind the job type names (CCE's spec.resourceID).
+	typedResource     func(jobType, id string, ids *ResourceIDs)
+	typedResourcePath string
 
 	// subJobs is the list of sub-jobs; sub describes their fields, nil for the
 	// job's own shape (CCE nests whole jobs).
@@ -191,7 +192,7 @@ func (s *fieldShape) decode(n *node, depth int) (Job, error) {
 		}
 	}
 	if s.typedResource != nil {
-		s.typedResource(job.JobType, cleanID(looseString(n.get("spec.resourceID"))), &job.Resources)
+		s.typedResource(job.JobType, cleanID(looseString(n.get(s.typedResourcePath))), &job.Resources)
 	}
 	if s.entities != "" {
 		job.Entities = entitiesAt(n.get(s.entities), s.entitiesWithout)
