@@ -68,7 +68,9 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	st.Code = job.Code
 	st.Message = job.Message
 	st.Progress = progressOf(old.Progress, job)
-	setSubJobs(&st, job.SubJobs, job.SubJobsTotal)
+	var subs []subJob
+	total := flattenSubJobs(job.SubJobs, job.SubJobsTotal, "", &subs)
+	setSubJobs(&st, subs, total)
 
 	if job.BeginTime != nil {
 		st.StartTime = timeOf(*job.BeginTime)
@@ -79,10 +81,10 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	switch job.Phase {
 	case huaweicloud.PhaseSucceeded:
 		st.CompletionTime = completion(job, now)
-		setSucceeded(&st, generation, succeededMessage(&st, job.SubJobs), now)
+		setSucceeded(&st, generation, succeededMessage(&st, subs), now)
 	case huaweicloud.PhaseFailed:
 		st.CompletionTime = completion(job, now)
-		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, job.SubJobs), now)
+		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs), now)
 	case huaweicloud.PhaseRunning:
 		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, fmt.Sprintf("the cloud reports the job %s", job.State), now)
 	case huaweicloud.PhasePending:
@@ -303,11 +305,10 @@ func flattenSubJobs(subs []huaweicloud.Job, reported int, parent string, out *[]
 	return total
 }
 
-// setSubJobs records the sub-jobs of every depth: exact counts, and a list
-// bounded by MaxSubJobs that keeps failed sub-jobs first when it has to cut.
-func setSubJobs(st *jobsv1alpha1.CloudJobStatus, tree []huaweicloud.Job, reported int) {
-	var subs []subJob
-	total := flattenSubJobs(tree, reported, "", &subs)
+// setSubJobs records the sub-jobs of every depth (flattenSubJobs' list and
+// total): exact counts, and a list bounded by MaxSubJobs that keeps failed
+// sub-jobs first when it has to cut.
+func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []subJob, total int) {
 	st.SubJobsTotal = int32(total)
 	st.SubJobs = nil
 	st.SubJobCounts = nil
@@ -367,7 +368,7 @@ func timeOf(t time.Time) *metav1.Time {
 	return &mt
 }
 
-func succeededMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) string {
+func succeededMessage(st *jobsv1alpha1.CloudJobStatus, subs []subJob) string {
 	msg := "the cloud job succeeded"
 	if st.SubJobCounts != nil && st.SubJobCounts.Failed > 0 {
 		msg = fmt.Sprintf("the cloud job succeeded, but %d of %d sub-jobs failed: %s",
@@ -376,7 +377,7 @@ func succeededMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) s
 	return msg
 }
 
-func failedMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) string {
+func failedMessage(st *jobsv1alpha1.CloudJobStatus, subs []subJob) string {
 	var b strings.Builder
 	b.WriteString("the cloud job failed")
 	if detail := strings.Join(nonEmpty(st.ErrorCode, st.FailReason), ": "); detail != "" {
@@ -392,9 +393,7 @@ func failedMessage(st *jobsv1alpha1.CloudJobStatus, subs []huaweicloud.Job) stri
 
 // failedSubJobList names the first failed sub-jobs (of any depth) with their
 // resource, error code and fail reason, and how many more failed.
-func failedSubJobList(tree []huaweicloud.Job, failed int) string {
-	var subs []subJob
-	flattenSubJobs(tree, 0, "", &subs)
+func failedSubJobList(subs []subJob, failed int) string {
 	var parts []string
 	for _, sub := range subs {
 		s := sub.job

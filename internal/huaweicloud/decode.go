@@ -132,10 +132,16 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 	return job, nil
 }
 
-// decodeSubJobs decodes a sub-job list. A list that is not an array (one document
-// types it as a string) carries no sub-jobs we can read, and entries that are not
-// objects are skipped: neither makes the parent job unreadable.
+// decodeSubJobs decodes a sub-job list of the v1 shape (see decodeList).
 func decodeSubJobs(raw json.RawMessage, shape jobShape, depth int) ([]Job, error) {
+	return decodeList(raw, "sub_jobs", func(item json.RawMessage) (Job, error) { return decodeJob(item, shape, depth) })
+}
+
+// decodeList decodes a sub-job list named name with decodeOne, for every
+// shape. A list that is not an array (one document types it as a string)
+// carries no sub-jobs we can read, and entries that are not objects are
+// skipped: neither makes the parent job unreadable.
+func decodeList(raw json.RawMessage, name string, decodeOne func(item json.RawMessage) (Job, error)) ([]Job, error) {
 	var items []json.RawMessage
 	if firstByte(raw) != '[' || json.Unmarshal(raw, &items) != nil {
 		return nil, nil
@@ -145,9 +151,9 @@ func decodeSubJobs(raw json.RawMessage, shape jobShape, depth int) ([]Job, error
 		if firstByte(item) != '{' {
 			continue
 		}
-		job, err := decodeJob(item, shape, depth)
+		job, err := decodeOne(item)
 		if err != nil {
-			return nil, fmt.Errorf("sub_jobs[%d]: %w", i, err)
+			return nil, fmt.Errorf("%s[%d]: %w", name, i, err)
 		}
 		jobs = append(jobs, job)
 	}

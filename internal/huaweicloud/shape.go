@@ -202,7 +202,14 @@ func (s *fieldShape) decode(n *node, depth int) (Job, error) {
 		if sub == nil {
 			sub = s
 		}
-		if job.SubJobs, err = sub.decodeList(n.get(s.subJobs), s.subJobs, depth+1); err != nil {
+		job.SubJobs, err = decodeList(n.get(s.subJobs), s.subJobs, func(item json.RawMessage) (Job, error) {
+			n, err := parseNode(item)
+			if err != nil {
+				return Job{}, err
+			}
+			return sub.decode(n, depth+1)
+		})
+		if err != nil {
 			return Job{}, err
 		}
 	}
@@ -214,31 +221,6 @@ func (s *fieldShape) decode(n *node, depth int) (Job, error) {
 		}
 	}
 	return job, nil
-}
-
-// decodeList decodes a sub-job list; entries that are not objects are skipped
-// and a list that is not an array holds none, as in decodeSubJobs.
-func (s *fieldShape) decodeList(raw json.RawMessage, name string, depth int) ([]Job, error) {
-	var items []json.RawMessage
-	if firstByte(raw) != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, nil
-	}
-	var jobs []Job
-	for i, item := range items {
-		if firstByte(item) != '{' {
-			continue
-		}
-		n, err := parseNode(item)
-		if err != nil {
-			continue
-		}
-		job, err := s.decode(n, depth)
-		if err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", name, i, err)
-		}
-		jobs = append(jobs, job)
-	}
-	return jobs, nil
 }
 
 // firstFailed is the first failed job of a tree, depth first, that says why.
@@ -322,12 +304,8 @@ func unsetTime(text string) bool {
 // parseProgress reads a percentage: 60, "60", "60%", 60.5. "" and values out
 // of 0-100 are no progress.
 func parseProgress(raw json.RawMessage) (*int, bool) {
-	s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(looseString(raw)), "%"))
-	if s == "" {
-		return nil, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 100 || math.IsNaN(f) {
+	f, ok := floatText(strings.TrimSuffix(strings.TrimSpace(looseString(raw)), "%"))
+	if !ok || f < 0 || f > 100 {
 		return nil, false
 	}
 	return percent(f), true
@@ -340,8 +318,11 @@ func percent(f float64) *int {
 }
 
 // looseFloat reads a number given as a number or a string holding one.
-func looseFloat(raw json.RawMessage) (float64, bool) {
-	s := strings.TrimSpace(looseString(raw))
+func looseFloat(raw json.RawMessage) (float64, bool) { return floatText(looseString(raw)) }
+
+// floatText reads a finite number from text, spaces around it forgiven.
+func floatText(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false
 	}
