@@ -56,6 +56,9 @@ const (
 	ServiceCSE          Service = "cse"
 	ServiceSDRS         Service = "sdrs"
 	ServiceDEH          Service = "deh"
+	// ServiceBSS is not a job API: it tracks a yearly/monthly order (see
+	// bssAdapter).
+	ServiceBSS Service = "bss"
 )
 
 // JobRef names one job: its id and the ids its service needs to find it.
@@ -72,6 +75,13 @@ type JobRef struct {
 	EnvironmentID string
 	// JobID is the job (task, operation log) id.
 	JobID string
+	// OrderID is the yearly/monthly order, for bss, which tracks an order
+	// instead of a job.
+	OrderID string
+	// LastState is the state the previous poll recorded ("" for none). An API
+	// read in steps (bss: the order, then the resources of a completed order)
+	// picks its next request by it; job APIs ignore it.
+	LastState string
 }
 
 // Needs says which ids of a JobRef, besides JobID, a service reads.
@@ -85,14 +95,19 @@ type Needs struct {
 	Instance bool
 	// Environment: the request names the CAE environment.
 	Environment bool
+	// Order: the service tracks an order, named by OrderID instead of JobID.
+	Order bool
 }
 
 // Location is where a job is asked for: the escaped path relative to the
-// endpoint, the query and the headers the request adds.
+// endpoint, the query and the headers the request adds, and, for an API asked
+// with a POST, its JSON body.
 type Location struct {
 	Path   string
 	Query  url.Values
 	Header map[string]string
+	// Body, when set, is sent as application/json with a POST; nil means GET.
+	Body []byte
 }
 
 // Adapter knows one job API: where the job is and what its answer looks like.
@@ -143,6 +158,7 @@ var adapters = map[Service]Adapter{
 	ServiceCSE:          cseAdapter,
 	ServiceSDRS:         sdrsAdapter,
 	ServiceDEH:          dehAdapter,
+	ServiceBSS:          bssAdapter,
 }
 
 // AdapterFor returns the adapter of a service.

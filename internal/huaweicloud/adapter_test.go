@@ -297,10 +297,11 @@ func TestServicesAndPaths(t *testing.T) {
 		ServiceDCS, ServiceDDM, ServiceDDS, ServiceDEH, ServiceDWS, ServiceECS, ServiceELB, ServiceELBv3, ServiceEVS,
 		ServiceGEIP, ServiceGeminiDB, ServiceIMS, ServiceKafka, ServiceOpenGauss, ServiceRabbitMQ, ServiceRDS,
 		ServiceRocketMQ, ServiceSDRS, ServiceSFSTurbo, ServiceSWR, ServiceTaurusDB, ServiceVPC}
+	want = slices.Insert(want, 1, ServiceBSS)
 	if got := Services(); !slices.Equal(got, want) {
 		t.Errorf("Services() = %v, want %v", got, want)
 	}
-	ref := JobRef{ProjectID: "p x", DomainID: "d", InstanceID: "i/1", EnvironmentID: "e", JobID: "j"}
+	ref := JobRef{ProjectID: "p x", DomainID: "d", InstanceID: "i/1", EnvironmentID: "e", JobID: "j", OrderID: "o/1"}
 	tests := map[Service]struct {
 		host, path, query string
 		header            map[string]string
@@ -336,6 +337,7 @@ func TestServicesAndPaths(t *testing.T) {
 		ServiceCSE:  {host: "cse", path: "/v2/p%20x/enginemgr/engines/i%2F1/jobs/j", needs: Needs{Project: true, Instance: true}},
 		ServiceSDRS: {host: "sdrs", path: "/v1/p%20x/jobs/j"},
 		ServiceDEH:  {host: "deh", path: "/v1/p%20x/jobs/j"},
+		ServiceBSS:  {host: "bss", path: "/v2/orders/customer-orders/details/o%2F1", needs: Needs{Domain: true, Order: true}},
 	}
 	for _, service := range want {
 		tt, ok := tests[service]
@@ -345,7 +347,7 @@ func TestServicesAndPaths(t *testing.T) {
 		}
 		a, _ := AdapterFor(service)
 		loc := a.Locate(ref)
-		if loc.Path != tt.path || loc.Query.Encode() != tt.query || !maps.Equal(loc.Header, tt.header) {
+		if loc.Path != tt.path || loc.Query.Encode() != tt.query || !maps.Equal(loc.Header, tt.header) || loc.Body != nil {
 			t.Errorf("%s: located at %s ? %s %v, want %s ? %s %v", service, loc.Path, loc.Query.Encode(), loc.Header, tt.path, tt.query, tt.header)
 		}
 		if a.Host() != tt.host {

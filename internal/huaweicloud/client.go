@@ -175,8 +175,10 @@ func UserAgent(version string) string {
 	return "cloudjob-operator/" + version
 }
 
-// GetJob fetches a job and decodes it with the service's adapter. Every error is
-// an *Error; see ErrorClass for what each class means to the caller.
+// GetJob fetches a job (or, for bss, an order) and decodes it with the
+// service's adapter: one request, a GET, or a POST where the adapter gives a
+// body. Every error is an *Error; see ErrorClass for what each class means to
+// the caller.
 func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 	adapter, ok := AdapterFor(req.Service)
 	if !ok {
@@ -190,11 +192,18 @@ func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 	if err != nil {
 		return nil, &Error{Class: ErrInvalidRequest, Err: err}
 	}
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodGet, jobURL, nil)
+	method, reqBody := http.MethodGet, io.Reader(nil)
+	if loc.Body != nil {
+		method, reqBody = http.MethodPost, bytes.NewReader(loc.Body)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, method, jobURL, reqBody)
 	if err != nil {
 		return nil, &Error{Class: ErrInvalidRequest, Err: err}
 	}
 	httpReq.Header.Set("Accept", "application/json")
+	if loc.Body != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
 	httpReq.Header.Set("User-Agent", c.userAgent)
 	needs := adapter.Needs()
 	if req.SendProjectIDHeader && needs.Project {
@@ -208,7 +217,8 @@ func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 	for name, value := range loc.Header {
 		httpReq.Header.Set(name, value)
 	}
-	if err := c.signer.Sign(httpReq, nil, req.Credentials); err != nil {
+	// The signature covers the body's hash.
+	if err := c.signer.Sign(httpReq, loc.Body, req.Credentials); err != nil {
 		return nil, &Error{Class: ErrAuthenticationFailed, Err: err}
 	}
 
@@ -258,7 +268,7 @@ func (c *Client) decode(resp *http.Response, body []byte, overflow bool, adapter
 		return nil, malformed(err)
 	}
 	job.RequestID = firstNonEmpty(requestID, job.RequestID)
-	if job.JobID == "" {
+	if job.JobID == "" && !adapter.Needs().Order {
 		job.JobID = req.JobID
 	}
 	return job, nil
@@ -280,7 +290,8 @@ func buildJobURL(req Request, adapter Adapter) (string, Location, error) {
 		{"domain id", req.DomainID, needs.Domain},
 		{"instance id", req.InstanceID, needs.Instance},
 		{"environment id", req.EnvironmentID, needs.Environment},
-		{"job id", req.JobID, true},
+		{"job id", req.JobID, !needs.Order},
+		{"order id", req.OrderID, needs.Order},
 	} {
 		if !id.needed {
 			continue

@@ -32,6 +32,10 @@ func TestDefaultEndpoint(t *testing.T) {
 		{"elbv3", "ae-ad-1", "g42cloud.com", "https://elb.ae-ad-1.g42cloud.com"},
 		{"ims", "eu-west-101", "myhuaweicloud.eu", "https://ims.eu-west-101.myhuaweicloud.eu"},
 		{"vpc", "ap-southeast-1", "", "https://vpc.ap-southeast-1.myhuaweicloud.com"},
+		// Global services take no region.
+		{"geip", "", "", "https://geip.myhuaweicloud.com"},
+		{"bss", "", "", "https://bss.myhuaweicloud.com"},
+		{"bss", "cn-north-4", "", "https://bss.myhuaweicloud.com"},
 	}
 	for _, tt := range tests {
 		got := DefaultEndpoint(tt.service, tt.region, tt.domain)

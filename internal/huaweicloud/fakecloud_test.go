@@ -18,6 +18,7 @@ package huaweicloud
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -61,6 +62,7 @@ type fakeCloud struct {
 	mu       sync.Mutex
 	answers  map[string]answer
 	requests []*http.Request
+	bodies   [][]byte
 	conns    int
 }
 
@@ -107,13 +109,28 @@ func (fc *fakeCloud) connections() int {
 	return fc.conns
 }
 
+// lastBody is the body of the last request.
+func (fc *fakeCloud) lastBody() []byte {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if len(fc.bodies) == 0 {
+		fc.t.Fatal("the fake cloud received no request")
+	}
+	return fc.bodies[len(fc.bodies)-1]
+}
+
 func (fc *fakeCloud) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
 	fc.mu.Lock()
 	fc.requests = append(fc.requests, r.Clone(r.Context()))
+	fc.bodies = append(fc.bodies, body)
 	a, ok := fc.answers[r.URL.EscapedPath()]
 	fc.mu.Unlock()
 
-	if code, msg := fc.authenticate(r); code != "" {
+	if code, msg := fc.authenticate(r, body); code != "" {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error_code": code, "error_msg": msg, "request_id": "auth-req"})
 		return
 	}
@@ -143,7 +160,7 @@ func (fc *fakeCloud) serve(w http.ResponseWriter, r *http.Request) {
 
 // authenticate answers like the gateway: APIGW.0301 for a bad signature or an
 // unknown key, APIGW.0303 for a date more than 15 minutes off.
-func (fc *fakeCloud) authenticate(r *http.Request) (code, message string) {
+func (fc *fakeCloud) authenticate(r *http.Request, body []byte) (code, message string) {
 	auth, err := signer.ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return "APIGW.0301", "Incorrect IAM authentication information: " + err.Error()
@@ -151,7 +168,7 @@ func (fc *fakeCloud) authenticate(r *http.Request) (code, message string) {
 	if auth.AccessKey != testCred.AccessKey {
 		return "APIGW.0301", "Incorrect IAM authentication information: unknown access key"
 	}
-	if err := signer.Verify(r, nil, auth, testCred.SecretKey); err != nil {
+	if err := signer.Verify(r, body, auth, testCred.SecretKey); err != nil {
 		return "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"
 	}
 	date, _ := signer.RequestDate(r)

@@ -133,4 +133,33 @@ type Job struct {
 	// RequestID is the cloud's id of the request that returned this job, from the
 	// X-Request-Id header (or, for ELB v3, the body). Empty for sub-jobs.
 	RequestID string
+
+	// Summary says in words where the job stands when State alone does not (an
+	// order's status is a number): status messages show it in place of State.
+	Summary string
+	// Cancelled: the job failed because it was cancelled (a bss order, status 4).
+	Cancelled bool
+	// FollowUp: this answer continues the previous poll's (the resources of a
+	// completed order); the job type, times and entities it leaves empty keep
+	// the values recorded before.
+	FollowUp bool
+	// OrderResources are the resources a completed order produced, main
+	// resources first; OrderResourcesTotal is how many the cloud counts, never
+	// less than len(OrderResources).
+	OrderResources      []OrderResource
+	OrderResourcesTotal int
+}
+
+// OrderResource is one resource a yearly/monthly order produced.
+type OrderResource struct {
+	// ID is the resource's id (resource_id).
+	ID string
+	// Type is its resource type code, for example hws.resource.type.vm.
+	Type string
+	// Name is the resource's name, where the cloud gives one.
+	Name string
+	// Main: a main resource of the order; others (disks, addresses) belong to
+	// the main resource ParentID names.
+	Main     bool
+	ParentID string
 }

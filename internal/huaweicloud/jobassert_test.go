@@ -63,6 +63,10 @@ func diffJob(where string, got, want Job) []string {
 		{"Resources", got.Resources, want.Resources},
 		{"SubJobsTotal", got.SubJobsTotal, want.SubJobsTotal},
 		{"RequestID", got.RequestID, want.RequestID},
+		{"Summary", got.Summary, want.Summary},
+		{"Cancelled", got.Cancelled, want.Cancelled},
+		{"FollowUp", got.FollowUp, want.FollowUp},
+		{"OrderResourcesTotal", got.OrderResourcesTotal, want.OrderResourcesTotal},
 	} {
 		if f.g != f.w {
 			add(f.name, f.g, f.w)
@@ -70,6 +74,9 @@ func diffJob(where string, got, want Job) []string {
 	}
 	if fmtProgress(got.Progress) != fmtProgress(want.Progress) {
 		add("Progress", fmtProgress(got.Progress), fmtProgress(want.Progress))
+	}
+	if !slices.Equal(got.OrderResources, want.OrderResources) {
+		add("OrderResources", got.OrderResources, want.OrderResources)
 	}
 	if !slices.Equal(got.UnreadTimes, want.UnreadTimes) {
 		add("UnreadTimes", got.UnreadTimes, want.UnreadTimes)
