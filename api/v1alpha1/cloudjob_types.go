@@ -22,8 +22,9 @@ import (
 )
 
 // Service names the cloud service whose job API a CloudJob polls. Each service has
-// its own job-status path and response shape.
-// +kubebuilder:validation:Enum=bms;ecs;evs;ims;vpc;elb;elbv3;cce;cceautopilot;rds;taurusdb;opengauss;dds;geminidb;ddm;dcs;kafka;rabbitmq;rocketmq;sfsturbo;dws;cbr;geip;cfw;swr;cae;cse;sdrs;deh
+// its own job-status path and response shape. bss is not a job API: it tracks a
+// yearly/monthly order.
+// +kubebuilder:validation:Enum=bms;ecs;evs;ims;vpc;elb;elbv3;cce;cceautopilot;rds;taurusdb;opengauss;dds;geminidb;ddm;dcs;kafka;rabbitmq;rocketmq;sfsturbo;dws;cbr;geip;cfw;swr;cae;cse;sdrs;deh;bss
 type Service string
 
 // The services whose job APIs the operator understands.
@@ -86,27 +87,41 @@ const (
 	ServiceSDRS Service = "sdrs"
 	// ServiceDEH is Dedicated Host: GET /v1/{project_id}/jobs/{job_id}.
 	ServiceDEH Service = "deh"
+	// ServiceBSS tracks a yearly/monthly (prepaid) order instead of a job:
+	// GET /v2/orders/customer-orders/details/{order_id} on the global host bss,
+	// then, once the order is completed, POST /v2/orders/suscriptions/resources/query
+	// for the resources it produced.
+	ServiceBSS Service = "bss"
 )
+
+// MaxOrderResources is how many resources status.resources lists at most;
+// status.resourcesTotal stays exact past it.
+const MaxOrderResources = 100
 
 // MaxSubJobs is how many sub-jobs status.subJobs lists at most. The counts and
 // status.subJobsTotal stay exact past it.
 const MaxSubJobs = 100
 
 // CloudJobSpec names the cloud job to track and how to reach it.
-// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || has(self.region) || has(self.endpoint)",message="spec.region or spec.endpoint is required: set region (for example cn-north-4) to use the default endpoint, or endpoint to name one"
-// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || has(self.projectID)",messageExpression="'spec.projectID is required for service ' + self.service + ': set the project that owns the job'"
-// +kubebuilder:validation:XValidation:rule="self.service != 'geip' || !has(self.projectID)",message="spec.projectID is not used by service geip, whose jobs belong to the account: remove it and set spec.domainID"
-// +kubebuilder:validation:XValidation:rule="self.service != 'geip' || has(self.domainID)",message="spec.domainID is required for service geip: set the account (domain) id that owns the job"
-// +kubebuilder:validation:XValidation:rule="self.service == 'geip' || !has(self.domainID)",messageExpression="'spec.domainID is only for service geip; service ' + self.service + ' takes spec.projectID: remove spec.domainID'"
+// +kubebuilder:validation:XValidation:rule="self.service in ['geip', 'bss'] || has(self.region) || has(self.endpoint)",message="spec.region or spec.endpoint is required: set region (for example cn-north-4) to use the default endpoint, or endpoint to name one"
+// +kubebuilder:validation:XValidation:rule="self.service in ['geip', 'bss'] || has(self.projectID)",messageExpression="'spec.projectID is required for service ' + self.service + ': set the project that owns the job'"
+// +kubebuilder:validation:XValidation:rule="!(self.service in ['geip', 'bss']) || !has(self.projectID)",messageExpression="'spec.projectID is not used by service ' + self.service + ', whose ' + (self.service == 'bss' ? 'orders' : 'jobs') + ' belong to the account: remove it and set spec.domainID'"
+// +kubebuilder:validation:XValidation:rule="!(self.service in ['geip', 'bss']) || has(self.domainID)",messageExpression="'spec.domainID is required for service ' + self.service + ': set the account (domain) id that owns the ' + (self.service == 'bss' ? 'order' : 'job')"
+// +kubebuilder:validation:XValidation:rule="self.service in ['geip', 'bss'] || !has(self.domainID)",messageExpression="'spec.domainID is only for services geip and bss; service ' + self.service + ' takes spec.projectID: remove spec.domainID'"
+// +kubebuilder:validation:XValidation:rule="self.service == 'bss' || has(self.jobID)",messageExpression="'spec.jobID is required for service ' + self.service + ': set the job id the cloud returned for the operation (for a yearly/monthly order, use service bss and spec.orderID)'"
+// +kubebuilder:validation:XValidation:rule="self.service != 'bss' || !has(self.jobID)",message="spec.jobID is not used by service bss, which tracks an order: remove spec.jobID and set spec.orderID"
+// +kubebuilder:validation:XValidation:rule="self.service != 'bss' || has(self.orderID)",message="spec.orderID is required for service bss: set the order id the yearly/monthly purchase answered with"
+// +kubebuilder:validation:XValidation:rule="self.service == 'bss' || !has(self.orderID)",messageExpression="'spec.orderID is only for service bss; service ' + self.service + ' tracks a job: remove spec.orderID and set spec.jobID, or set spec.service to bss to track the order'"
 // +kubebuilder:validation:XValidation:rule="!(self.service in ['kafka', 'rabbitmq', 'rocketmq', 'cse']) || has(self.instanceID)",messageExpression="'spec.instanceID is required for service ' + self.service + ': set the id of the ' + (self.service == 'cse' ? 'engine' : 'instance') + ' the job belongs to'"
 // +kubebuilder:validation:XValidation:rule="self.service in ['kafka', 'rabbitmq', 'rocketmq', 'cse'] || !has(self.instanceID)",messageExpression="'spec.instanceID is not used by service ' + self.service + ' (only by kafka, rabbitmq, rocketmq and cse): remove it'"
 // +kubebuilder:validation:XValidation:rule="self.service != 'cae' || has(self.environmentID)",message="spec.environmentID is required for service cae: set the CAE environment the job belongs to"
 // +kubebuilder:validation:XValidation:rule="self.service == 'cae' || !has(self.environmentID)",messageExpression="'spec.environmentID is not used by service ' + self.service + ' (only by cae): remove it'"
-// +kubebuilder:validation:XValidation:rule="has(self.projectID) == has(oldSelf.projectID) && has(self.domainID) == has(oldSelf.domainID) && has(self.instanceID) == has(oldSelf.instanceID) && has(self.environmentID) == has(oldSelf.environmentID)",message="spec.projectID, spec.domainID, spec.instanceID and spec.environmentID cannot be added or removed: create a new CloudJob to track another job"
+// +kubebuilder:validation:XValidation:rule="has(self.projectID) == has(oldSelf.projectID) && has(self.domainID) == has(oldSelf.domainID) && has(self.instanceID) == has(oldSelf.instanceID) && has(self.environmentID) == has(oldSelf.environmentID) && has(self.jobID) == has(oldSelf.jobID) && has(self.orderID) == has(oldSelf.orderID)",message="spec.projectID, spec.domainID, spec.instanceID, spec.environmentID, spec.jobID and spec.orderID cannot be added or removed: create a new CloudJob to track another job or order"
 type CloudJobSpec struct {
 	// projectID is the cloud project (tenant) that owns the job: 1-64 characters of
-	// A-Z, a-z, 0-9, '_' and '-'. Required for every service but geip, whose jobs
-	// belong to the account (see domainID). It cannot be changed once set.
+	// A-Z, a-z, 0-9, '_' and '-'. Required for every service but the global ones,
+	// geip and bss, whose jobs and orders belong to the account (see domainID). It
+	// cannot be changed once set.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
@@ -114,9 +129,11 @@ type CloudJobSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.projectID is immutable: create a new CloudJob to track another project"
 	ProjectID string `json:"projectID,omitempty"`
 
-	// domainID is the account (domain) that owns the job, for service geip only,
-	// whose jobs belong to the account rather than a project: 1-64 characters of
-	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// domainID is the account (domain) that owns the job or order, for the global
+	// services geip and bss only, whose jobs and orders belong to the account
+	// rather than a project: 1-64 characters of A-Z, a-z, 0-9, '_' and '-'. It is
+	// sent as X-Domain-Id, as requests to global services signed with an access
+	// key must. It cannot be changed once set.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
@@ -147,13 +164,25 @@ type CloudJobSpec struct {
 
 	// jobID is the job id the cloud returned for the asynchronous operation
 	// (for example 2c9eb2c5544cbf6101544f0635672b60): 1-64 characters of
-	// A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
-	// +required
+	// A-Z, a-z, 0-9, '_' and '-'. Required for every service but bss, which
+	// takes orderID instead. It cannot be changed once set.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.jobID is immutable: create a new CloudJob to track another job"
-	JobID string `json:"jobID"`
+	JobID string `json:"jobID,omitempty"`
+
+	// orderID is the yearly/monthly (prepaid) order to track, for service bss
+	// only: the order_id (CSS: orderId; a CCE job: spec.extendParam.orderID) a
+	// prepaid create answered with, for example CS2612030816VYZ8K. 1-64
+	// characters of A-Z, a-z, 0-9, '_' and '-'. It cannot be changed once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.orderID is immutable: create a new CloudJob to track another order"
+	OrderID string `json:"orderID,omitempty"`
 
 	// service is the cloud service that returned the job, which decides the
 	// job-status path and response shape: bms, ecs, evs, ims, vpc, elb (the classic
@@ -161,15 +190,17 @@ type CloudJobSpec struct {
 	// cceautopilot, rds, taurusdb, opengauss, dds, geminidb, ddm, dcs, kafka,
 	// rabbitmq, rocketmq (these three need instanceID), sfsturbo, dws, cbr (the id
 	// of an operation log), geip (needs domainID instead of projectID), cfw, swr,
-	// cae (needs environmentID), cse (needs instanceID, the engine), sdrs or deh.
+	// cae (needs environmentID), cse (needs instanceID, the engine), sdrs, deh, or
+	// bss: a yearly/monthly order (needs orderID instead of jobID, and domainID
+	// instead of projectID), tracked until the resources it produced are listed.
 	// +required
 	Service Service `json:"service"`
 
 	// region is the cloud region, for example cn-north-4 or eu-de: lowercase letters,
 	// digits and dashes. With it the endpoint defaults to
 	// https://{service}.{region}.{cloud domain}. Either region or endpoint is
-	// required, except for the global service geip, whose endpoint defaults to
-	// https://geip.{cloud domain}.
+	// required, except for the global services geip and bss, whose endpoints
+	// default to https://geip.{cloud domain} and https://bss.{cloud domain}.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
@@ -177,7 +208,8 @@ type CloudJobSpec struct {
 	Region string `json:"region,omitempty"`
 
 	// endpoint is the base URL of the service's API, for example
-	// https://bms.eu-de.otc.t-systems.com. It overrides the default derived from
+	// https://bms.eu-de.otc.t-systems.com, or https://bss-intl.myhuaweicloud.com
+	// for orders of the international site. It overrides the default derived from
 	// region. It must be an absolute https URL without user info, query or fragment;
 	// plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1).
 	// The operator also calls only hosts under its configured cloud domains.
@@ -323,6 +355,26 @@ type JobRecord struct {
 	Entities *apiextensionsv1.JSON `json:"entities,omitempty"`
 }
 
+// OrderResource is a resource a yearly/monthly order produced.
+type OrderResource struct {
+	// id is the resource's id, for example a server's.
+	ID string `json:"id"`
+	// type is the cloud's resource type code, for example hws.resource.type.vm
+	// (a server) or hws.resource.type.volume (a disk).
+	// +optional
+	Type string `json:"type,omitempty"`
+	// name is the resource's name, where the cloud gives one.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// main is true for a main resource of the order, false for one that
+	// belongs to a main resource (a server's disk, for example).
+	Main bool `json:"main"`
+	// parentID is, for a resource that is not main, the main resource it
+	// belongs to.
+	// +optional
+	ParentID string `json:"parentID,omitempty"`
+}
+
 // SubJobCounts counts sub-jobs by outcome. They stay exact when status.subJobs is
 // cut at its bound.
 type SubJobCounts struct {
@@ -390,6 +442,18 @@ type CloudJobStatus struct {
 	// +listType=atomic
 	SubJobs []JobRecord `json:"subJobs,omitempty"`
 
+	// resources lists what a yearly/monthly order (service bss) produced, main
+	// resources first, at most 100. The order succeeds once the cloud lists at
+	// least one.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	// +listType=atomic
+	Resources []OrderResource `json:"resources,omitempty"`
+	// resourcesTotal is how many resources the cloud lists for the order, also
+	// when resources holds only the first 100.
+	// +optional
+	ResourcesTotal int32 `json:"resourcesTotal,omitempty"`
+
 	// startTime is when the operator first saw the job (the cloud's beginTime when
 	// it gives one).
 	// +optional
@@ -418,6 +482,7 @@ type CloudJobStatus struct {
 // +kubebuilder:printcolumn:name="Service",type=string,JSONPath=`.spec.service`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.spec.jobID`
+// +kubebuilder:printcolumn:name="Order",type=string,JSONPath=`.spec.orderID`,priority=1
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Sub-jobs",type=string,JSONPath=`.status.subJobsProgress`
 // +kubebuilder:printcolumn:name="Progress",type=integer,JSONPath=`.status.progress`,priority=1

@@ -157,6 +157,13 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"environmentID too long", func(j *jobsv1alpha1.CloudJob) {
 			j.Spec.Service, j.Spec.EnvironmentID = jobsv1alpha1.ServiceCAE, strings.Repeat("e", 65)
 		}, "spec.environmentID"},
+		{"orderID with a slash", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.Service, j.Spec.ProjectID, j.Spec.DomainID, j.Spec.JobID, j.Spec.OrderID = jobsv1alpha1.ServiceBSS, "", "d1", "", "CS/../x"
+		}, "spec.orderID"},
+		{"a job and an order", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.Service, j.Spec.ProjectID, j.Spec.DomainID, j.Spec.OrderID = jobsv1alpha1.ServiceBSS, "", "d1", "CS2612030816VYZ8K"
+		}, "spec.jobID is not used by service bss"},
+		{"an order without service bss", func(j *jobsv1alpha1.CloudJob) { j.Spec.JobID, j.Spec.OrderID = "", "CS2612030816VYZ8K" }, "spec.orderID is only for service bss"},
 		{"empty domainID", func(j *jobsv1alpha1.CloudJob) {
 			j.Spec.Service, j.Spec.ProjectID, j.Spec.DomainID = jobsv1alpha1.ServiceGEIP, "", ""
 		}, "spec.domainID"},
@@ -241,6 +248,7 @@ func TestIDsAreImmutable(t *testing.T) {
 		{"spec.instanceID", func(j *jobsv1alpha1.CloudJob) { j.Spec.InstanceID = "otherinstance" }},
 		{"spec.environmentID", func(j *jobsv1alpha1.CloudJob) { j.Spec.EnvironmentID = "otherenv" }},
 		{"spec.domainID", func(j *jobsv1alpha1.CloudJob) { j.Spec.DomainID = "otherdomain" }},
+		{"spec.orderID", func(j *jobsv1alpha1.CloudJob) { j.Spec.OrderID = "CS0000000000OTHER" }},
 		{"spec.instanceID (removed)", func(j *jobsv1alpha1.CloudJob) { j.Spec.InstanceID = "" }},
 	} {
 		job := validJob(ns, "immutable-"+strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(strings.ToLower(strings.TrimPrefix(tc.field, "spec."))))
@@ -251,6 +259,9 @@ func TestIDsAreImmutable(t *testing.T) {
 			job.Spec.Service, job.Spec.EnvironmentID = jobsv1alpha1.ServiceCAE, "env1"
 		case tc.field == "spec.domainID":
 			job.Spec.Service, job.Spec.ProjectID, job.Spec.DomainID = jobsv1alpha1.ServiceGEIP, "", "domain1"
+		case tc.field == "spec.orderID":
+			job.Spec.Service, job.Spec.ProjectID, job.Spec.DomainID = jobsv1alpha1.ServiceBSS, "", "domain1"
+			job.Spec.JobID, job.Spec.OrderID = "", "CS2612030816VYZ8K"
 		}
 		if err := env.Client.Create(ctx(t), job); err != nil {
 			t.Fatal(err)
@@ -286,6 +297,8 @@ func TestExtraIDsPerService(t *testing.T) {
 		{"spec.domainID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.DomainID = v }},
 		{"spec.instanceID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.InstanceID = v }},
 		{"spec.environmentID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.EnvironmentID = v }},
+		{"spec.jobID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.JobID = v }},
+		{"spec.orderID", func(s *jobsv1alpha1.CloudJobSpec, v string) { s.OrderID = v }},
 	}
 	n := 0
 	create := func(spec jobsv1alpha1.CloudJobSpec) error {
@@ -298,9 +311,10 @@ func TestExtraIDsPerService(t *testing.T) {
 	for _, service := range huaweicloud.Services() {
 		adapter, _ := huaweicloud.AdapterFor(service)
 		needs := adapter.Needs()
-		needed := []bool{needs.Project, needs.Domain, needs.Instance, needs.Environment}
+		// A job id, or for bss an order id: exactly one of them.
+		needed := []bool{needs.Project, needs.Domain, needs.Instance, needs.Environment, !needs.Order, needs.Order}
 		base := jobsv1alpha1.CloudJobSpec{
-			JobID: "2c9eb2c5544cbf6101544f0602af2b4f", Service: jobsv1alpha1.Service(service),
+			Service:              jobsv1alpha1.Service(service),
 			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: "cloud-credentials"},
 		}
 		if !needs.Domain {

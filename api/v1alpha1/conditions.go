@@ -86,6 +86,11 @@ const (
 	// sub-jobs.
 	ReasonJobFailed = "JobFailed"
 
+	// ReasonOrderCancelled: the yearly/monthly order (service bss) was
+	// cancelled (order status 4), for example because it was not paid in time.
+	// Final: place a new order and track its id.
+	ReasonOrderCancelled = "OrderCancelled"
+
 	// ReasonDeadlineExceeded: spec.activeDeadlineSeconds passed before the job
 	// finished. Polling stopped.
 	ReasonDeadlineExceeded = "DeadlineExceeded"

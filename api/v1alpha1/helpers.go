@@ -121,3 +121,21 @@ func (j *CloudJob) Deadline() (time.Time, bool) {
 	}
 	return j.CreationTimestamp.Add(d), true
 }
+
+// Subject names what a CloudJob tracks, for messages: "job {jobID}", or for
+// service bss "order {orderID}".
+func (s *CloudJobSpec) Subject() string {
+	if s.OrderID != "" {
+		return "order " + s.OrderID
+	}
+	return "job " + s.JobID
+}
+
+// Owner names who owns what a CloudJob tracks, for messages: "project
+// {projectID}", or for the global services "account {domainID}".
+func (s *CloudJobSpec) Owner() string {
+	if s.DomainID != "" {
+		return "account " + s.DomainID
+	}
+	return "project " + s.ProjectID
+}
