@@ -104,14 +104,21 @@ func notFoundReaction(cfg Config, f failedPoll) reaction {
 	if f.now.Before(graceEnd) {
 		wait := min(f.backoff(), graceEnd.Sub(f.now)+time.Second)
 		return reaction{wait: wait, problem: &problem{reason: jobsv1alpha1.ReasonJobNotFound,
-			message: fmt.Sprintf("the cloud does not know job %s in project %s yet (%s); retrying until %s",
-				job.Spec.JobID, job.Spec.ProjectID, e, graceEnd.UTC().Format(time.RFC3339))}}
+			message: fmt.Sprintf("the cloud does not know %s of %s yet (%s); retrying until %s",
+				job.Spec.Subject(), job.Spec.Owner(), e, graceEnd.UTC().Format(time.RFC3339))}}
 	}
-	msg := fmt.Sprintf("the cloud does not know job %s in project %s (%s): check spec.jobID, spec.projectID, spec.service and the region or endpoint",
-		job.Spec.JobID, job.Spec.ProjectID, e)
+	ids := "spec.jobID, spec.projectID"
+	switch {
+	case job.Spec.OrderID != "":
+		ids = "spec.orderID, spec.domainID"
+	case job.Spec.DomainID != "":
+		ids = "spec.jobID, spec.domainID"
+	}
+	msg := fmt.Sprintf("the cloud does not know %s of %s (%s): check %s, spec.service and the region or endpoint",
+		job.Spec.Subject(), job.Spec.Owner(), e, ids)
 	if job.Status.State != "" {
-		msg = fmt.Sprintf("the cloud no longer knows job %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",
-			job.Spec.JobID, job.Status.State)
+		msg = fmt.Sprintf("the cloud no longer knows %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",
+			job.Spec.Subject(), job.Status.State)
 	}
 	return reaction{wait: cfg.StalledRetryInterval, problem: &problem{reason: jobsv1alpha1.ReasonJobNotFound, message: msg, stalled: true}}
 }

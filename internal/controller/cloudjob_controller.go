@@ -355,7 +355,7 @@ func (r *CloudJobReconciler) lookAgain(ctx context.Context, job *jobsv1alpha1.Cl
 	}
 	if held == (hold{}) && huaweicloud.ClassOf(ans.err) == huaweicloud.ErrNotFound {
 		r.Recorder.Eventf(job, nil, corev1.EventTypeNormal, jobsv1alpha1.EventReasonRecordExpired, "Poll",
-			"the cloud no longer knows job %s; the recorded result (%s) is kept", job.Spec.JobID, job.Status.State)
+			"the cloud no longer knows %s; the recorded result (%s) is kept", job.Spec.Subject(), job.Status.State)
 	}
 	return ctrl.Result{}, false
 }
@@ -384,6 +384,9 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 	if err != nil || prob != nil {
 		return target{}, prob, err
 	}
+	ref := JobRefOf(&job.Spec)
+	// An API read in steps (bss) picks its next request by what was recorded.
+	ref.LastState = job.Status.State
 	return target{
 		endpoint: endpoint,
 		bucket:   bucketKey(endpoint, cred),
@@ -391,14 +394,15 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),
-			JobRef:              JobRefOf(&job.Spec),
+			JobRef:              ref,
 			Credentials:         cred,
 			SendProjectIDHeader: r.Config.SendProjectIDHeader,
 		},
 	}, nil, nil
 }
 
-// JobRefOf names the job a CloudJob's spec tracks, for the cloud client.
+// JobRefOf names the job (or order) a CloudJob's spec tracks, for the cloud
+// client.
 func JobRefOf(spec *jobsv1alpha1.CloudJobSpec) huaweicloud.JobRef {
 	return huaweicloud.JobRef{
 		ProjectID:     spec.ProjectID,
@@ -406,6 +410,7 @@ func JobRefOf(spec *jobsv1alpha1.CloudJobSpec) huaweicloud.JobRef {
 		InstanceID:    spec.InstanceID,
 		EnvironmentID: spec.EnvironmentID,
 		JobID:         spec.JobID,
+		OrderID:       spec.OrderID,
 	}
 }
 
@@ -434,7 +439,7 @@ func (r *CloudJobReconciler) finish(ctx context.Context, job *jobsv1alpha1.Cloud
 			}
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
-		for _, e := range transitionEvents(&old, &st) {
+		for _, e := range transitionEvents(&old, &st, job.Spec.Subject()) {
 			r.Recorder.Eventf(job, nil, e.eventType, e.reason, "Poll", "%s", e.note)
 		}
 		r.observeOutcome(job, &old, &st)

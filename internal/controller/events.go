@@ -34,13 +34,14 @@ type transitionEvent struct {
 }
 
 // transitionEvents are the events a status change deserves. They are derived
-// from the old and new status alone, so they fire on transitions only and a poll
-// that learned nothing new emits nothing.
-func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus) []transitionEvent {
+// from the old and new status alone (subject names the job or order, see
+// CloudJobSpec.Subject), so they fire on transitions only and a poll that
+// learned nothing new emits nothing.
+func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus, subject string) []transitionEvent {
 	var out []transitionEvent
 	if old.State == "" && cur.State != "" {
 		out = append(out, transitionEvent{corev1.EventTypeNormal, jobsv1alpha1.EventReasonStarted,
-			fmt.Sprintf("the cloud reports job %s (%s) %s", cur.JobID, cur.JobType, cur.State)})
+			fmt.Sprintf("the cloud reports %s (%s) %s", subject, cur.JobType, cur.State)})
 	}
 	if cur.State != old.State && reasonOf(cur, jobsv1alpha1.ConditionReconciling) == jobsv1alpha1.ReasonRunning &&
 		reasonOf(old, jobsv1alpha1.ConditionReconciling) != jobsv1alpha1.ReasonRunning {

@@ -44,6 +44,8 @@ const (
 	maxMessageBytes = 2 << 10
 	// failedSubJobsInMessage is how many failed sub-jobs a message names.
 	failedSubJobsInMessage = 3
+	// resourcesInMessage is how many main resources of an order a message names.
+	resourcesInMessage = 5
 )
 
 // problem is why a reconcile could not learn the job's state: a local problem
@@ -64,13 +66,20 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 		return st
 	}
 	st.Phase = phaseOf(job.Phase)
-	st.JobRecord = record(job, maxEntitiesBytes)
+	rec := record(job, maxEntitiesBytes)
+	if job.FollowUp {
+		rec = continued(old.JobRecord, rec)
+	}
+	st.JobRecord = rec
 	st.Code = job.Code
 	st.Message = job.Message
 	st.Progress = progressOf(old.Progress, job)
 	var subs []subJob
 	total := flattenSubJobs(job.SubJobs, job.SubJobsTotal, "", &subs)
 	setSubJobs(&st, subs, total)
+	if !job.FollowUp || job.OrderResourcesTotal > 0 {
+		setOrderResources(&st, job.OrderResources, job.OrderResourcesTotal)
+	}
 
 	if job.BeginTime != nil {
 		st.StartTime = timeOf(*job.BeginTime)
@@ -81,23 +90,79 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 	switch job.Phase {
 	case huaweicloud.PhaseSucceeded:
 		st.CompletionTime = completion(job, now)
-		setSucceeded(&st, generation, succeededMessage(&st, subs), now)
+		setSucceeded(&st, generation, succeededMessage(&st, job, subs), now)
 	case huaweicloud.PhaseFailed:
 		st.CompletionTime = completion(job, now)
+		if job.Cancelled {
+			setFailed(&st, generation, jobsv1alpha1.ReasonOrderCancelled,
+				fmt.Sprintf("the cloud reports %s: the order will not be carried out; place a new order and track its order id", job.Summary), now)
+			break
+		}
 		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs), now)
 	case huaweicloud.PhaseRunning:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, fmt.Sprintf("the cloud reports the job %s", job.State), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, "the cloud reports "+stateText(job), now)
 	case huaweicloud.PhasePending:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, fmt.Sprintf("the cloud reports the job %s", job.State), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, "the cloud reports "+stateText(job), now)
 	case huaweicloud.PhaseAwaitingPayment:
+		goesOn := "the job"
+		if job.Summary != "" {
+			goesOn = "it" // the order itself
+		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonAwaitingPayment,
-			"the cloud reports the job PENDING_PAYMENT: pay the yearly/monthly order in the cloud console; the job goes on once it is paid", now)
+			fmt.Sprintf("the cloud reports %s: pay the yearly/monthly order in the cloud console; %s goes on once it is paid",
+				stateText(job), goesOn), now)
 	default:
+		what := fmt.Sprintf("state %q", job.State)
+		if job.Summary != "" {
+			what = job.Summary
+		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonUnknownState,
-			fmt.Sprintf("the cloud reports state %q, which the operator does not know; it keeps polling", job.State), now)
+			fmt.Sprintf("the cloud reports %s, which the operator does not know; it keeps polling", what), now)
 	}
 	holdSmallProgress(&old, &st)
 	return st
+}
+
+// stateText is where the job stands, for messages: the API's own summary
+// where its state is a code (an order's status), else "the job {state}".
+func stateText(job *huaweicloud.Job) string {
+	if job.Summary != "" {
+		return job.Summary
+	}
+	return "the job " + job.State
+}
+
+// continued is the record of a follow-up answer (the resources of a completed
+// order): what it leaves empty keeps the value the previous poll recorded.
+func continued(old, rec jobsv1alpha1.JobRecord) jobsv1alpha1.JobRecord {
+	if rec.JobType == "" {
+		rec.JobType = old.JobType
+	}
+	if rec.BeginTime == nil {
+		rec.BeginTime = old.BeginTime
+	}
+	if rec.EndTime == nil {
+		rec.EndTime = old.EndTime
+	}
+	if rec.Entities == nil {
+		rec.Entities = old.Entities
+	}
+	return rec
+}
+
+// setOrderResources records what an order produced: the exact total, and the
+// first MaxOrderResources (the adapter puts main resources first).
+func setOrderResources(st *jobsv1alpha1.CloudJobStatus, resources []huaweicloud.OrderResource, total int) {
+	st.ResourcesTotal = int32(total)
+	st.Resources = nil
+	if len(resources) == 0 {
+		return
+	}
+	resources = resources[:min(len(resources), jobsv1alpha1.MaxOrderResources)]
+	st.Resources = make([]jobsv1alpha1.OrderResource, len(resources))
+	for i, r := range resources {
+		st.Resources[i] = jobsv1alpha1.OrderResource{ID: r.ID, Type: r.Type, Name: r.Name, Main: r.Main, ParentID: r.ParentID}
+	}
 }
 
 // progressStep is the smallest change of status.progress written on its own.
@@ -368,11 +433,34 @@ func timeOf(t time.Time) *metav1.Time {
 	return &mt
 }
 
-func succeededMessage(st *jobsv1alpha1.CloudJobStatus, subs []subJob) string {
+func succeededMessage(st *jobsv1alpha1.CloudJobStatus, job *huaweicloud.Job, subs []subJob) string {
+	if st.ResourcesTotal > 0 {
+		return orderDoneMessage(st, job)
+	}
 	msg := "the cloud job succeeded"
 	if st.SubJobCounts != nil && st.SubJobCounts.Failed > 0 {
 		msg = fmt.Sprintf("the cloud job succeeded, but %d of %d sub-jobs failed: %s",
 			st.SubJobCounts.Failed, st.SubJobsTotal, failedSubJobList(subs, int(st.SubJobCounts.Failed)))
+	}
+	return msg
+}
+
+// orderDoneMessage names the main resources of a completed order (the first
+// few) and says where the rest are listed.
+func orderDoneMessage(st *jobsv1alpha1.CloudJobStatus, job *huaweicloud.Job) string {
+	var main []string
+	for _, r := range st.Resources {
+		if r.Main && len(main) < resourcesInMessage {
+			main = append(main, r.ID)
+		}
+	}
+	msg := "the order is completed: " + job.Summary
+	if len(main) > 0 {
+		msg += "; main resources: " + strings.Join(main, ", ")
+	}
+	msg += "; status.resources lists them"
+	if int(st.ResourcesTotal) > len(st.Resources) {
+		msg += fmt.Sprintf(" (the first %d of %d)", len(st.Resources), st.ResourcesTotal)
 	}
 	return msg
 }

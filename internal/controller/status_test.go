@@ -365,7 +365,7 @@ func TestTransitionEvents(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, e := range transitionEvents(&tc.old, &tc.cur) {
+			for _, e := range transitionEvents(&tc.old, &tc.cur, "job j") {
 				got = append(got, e.reason)
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
