@@ -34,6 +34,8 @@ const (
 	// CodeInvalidJobID is the ECS/EVS answer for a job the project does not
 	// have, used for every service so clients see one style.
 	CodeInvalidJobID = "Common.0011"
+	// CodeInvalidParameter answers a bss resource query with a bad body.
+	CodeInvalidParameter = "CBC.0101"
 
 	headerRequestID  = "X-Request-Id"
 	headerRetryAfter = "Retry-After"
@@ -80,13 +82,6 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			"accessKey", info.accessKey, "requestId", requestID)
 	}()
 
-	rt, ok := parseRoute(r)
-	if !ok || r.Method != http.MethodGet {
-		writeJSON(w, http.StatusNotFound, gatewayError(CodeAPINotFound, apiNotFoundMessage, requestID))
-		return
-	}
-	info.routed, info.projectID, info.jobID = true, rt.projectID, rt.jobID
-
 	var body []byte
 	if r.Body != nil { // nil only when a caller invokes the handler directly
 		var err error
@@ -95,6 +90,13 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	rt, ok := parseRoute(r, body)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, gatewayError(CodeAPINotFound, apiNotFoundMessage, requestID))
+		return
+	}
+	info.routed, info.projectID, info.jobID = true, rt.projectID, rt.jobID
+
 	wallNow, simNow := s.clock.wallNow(), s.clock.simNow()
 	accessKey, aerr := s.auth.authenticate(r, body, wallNow, simNow)
 	info.accessKey = accessKey
@@ -108,6 +110,10 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if rt.invalid != "" {
+		writeJSON(w, http.StatusBadRequest, object{{"error_code", CodeInvalidParameter}, {"error_msg", "Invalid parameter: " + rt.invalid}})
+		return
+	}
 	if rule, left := s.faults.pick(rt.projectID, rt.jobID, simNow, s.draw); rule != nil {
 		if s.applyFault(w, r, rule, left, rt, requestID) {
 			return
@@ -125,7 +131,7 @@ func (s *Server) answer(w http.ResponseWriter, rt route, requestID string) {
 		writeJSON(w, status, body)
 		return
 	}
-	view.requestID = requestID
+	view.requestID, view.route = requestID, rt
 	if sendJSON(w, http.StatusOK, view.body()) == nil && view.ended {
 		s.markServed(j, s.clock.wallNow())
 	}
@@ -179,7 +185,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, rule *FaultR
 		if !ok {
 			return false
 		}
-		view.requestID = requestID
+		view.requestID, view.route = requestID, rt
 		return writeHostileJob(w, rule, view)
 	}
 	return true

@@ -37,6 +37,22 @@ limitations under the License.
 //	GET /v3/{domain_id}/geip/jobs/{job_id}     geip (projectId holds the domain)
 //	GET /v1/{project_id}/cae/jobs/{job_id}     cae, with X-Environment-ID
 //	GET /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}   cse
+//	GET /v2/orders/customer-orders/details/{order_id}                  bss, with X-Domain-Id
+//	POST /v2/orders/suscriptions/resources/query {"order_id", ...}     bss, with X-Domain-Id
+//
+// bss serves yearly/monthly orders rather than jobs: a job of service bss is
+// an order (jobId the order id, projectId the account, sent as X-Domain-Id).
+// Its details answer {"total_count", "order_info": {order_id, status,
+// order_type, create_time, payment_time, pending_payment_end_time, ...},
+// "order_line_items"} with status 6 while pending payment, 3 once paid (INIT
+// and RUNNING alike), 5 completed and 4 cancelled or failed. The resource
+// query answers {"total_count", "data": [{resource_id, resource_type_code,
+// is_main_resource, parent_resource_id, ...}]}: empty until ResourcesAfter has
+// passed since the order completed, then the scripted OrderResources, main
+// ones only for only_main_resource 1, paged by offset and limit (default 10).
+// A body that is not the query's JSON, only_main_resource other than 0 or 1,
+// or limit outside 1-500 is 400 CBC.0101. The real API's answer for an
+// unknown order is not documented; the simulator answers 404 CBC.0101.
 //
 // What differs per service (path, state words, body shape, time format, the
 // answer for an unknown job) is its row in the services table (services.go);
@@ -63,8 +79,8 @@ limitations under the License.
 //
 // Requests go through what the API gateway does, in this order:
 //
-//   - routing: an unknown path or a method other than GET is 404
-//     APIG.0101;
+//   - routing: an unknown path or a method other than GET (POST for the bss
+//     resource query) is 404 APIG.0101;
 //   - authentication: an SDK-HMAC-SHA256 signature (internal/signer) by a
 //     configured access key with X-Sdk-Date signed. A bad signature, an
 //     unknown key or a missing header is 401 APIGW.0301; a date more than
@@ -136,6 +152,10 @@ limitations under the License.
 //	    retention: 24h
 //	    resources: {serverId: ..., nicId: ..., volumeId: ..., imageId: ..., imageName: ..., resourceId: ..., resourceType: ...,
 //	                resourceName: ..., instanceId: ..., clusterId: ..., backupId: ...}
+//	    orderResources:       # bss: what the order produces (one main vm by default)
+//	      - {id: ..., type: hws.resource.type.vm, name: ..., main: true, parentId: ""}
+//	    resourcesAfter: 30s   # bss: how long after completion they are listed
+//	    # bss payment also takes dueAfter (default 7d): pending_payment_end_time
 //	    entities: {elb: {id: ...}}                # free-form object
 //	    subJobs:
 //	      - {jobId: ..., jobType: ..., delay: 0s, running: 3m, outcome: SUCCESS, resources: {serverId: ...},

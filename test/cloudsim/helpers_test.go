@@ -103,6 +103,9 @@ func (h *harness) getJob(spec JobSpec) response {
 		if spec.EnvironmentID != "" {
 			req.Header.Set("X-Environment-ID", spec.EnvironmentID)
 		}
+		if p.domainHeader {
+			req.Header.Set("X-Domain-Id", spec.ProjectID)
+		}
 		if err := (signer.Signer{Now: h.clock.Now}).Sign(req, nil, signer.Credentials{AccessKey: testCred.AccessKey, SecretKey: testCred.SecretKey}); err != nil {
 			h.t.Fatalf("Sign: %v", err)
 		}

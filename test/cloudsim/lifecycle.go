@@ -101,6 +101,10 @@ type PaymentSpec struct {
 	// Retention of a cancelled job; defaults to Config.CancelledRetention
 	// (14 days, as ECS documents).
 	Retention *Duration `json:"retention,omitempty"`
+	// DueAfter is how long after the order was placed it must be paid, shown
+	// by bss as pending_payment_end_time; defaults to 7 days. The simulator
+	// does not cancel the order when it passes.
+	DueAfter *Duration `json:"dueAfter,omitempty"`
 }
 
 // SubJobSpec scripts one sub-job. Sub-jobs are listed once the parent
@@ -166,10 +170,25 @@ type JobSpec struct {
 	Retention *Duration `json:"retention,omitempty"`
 
 	Resources Resources `json:"resources,omitzero"`
+	// OrderResources are what a bss order produces, listed by the resource
+	// query from ResourcesAfter after the order completed; one main
+	// hws.resource.type.vm named after the order when empty.
+	OrderResources []OrderResource `json:"orderResources,omitempty"`
+	ResourcesAfter Duration        `json:"resourcesAfter,omitempty"`
 	// Entities is a free-form object: the whole entities of a classic ELB
 	// job (e.g. {"elb":{...}}), merged into the entities of other shapes.
 	Entities json.RawMessage `json:"entities,omitempty"`
 	SubJobs  []SubJobSpec    `json:"subJobs,omitempty"`
+}
+
+// OrderResource is one resource of a bss order.
+type OrderResource struct {
+	ID   string `json:"id"`
+	Type string `json:"type,omitempty"` // hws.resource.type.vm when empty
+	Name string `json:"name,omitempty"`
+	// Main resources are the order's own; others name their ParentID.
+	Main     bool   `json:"main,omitempty"`
+	ParentID string `json:"parentId,omitempty"`
 }
 
 // maxIDLength bounds ids so one request cannot grow the stats without limit.
@@ -268,6 +287,9 @@ func (s *JobSpec) validate(requireJobID bool) error {
 	if s.Service == ServiceELBv3 && len(s.Entities) > 0 {
 		return errors.New("entities is not part of the elbv3 shape; use resources.resourceId")
 	}
+	if err := s.validateOrder(); err != nil {
+		return err
+	}
 	if p := s.Payment; p != nil {
 		switch p.Resolution {
 		case "", PaymentPaid, PaymentCancelled:
@@ -284,6 +306,33 @@ func (s *JobSpec) validate(requireJobID bool) error {
 		}
 	}
 	return validateSubJobs(s.SubJobs, "subJobs", map[string]bool{})
+}
+
+// validateOrder checks the fields only bss orders have.
+func (s *JobSpec) validateOrder() error {
+	if s.Service != ServiceBSS {
+		if len(s.OrderResources) > 0 || s.ResourcesAfter != 0 || s.Payment != nil && s.Payment.DueAfter != nil {
+			return fmt.Errorf("orderResources, resourcesAfter and payment.dueAfter are for service bss only, not %s", s.Service)
+		}
+		return nil
+	}
+	if len(s.SubJobs) > 0 {
+		return errors.New("an order (service bss) has no subJobs; script its orderResources")
+	}
+	if err := nonNegative("resourcesAfter", s.ResourcesAfter); err != nil {
+		return err
+	}
+	if s.Payment != nil && s.Payment.DueAfter != nil {
+		if err := nonNegative("payment.dueAfter", *s.Payment.DueAfter); err != nil {
+			return err
+		}
+	}
+	for i, r := range s.OrderResources {
+		if err := validID(fmt.Sprintf("orderResources[%d].id", i), r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // validateSubJobs checks sub-jobs of every depth; ids must differ across all
@@ -324,6 +373,14 @@ func validateSubJobs(subs []SubJobSpec, path string, seen map[string]bool) error
 func (s *JobSpec) normalize() {
 	if s.JobType == "" {
 		s.JobType = services[s.Service].defaultJobType
+	}
+	if s.Service == ServiceBSS && len(s.OrderResources) == 0 && s.JobID != "" {
+		s.OrderResources = []OrderResource{{ID: s.JobID + "-vm", Main: true}}
+	}
+	for i := range s.OrderResources {
+		if s.OrderResources[i].Type == "" {
+			s.OrderResources[i].Type = "hws.resource.type.vm"
+		}
 	}
 	lastSubEnd, firstFailed := normalizeSubJobs(s.SubJobs, s.JobType)
 	// A parent cannot finish before its sub-jobs: it runs at least until

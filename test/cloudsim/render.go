@@ -180,12 +180,16 @@ type jobView struct {
 	progress  float64
 	subJobs   []subJobView
 	requestID string
+	// at is the instant shown; route is the request being answered, for
+	// services with more than one API (bss).
+	at    time.Time
+	route route
 }
 
 func (j *job) viewAt(t time.Time) jobView {
 	tl := j.timeline()
 	ph := tl.phaseAt(t)
-	v := jobView{job: j, tl: tl, state: j.stateString(tl, ph), subJobs: j.subJobsAt(tl, t)}
+	v := jobView{job: j, tl: tl, state: j.stateString(tl, ph), subJobs: j.subJobsAt(tl, t), at: t}
 	if ph == phaseEnded {
 		v.ended, v.end = true, tl.end
 		if j.failed(tl) {

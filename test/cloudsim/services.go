@@ -17,8 +17,10 @@ limitations under the License.
 package cloudsim
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +56,9 @@ const (
 	ServiceCSE          Service = "cse"
 	ServiceSDRS         Service = "sdrs"
 	ServiceDEH          Service = "deh"
+	// ServiceBSS serves yearly/monthly orders and the resources they produce,
+	// not jobs: see bssBody.
+	ServiceBSS Service = "bss"
 )
 
 // Services lists every supported service.
@@ -61,7 +66,7 @@ var Services = []Service{
 	ServiceBMS, ServiceECS, ServiceEVS, ServiceIMS, ServiceVPC, ServiceELB, ServiceELBv3,
 	ServiceCCE, ServiceCCEAutopilot, ServiceRDS, ServiceTaurusDB, ServiceOpenGauss, ServiceDDS, ServiceGeminiDB,
 	ServiceDDM, ServiceDCS, ServiceKafka, ServiceRabbitMQ, ServiceRocketMQ, ServiceSFSTurbo, ServiceDWS, ServiceCBR,
-	ServiceGEIP, ServiceCFW, ServiceSWR, ServiceCAE, ServiceCSE, ServiceSDRS, ServiceDEH,
+	ServiceGEIP, ServiceCFW, ServiceSWR, ServiceCAE, ServiceCSE, ServiceSDRS, ServiceDEH, ServiceBSS,
 }
 
 // pathStyle is the URL family a service's job endpoint lives in; a job is
@@ -84,6 +89,8 @@ const (
 	styleGEIP                       // /v3/{domain_id}/geip/jobs/{job_id}
 	styleCAE                        // /v1/{project_id}/cae/jobs/{job_id}
 	styleCSE                        // /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}
+	styleBSSOrder                   // /v2/orders/customer-orders/details/{order_id}, X-Domain-Id
+	styleBSSResources               // POST /v2/orders/suscriptions/resources/query {"order_id"}, X-Domain-Id
 )
 
 // stateWords spells the lifecycle's states (INIT, RUNNING, SUCCESS, FAIL) the
@@ -104,7 +111,10 @@ func words(init, running, success, fail string) stateWords {
 
 // serviceInfo is what differs between the services.
 type serviceInfo struct {
-	style          pathStyle
+	style pathStyle
+	// moreStyles are further APIs of the service that answer about the same
+	// job (bss: the resources of an order).
+	moreStyles     []pathStyle
 	defaultJobType string
 	render         func(v jobView) object
 	// needsInstance and needsEnvironment: the job is found only with its
@@ -162,6 +172,9 @@ var spelling = map[Service]stateWords{
 	ServiceGEIP:         words("WAIT_TO_SCHEDULE", "RUNNING", "FINISH_SUCC", "FINISH_ROLLBACK_SUCC"),
 	ServiceCAE:          words("init", "running", "success", "failed"),
 	ServiceCSE:          words("Init", "Executing", "Finished", "Error"),
+	// An order's status is a number: 6 pending payment; 3 processing once
+	// paid (INIT and RUNNING alike); 5 completed; 4 cancelled.
+	ServiceBSS: {StatePendingPayment: "6", StateInit: "3", StateRunning: "3", StateRollingBack: "3", StateSuccess: "5", StateFail: "4"},
 }
 
 // services is the table of what each service looks like on the wire.
@@ -221,15 +234,51 @@ var services = map[Service]serviceInfo{
 		render: jobView.caeBody, needsEnvironment: true, notFound: notFoundWith("CAE.01500404", "The job does not exist.")},
 	ServiceCSE: {style: styleCSE, defaultJobType: "Create",
 		render: jobView.cseBody, needsInstance: true, notFound: notFoundWith("SVCSTG.00500404", "The job does not exist.")},
+	// The real API's answer for an unknown order is not documented; a 404 in
+	// its error form is the simulator's choice.
+	ServiceBSS: {style: styleBSSOrder, moreStyles: []pathStyle{styleBSSResources}, defaultJobType: "purchase",
+		render: jobView.bssBody, notFound: notFoundWith("CBC.0101", "The order does not exist.")},
+}
+
+// emptyAnswers are what APIs that list things answer when they find none,
+// whatever service they belong to.
+var emptyAnswers = map[pathStyle]func() (int, any){
+	styleBSSResources: func() (int, any) { return http.StatusOK, object{{"total_count", 0}, {"data", []object{}}} },
 }
 
 // route is a parsed job-API request.
 type route struct {
 	style         pathStyle
-	projectID     string // the project, or for geip the domain
+	projectID     string // the project, or for geip and bss the domain
 	instanceID    string // DMS instance or CSE engine
 	environmentID string // CAE's X-Environment-ID
-	jobID         string
+	jobID         string // or the order id
+	// query is the body of a bss resource query; invalid says what is wrong
+	// with it, for a 400 answer.
+	query   resourceQuery
+	invalid string
+}
+
+// resourceQuery is the body of POST /v2/orders/suscriptions/resources/query.
+type resourceQuery struct {
+	OrderID          string `json:"order_id"`
+	OnlyMainResource *int   `json:"only_main_resource"`
+	Limit            *int   `json:"limit"`
+	Offset           *int   `json:"offset"`
+}
+
+// check validates a query as the API documents its fields: only_main_resource
+// 0 or 1, limit 1-500 (default 10), offset from 0.
+func (q *resourceQuery) check() string {
+	switch {
+	case q.OnlyMainResource != nil && *q.OnlyMainResource != 0 && *q.OnlyMainResource != 1:
+		return "only_main_resource must be 0 or 1"
+	case q.Limit != nil && (*q.Limit < 1 || *q.Limit > 500):
+		return "limit must be 1-500"
+	case q.Offset != nil && *q.Offset < 0:
+		return "offset must not be negative"
+	}
+	return ""
 }
 
 // routePattern matches a path of segments; "{p}", "{i}" and "{j}" take the
@@ -239,6 +288,11 @@ type routePattern struct {
 	segs  []string
 	// query: the job id is the id query parameter.
 	query bool
+	// post: the request is a POST whose JSON body names the order (bss);
+	// others are GETs.
+	post bool
+	// domainHeader: the domain is X-Domain-Id (bss, global, no id in the path).
+	domainHeader bool
 }
 
 var routePatterns = []routePattern{
@@ -257,23 +311,47 @@ var routePatterns = []routePattern{
 	{style: styleGEIP, segs: []string{"v3", "{p}", "geip", "jobs", "{j}"}},
 	{style: styleCAE, segs: []string{"v1", "{p}", "cae", "jobs", "{j}"}},
 	{style: styleCSE, segs: []string{"v2", "{p}", "enginemgr", "engines", "{i}", "jobs", "{j}"}},
+	{style: styleBSSOrder, segs: []string{"v2", "orders", "customer-orders", "details", "{j}"}, domainHeader: true},
+	{style: styleBSSResources, segs: []string{"v2", "orders", "suscriptions", "resources", "query"}, post: true, domainHeader: true},
 }
 
 // JobOfRequest names the job a job-API request asks for: its project (or
-// domain) and id, as the simulator reads them from the path or the query.
+// domain) and id, as the simulator reads them from the path, the query or
+// the headers. A resource query, which names its order in the body, is not
+// recognized.
 func JobOfRequest(r *http.Request) (projectID, jobID string, ok bool) {
-	rt, ok := parseRoute(r)
+	rt, ok := parseRoute(r, nil)
 	return rt.projectID, rt.jobID, ok
 }
 
-// parseRoute recognizes the job-API requests of every path style.
-func parseRoute(r *http.Request) (route, bool) {
+// parseRoute recognizes the job-API requests of every path style; body is
+// the request's body, read by the caller.
+func parseRoute(r *http.Request, body []byte) (route, bool) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	for _, p := range routePatterns {
-		if rt, ok := p.match(segs, r.URL.Query()); ok {
-			rt.environmentID = r.Header.Get("X-Environment-ID")
-			return rt, true
+		if p.post != (r.Method == http.MethodPost) || !p.post && r.Method != http.MethodGet {
+			continue
 		}
+		rt, ok := p.match(segs, r.URL.Query())
+		if !ok {
+			continue
+		}
+		rt.environmentID = r.Header.Get("X-Environment-ID")
+		if p.domainHeader {
+			rt.projectID = r.Header.Get("X-Domain-Id")
+		}
+		if p.post {
+			if body == nil {
+				return route{}, false
+			}
+			if err := json.Unmarshal(body, &rt.query); err != nil {
+				rt.invalid = "the body is not a JSON object of the query's fields"
+			} else if rt.invalid = rt.query.check(); rt.invalid == "" && rt.query.OrderID == "" {
+				rt.invalid = "order_id is required"
+			}
+			rt.jobID = rt.query.OrderID
+		}
+		return rt, true
 	}
 	return route{}, false
 }
@@ -319,15 +397,22 @@ func (p routePattern) match(segs []string, query url.Values) (route, bool) {
 // style, and the instance and environment the job belongs to.
 func (rt route) finds(j *job) bool {
 	info := services[j.spec.Service]
-	return info.style == rt.style &&
+	return info.answersOn(rt.style) &&
 		(!info.needsInstance || rt.instanceID == j.spec.InstanceID) &&
 		(!info.needsEnvironment || rt.environmentID == j.spec.EnvironmentID)
+}
+
+func (info serviceInfo) answersOn(style pathStyle) bool {
+	return info.style == style || slices.Contains(info.moreStyles, style)
 }
 
 // notFoundAnswer is the answer of the first service of a path style for a job
 // it does not know. Services sharing a path on different hosts (the database
 // family, DCS and SWR) share one listener here, so the style decides.
 func notFoundAnswer(style pathStyle) (int, any) {
+	if empty, ok := emptyAnswers[style]; ok {
+		return empty()
+	}
 	for _, svc := range Services {
 		info := services[svc]
 		if info.style != style {

@@ -142,6 +142,7 @@ func describe(spec JobSpec) string {
 // the caller do not reach the running job.
 func cloneSpec(s JobSpec) JobSpec {
 	s.Entities = slices.Clone(s.Entities)
+	s.OrderResources = slices.Clone(s.OrderResources)
 	s.SubJobs = slices.Clone(s.SubJobs)
 	for i := range s.SubJobs {
 		s.SubJobs[i].Entities = slices.Clone(s.SubJobs[i].Entities)
