@@ -145,9 +145,9 @@ func TestOrderAnswers(t *testing.T) {
 			entitiesOrderID: "o",
 		},
 		{
-			name: "pending payment without a deadline, unknown order type",
-			body: `{"order_info":{"order_id":"o","status":6,"order_type":99}}`,
-			want: Job{JobType: "orderType99", State: "6", Phase: PhaseAwaitingPayment, Summary: "order status 6 (pending payment)"},
+			name:            "pending payment without a deadline, unknown order type",
+			body:            `{"order_info":{"order_id":"o","status":6,"order_type":99}}`,
+			want:            Job{JobType: "orderType99", State: "6", Phase: PhaseAwaitingPayment, Summary: "order status 6 (pending payment)"},
 			entitiesOrderID: "o",
 		},
 		{

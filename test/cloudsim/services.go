@@ -74,23 +74,23 @@ var Services = []Service{
 type pathStyle int
 
 const (
-	styleV1        pathStyle = iota // /v1/{project_id}/jobs/{job_id}
-	styleV10                        // /v1.0/{project_id}/jobs/{job_id}
-	styleV3ELB                      // /v3/{project_id}/elb/jobs/{job_id}
-	styleCCE                        // /api/v3/projects/{project_id}/jobs/{job_id}
-	styleAutopilot                  // /autopilot/v3/projects/{project_id}/jobs/{job_id}
-	styleV3Query                    // /v3/{project_id}/jobs?id={job_id}
-	styleV3                         // /v3/{project_id}/jobs/{job_id}
-	styleV2                         // /v2/{project_id}/jobs/{job_id}
-	styleDMS                        // /v2/{project_id}/instances/{instance_id}/tasks/{task_id}
-	styleSFSTurbo                   // /v1/{project_id}/sfs-turbo/jobs/{job_id}
-	styleDWS                        // /v1.0/{project_id}/job/{job_id}
-	styleCBR                        // /v3/{project_id}/operation-logs/{id}
-	styleGEIP                       // /v3/{domain_id}/geip/jobs/{job_id}
-	styleCAE                        // /v1/{project_id}/cae/jobs/{job_id}
-	styleCSE                        // /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}
-	styleBSSOrder                   // /v2/orders/customer-orders/details/{order_id}, X-Domain-Id
-	styleBSSResources               // POST /v2/orders/suscriptions/resources/query {"order_id"}, X-Domain-Id
+	styleV1           pathStyle = iota // /v1/{project_id}/jobs/{job_id}
+	styleV10                           // /v1.0/{project_id}/jobs/{job_id}
+	styleV3ELB                         // /v3/{project_id}/elb/jobs/{job_id}
+	styleCCE                           // /api/v3/projects/{project_id}/jobs/{job_id}
+	styleAutopilot                     // /autopilot/v3/projects/{project_id}/jobs/{job_id}
+	styleV3Query                       // /v3/{project_id}/jobs?id={job_id}
+	styleV3                            // /v3/{project_id}/jobs/{job_id}
+	styleV2                            // /v2/{project_id}/jobs/{job_id}
+	styleDMS                           // /v2/{project_id}/instances/{instance_id}/tasks/{task_id}
+	styleSFSTurbo                      // /v1/{project_id}/sfs-turbo/jobs/{job_id}
+	styleDWS                           // /v1.0/{project_id}/job/{job_id}
+	styleCBR                           // /v3/{project_id}/operation-logs/{id}
+	styleGEIP                          // /v3/{domain_id}/geip/jobs/{job_id}
+	styleCAE                           // /v1/{project_id}/cae/jobs/{job_id}
+	styleCSE                           // /v2/{project_id}/enginemgr/engines/{engine_id}/jobs/{job_id}
+	styleBSSOrder                      // /v2/orders/customer-orders/details/{order_id}, X-Domain-Id
+	styleBSSResources                  // POST /v2/orders/suscriptions/resources/query {"order_id"}, X-Domain-Id
 )
 
 // stateWords spells the lifecycle's states (INIT, RUNNING, SUCCESS, FAIL) the
