@@ -123,7 +123,7 @@ func TestRepeatedResourceQueryWritesNothing(t *testing.T) {
 	}
 }
 
-func TestCancelledOrderFails(t *testing.T) {
+func TestCancelledOrderStatus(t *testing.T) {
 	pending := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, orderAnswer(t, orderBody(6, ""), ""), t0)
 	st := statusFromJob(pending, 1, orderAnswer(t, orderBody(4, ""), pending.State), t0.Add(time.Hour))
 	reason, msg := readyReason(&st)

@@ -40,6 +40,9 @@ type serviceCase struct {
 	success, failure string // the state the service reports at the end
 	progress         bool   // it reports a percentage
 	noReason         bool   // it says nothing about why a job failed
+	// order: it tracks an order (bss), which has no end time and whose
+	// failure is a cancellation.
+	order bool
 	// script adds the service's ids and resources to a simulated job.
 	script func(s *cloudsim.JobSpec)
 	// check looks at the status of the job that succeeded.
@@ -129,6 +132,14 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 		s.InstanceID = "engine-1"
 		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: secs(0.5)}}
 	}},
+	"bss": {success: "5", failure: "4", order: true, script: func(s *cloudsim.JobSpec) {
+		s.ResourcesAfter = secs(0.5)
+		s.OrderResources = []cloudsim.OrderResource{{ID: "vm-1", Main: true}, {ID: "vol-1", Type: "hws.resource.type.volume", ParentID: "vm-1"}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		if st.ResourcesTotal != 2 || len(st.Resources) != 2 || st.Resources[0].ID != "vm-1" || st.Resources[1].ParentID != "vm-1" {
+			t.Errorf("bss resources: %d %+v", st.ResourcesTotal, st.Resources)
+		}
+	}},
 }
 
 // TestEveryServiceSucceedsAndFails runs, for every service, a CloudJob whose
@@ -166,8 +177,11 @@ func TestEveryServiceSucceedsAndFails(t *testing.T) {
 			f.simJob(spec)
 			f.cloudJob(cloudJobName(service, outcome), jobsv1alpha1.Service(service), spec.JobID, func(j *jobsv1alpha1.CloudJob) {
 				j.Spec.InstanceID, j.Spec.EnvironmentID = spec.InstanceID, spec.EnvironmentID
-				if service == huaweicloud.ServiceGEIP {
+				switch service {
+				case huaweicloud.ServiceGEIP:
 					j.Spec.ProjectID, j.Spec.DomainID = "", f.project
+				case huaweicloud.ServiceBSS:
+					j.Spec.ProjectID, j.Spec.DomainID, j.Spec.JobID, j.Spec.OrderID = "", f.project, "", spec.JobID
 				}
 			})
 		}
@@ -180,7 +194,7 @@ func TestEveryServiceSucceedsAndFails(t *testing.T) {
 			if st.Phase != jobsv1alpha1.PhaseSucceeded || st.State != tc.success || condStatus(ok, jobsv1alpha1.ConditionReady) != metav1.ConditionTrue {
 				t.Errorf("succeeded: phase %s, state %q (want %q), %s", st.Phase, st.State, tc.success, testenv.ConditionsText(ok))
 			}
-			if st.BeginTime == nil || st.EndTime == nil || st.StartTime == nil || st.CompletionTime == nil || st.EndTime.Before(st.BeginTime) {
+			if st.BeginTime == nil || st.EndTime == nil && !tc.order || st.StartTime == nil || st.CompletionTime == nil || st.EndTime != nil && st.EndTime.Before(st.BeginTime) {
 				t.Errorf("succeeded: times begin %v end %v start %v completion %v", st.BeginTime, st.EndTime, st.StartTime, st.CompletionTime)
 			}
 			if st.JobType == "" && service != huaweicloud.ServiceCFW {
@@ -196,13 +210,17 @@ func TestEveryServiceSucceedsAndFails(t *testing.T) {
 			failed := f.waitFor(cloudJobName(service, cloudsim.OutcomeFail), 30*time.Second, "failed", succeededIs(metav1.ConditionFalse))
 			fs := &failed.Status
 			stalled := cond(failed, jobsv1alpha1.ConditionStalled)
-			if fs.Phase != jobsv1alpha1.PhaseFailed || fs.State != tc.failure || stalled.Status != metav1.ConditionTrue || stalled.Reason != jobsv1alpha1.ReasonJobFailed {
+			wantReason := jobsv1alpha1.ReasonJobFailed
+			if tc.order {
+				wantReason = jobsv1alpha1.ReasonOrderCancelled
+			}
+			if fs.Phase != jobsv1alpha1.PhaseFailed || fs.State != tc.failure || stalled.Status != metav1.ConditionTrue || stalled.Reason != wantReason {
 				t.Errorf("failed: phase %s, state %q (want %q), %s", fs.Phase, fs.State, tc.failure, testenv.ConditionsText(failed))
 			}
-			if fs.EndTime == nil || fs.CompletionTime == nil {
+			if fs.EndTime == nil && !tc.order || fs.CompletionTime == nil {
 				t.Errorf("failed: end %v completion %v", fs.EndTime, fs.CompletionTime)
 			}
-			if !tc.noReason {
+			if !tc.noReason && !tc.order {
 				reason := "quota exhausted in " + string(service)
 				if fs.FailReason != reason || !strings.Contains(stalled.Message, reason) {
 					t.Errorf("failed: failReason %q, Stalled message %q, want %q", fs.FailReason, stalled.Message, reason)
