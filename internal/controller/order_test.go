@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
@@ -56,6 +58,7 @@ func TestOrderFromPaymentToResources(t *testing.T) {
 			{ID: "vol-1", Type: "hws.resource.type.volume", ParentID: "vm-1"},
 			{ID: "vm-2", Name: "web-2", Main: true},
 		}})
+	requestsBefore := testutil.ToFloat64(metrics.CloudRequests.WithLabelValues("bss", "ok"))
 	f.orderJob("prepaid", order.Spec.JobID)
 
 	pending := f.waitFor("prepaid", 15*time.Second, "awaiting payment", phaseIs(jobsv1alpha1.PhaseAwaitingPayment))
@@ -95,6 +98,11 @@ func TestOrderFromPaymentToResources(t *testing.T) {
 	}
 	if st.JobType != "purchase" || st.BeginTime == nil || st.Entities == nil || st.CompletionTime == nil {
 		t.Errorf("the order's details were lost: jobType %q, beginTime %v, entities %v, completion %v", st.JobType, st.BeginTime, st.Entities, st.CompletionTime)
+	}
+	// Both kinds of request, the order's GET and the resource query's POST,
+	// are counted as the simulator counts them.
+	if counted, served := testutil.ToFloat64(metrics.CloudRequests.WithLabelValues("bss", "ok"))-requestsBefore, jobRequests(t, order.Spec.JobID); counted != float64(served) {
+		t.Errorf("the request metric counted %v bss requests; the simulator answered %d", counted, served)
 	}
 	events := f.events("prepaid")
 	for _, want := range []string{jobsv1alpha1.EventReasonStarted, jobsv1alpha1.ReasonAwaitingPayment, jobsv1alpha1.ReasonRunning, jobsv1alpha1.ReasonSucceeded} {
