@@ -19,6 +19,7 @@ package huaweicloud
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -257,7 +258,7 @@ func TestOrderAnswersThatAreNotOrders(t *testing.T) {
 		switch {
 		case job != nil:
 			t.Errorf("%s: decoded %+v, want an error", tt.body, job)
-		case tt.notFound && err != errJobNotListed:
+		case tt.notFound && !errors.Is(err, errJobNotListed):
 			t.Errorf("%s: %v, want errJobNotListed", tt.body, err)
 		case !tt.notFound && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%s: %v, want an error naming %q", tt.body, err, tt.wantErr)

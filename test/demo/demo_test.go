@@ -81,7 +81,7 @@ func testExitWhenDone(t *testing.T, opts options) {
 	for _, j := range rep.Jobs {
 		jobs[j.Name] = j
 	}
-	want := []string{"bms-batch-create", "elb-create", "bms-reinstall-os", "ecs-create-servers", "ecs-attach-volume", "evs-create-volume",
+	want := []string{"bms-batch-create", "elb-create", "bms-reinstall-os", "ecs-create-servers", "bss-purchase", "ecs-attach-volume", "evs-create-volume",
 		"cce-create-node-pool", "rds-create-mysql-single-ha-instance", "kafka-bind-instance-public-ip"}
 	if len(rep.Jobs) != len(sc.Jobs) || len(jobs) != len(want) {
 		t.Fatalf("%d jobs reported, %d in the scenario; want %v", len(rep.Jobs), len(sc.Jobs), want)
@@ -189,13 +189,25 @@ func testExitWhenDone(t *testing.T, opts options) {
 	if !strings.Contains(output, "ecs-create-servers has been AwaitingPayment") || !strings.Contains(output, "the demo paid its order") {
 		t.Error("the demo did not say that it paid the order")
 	}
+	// The same purchase tracked by its order: paid by the demo, then its
+	// resources listed in status and the summary.
+	bss := jobs["bss-purchase"]
+	if !bss.WaitsForPayment || !bss.Paid || bss.Got != outcomeSucceeded || bss.Job == nil || bss.Job.Status.ResourcesTotal != 2 ||
+		bss.Job.Spec.OrderID != sc.Jobs[4].JobID || len(bss.Job.Status.Resources) != 2 || !bss.Job.Status.Resources[0].Main {
+		t.Errorf("bss-purchase: waits for payment %v, paid %v, outcome %q; want an order paid, then Succeeded with its 2 resources: %+v",
+			bss.WaitsForPayment, bss.Paid, bss.Got, bss.Job)
+	}
+	if !strings.Contains(output, "bss-purchase has been AwaitingPayment") ||
+		!strings.Contains(output, "the order made 2 resources: 0d7e3b9a-2c41-4f85-a6e3-91b2c4d5e610 (hws.resource.type.vm, main)") {
+		t.Error("the demo did not pay the order, or its summary does not list the order's resources")
+	}
 	for _, name := range []string{"ecs-attach-volume", "evs-create-volume"} {
 		if jobs[name].Want != outcomeSucceeded {
 			t.Errorf("%s: scripted %s, want Succeeded", name, jobs[name].Want)
 		}
 	}
 
-	for _, s := range []string{"Summary: 9 of 9 jobs reached the outcome their scenario scripted", "Detection lag: median", rep.Kubeconfig} {
+	for _, s := range []string{"Summary: 10 of 10 jobs reached the outcome their scenario scripted", "Detection lag: median", rep.Kubeconfig} {
 		if !strings.Contains(output, s) {
 			t.Errorf("the output does not say %q", s)
 		}

@@ -154,9 +154,14 @@ func cloudJob(j demoJob, endpoint string) *jobsv1alpha1.CloudJob {
 			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: secretName},
 		},
 	}
-	if j.Spec.Service == cloudsim.ServiceGEIP {
+	switch j.Spec.Service {
+	case cloudsim.ServiceGEIP:
 		// The simulator's project is the account of a global job.
 		cj.Spec.ProjectID, cj.Spec.DomainID = "", j.Spec.ProjectID
+	case cloudsim.ServiceBSS:
+		// ... and of an order, whose id is the simulator's job id.
+		cj.Spec.ProjectID, cj.Spec.DomainID = "", j.Spec.ProjectID
+		cj.Spec.JobID, cj.Spec.OrderID = "", j.Spec.JobID
 	}
 	return cj
 }

@@ -184,7 +184,19 @@ func details(j jobReport) []string {
 		}
 		out = append(out, line)
 	}
-	if e := otherEntities(st.Entities); e != "" {
+	if st.ResourcesTotal > 0 {
+		var rs []string
+		for _, r := range st.Resources {
+			what := r.Type
+			if r.Main {
+				what += ", main"
+			}
+			rs = append(rs, fmt.Sprintf("%s (%s)", r.ID, what))
+		}
+		out = append(out, fmt.Sprintf("the order made %d resources: %s", st.ResourcesTotal, strings.Join(rs, " ")))
+	}
+	// An order's entities are its billing details, which the demo leaves out.
+	if e := otherEntities(st.Entities); e != "" && cj.Spec.OrderID == "" {
 		out = append(out, "entities "+cutText(e, 400))
 	}
 	if j.Got == "" {
