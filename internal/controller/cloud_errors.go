@@ -104,7 +104,7 @@ func notFoundReaction(cfg Config, f failedPoll) reaction {
 	if f.now.Before(graceEnd) {
 		wait := min(f.backoff(), graceEnd.Sub(f.now)+time.Second)
 		return reaction{wait: wait, problem: &problem{reason: jobsv1alpha1.ReasonJobNotFound,
-			message: fmt.Sprintf("the cloud does not know %s of %s yet (%s); retrying until %s",
+			message: fmt.Sprintf("the cloud does not know %s in %s yet (%s); retrying until %s",
 				job.Spec.Subject(), job.Spec.Owner(), e, graceEnd.UTC().Format(time.RFC3339))}}
 	}
 	ids := "spec.jobID, spec.projectID"
@@ -114,7 +114,7 @@ func notFoundReaction(cfg Config, f failedPoll) reaction {
 	case job.Spec.DomainID != "":
 		ids = "spec.jobID, spec.domainID"
 	}
-	msg := fmt.Sprintf("the cloud does not know %s of %s (%s): check %s, spec.service and the region or endpoint",
+	msg := fmt.Sprintf("the cloud does not know %s in %s (%s): check %s, spec.service and the region or endpoint",
 		job.Spec.Subject(), job.Spec.Owner(), e, ids)
 	if job.Status.State != "" {
 		msg = fmt.Sprintf("the cloud no longer knows %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",

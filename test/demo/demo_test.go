@@ -222,7 +222,7 @@ func testExitWhenDone(t *testing.T, opts options) {
 func testInterrupted(t *testing.T, opts options) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out := &triggerWriter{trigger: "created 9 CloudJobs", fire: cancel}
+	out := &triggerWriter{trigger: "created 10 CloudJobs", fire: cancel}
 	opts.Out = out
 	rep, err := run(ctx, opts)
 	t.Logf("the demo printed:\n%s", out.String())

@@ -128,12 +128,13 @@ type scriptedJob struct {
 }
 
 // scriptedServices are the services the suites spread their jobs over: every
-// one whose jobs need only a project id and that says why a job failed, which
-// the checks read. The others are covered by the controller's envtest suite.
+// one whose jobs need only a project id and a job id and that says why a job
+// failed, which the checks read. The others (and bss, which tracks orders) are
+// covered by the controller's envtest suite.
 var scriptedServices = slices.DeleteFunc(slices.Clone(cloudsim.Services), func(s cloudsim.Service) bool {
 	switch s {
 	case cloudsim.ServiceKafka, cloudsim.ServiceRabbitMQ, cloudsim.ServiceRocketMQ, cloudsim.ServiceCSE, cloudsim.ServiceCAE,
-		cloudsim.ServiceGEIP, cloudsim.ServiceCFW:
+		cloudsim.ServiceGEIP, cloudsim.ServiceCFW, cloudsim.ServiceBSS:
 		return true
 	}
 	return false

@@ -74,6 +74,7 @@ var reasonHealth = []struct {
 	{stalled, jobsv1alpha1.ReasonJobNotFound, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonEndpointNotAllowed, "Degraded"},
 	{failed, jobsv1alpha1.ReasonJobFailed, "Degraded"},
+	{failed, jobsv1alpha1.ReasonOrderCancelled, "Degraded"},
 	{failed, jobsv1alpha1.ReasonDeadlineExceeded, "Degraded"},
 	{succeeded, jobsv1alpha1.ReasonSucceeded, "Healthy"},
 }
