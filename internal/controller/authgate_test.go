@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -179,5 +181,26 @@ func TestAuthGateWakesWhoWaits(t *testing.T) {
 	g.settle(tickets[0], authAccepted, t0, time.Minute)
 	if fmt.Sprint(woken) != "[d]" {
 		t.Errorf("woken %v when one request settled, want [d]", woken)
+	}
+}
+
+// TestOrdersHaveAQuotaOfTheirOwn: the order API's global endpoint is its own
+// quota bucket, so orders and regional jobs of one account do not hold each
+// other back; both steps of an order (the details, the resource query) draw
+// from that bucket, one token per request.
+func TestOrdersHaveAQuotaOfTheirOwn(t *testing.T) {
+	cred := signer.Credentials{AccessKey: "AK", SecretKey: "sk"}
+	now := t0
+	q := poll.NewQuota(1, poll.WithBurst(1), poll.WithClock(func() time.Time { return now }))
+	ecs := bucketKey(huaweicloud.DefaultEndpoint("ecs", "cn-north-4", ""), cred)
+	bss := bucketKey(huaweicloud.DefaultEndpoint("bss", "cn-north-4", ""), cred)
+	if q.Admit(ecs, "ns/server-job") != 0 {
+		t.Fatal("the first job request was held back")
+	}
+	if wait := q.Admit(bss, "ns/order"); wait != 0 {
+		t.Errorf("the order's request waits %s behind a regional job's", wait)
+	}
+	if wait := q.Admit(bss, "ns/order"); wait == 0 {
+		t.Error("the order's second request went through a spent bucket")
 	}
 }
