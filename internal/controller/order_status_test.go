@@ -111,6 +111,17 @@ func TestOrderSteps(t *testing.T) {
 	}
 }
 
+// TestUnknownOrderStatusKeepsPolling: a status number the operator does not
+// know is UnknownState, named once in the message.
+func TestUnknownOrderStatusKeepsPolling(t *testing.T) {
+	st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, orderAnswer(t, orderBody(12, ""), ""), t0)
+	reason, msg := readyReason(&st)
+	if st.Phase != jobsv1alpha1.PhaseUnknown || reason != jobsv1alpha1.ReasonUnknownState ||
+		msg != "the cloud reports order status 12, which the operator does not know; it keeps polling" {
+		t.Errorf("phase %s, reason %s, message %q", st.Phase, reason, msg)
+	}
+}
+
 // TestRepeatedResourceQueryWritesNothing: once the message says the resources
 // are not listed yet, polling on changes nothing.
 func TestRepeatedResourceQueryWritesNothing(t *testing.T) {

@@ -158,7 +158,7 @@ func decodeOrder(body []byte) (*Job, error) {
 	job.BeginTime = job.readTime("create_time", info.CreateTime)
 	known, isKnown := orderStatuses[status]
 	if !isKnown {
-		job.Summary = fmt.Sprintf("order status %d, which the operator does not know", status)
+		job.Summary = fmt.Sprintf("order status %d", status) // Unknown: messages say it is not known
 		return job, nil
 	}
 	job.Phase = known.phase

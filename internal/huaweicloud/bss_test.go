@@ -223,7 +223,7 @@ func TestOrderStatuses(t *testing.T) {
 		6:  {PhaseAwaitingPayment, "order status 6 (pending payment)"},
 		4:  {PhaseFailed, "order status 4 (cancelled)"},
 		5:  {PhaseRunning, "order status 5 (completed); its resources are asked for next"},
-		10: {PhaseUnknown, "order status 10, which the operator does not know"},
+		10: {PhaseUnknown, "order status 10"},
 	} {
 		body, _ := json.Marshal(map[string]any{"order_info": map[string]any{"status": status}})
 		job, err := bssAdapter.Decode(body, JobRef{OrderID: "o"})
