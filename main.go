@@ -23,12 +23,14 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -46,6 +48,7 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/eventrecorder"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/identity"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/version"
@@ -114,6 +117,8 @@ type options struct {
 	caBundle          string
 	watchNamespace    string
 	shardSelector     string
+	metadataEndpoint  string
+	identityPerMinute float64
 	// policy holds the poll intervals; its Learner is set at start.
 	policy poll.Policy
 	// controller holds the reconciler's settings; its Domains are set at start
@@ -196,6 +201,18 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"How often a stalled job (not found, forbidden, invalid request) is looked at again.")
 	fs.BoolVar(&opts.controller.SendProjectIDHeader, "send-project-id-header", def.SendProjectIDHeader,
 		"Send X-Project-Id with every request (some multi-project accounts need it).")
+	fs.StringVar(&opts.controller.ClusterCredentials, "cluster-credentials", "",
+		"Name of the ClusterCloudCredentials that CloudJobs without credentials of their own use, when it lists their namespace. Empty: no cluster default.")
+	fs.StringVar(&opts.controller.OperatorNamespace, "operator-namespace", os.Getenv("POD_NAMESPACE"),
+		"Namespace of the Secrets that ClusterCloudCredentials name. Defaults to $POD_NAMESPACE.")
+	fs.StringVar(&opts.controller.FederationTokenFile, "federation-token-file", "",
+		"The operator's projected service-account token, for CloudCredentials with federation; re-read at every exchange, so the kubelet's rotations are seen. Empty disables federation.")
+	fs.BoolVar(&opts.controller.AllowNodeMetadata, "allow-node-metadata-credentials", false,
+		"Let CloudCredentials use the node's identity from the metadata service. Every pod on the node has that identity: leave off unless the node is the operator's alone.")
+	fs.StringVar(&opts.metadataEndpoint, "node-metadata-endpoint", "http://169.254.169.254",
+		"The node's metadata service, for CloudCredentials with nodeMetadata.")
+	fs.Float64Var(&opts.identityPerMinute, "identity-requests-per-minute", 60,
+		"Most IAM, STS and metadata requests per minute for temporary keys, over all sources.")
 	opts.controller.BackoffBase, opts.controller.BackoffMax = def.BackoffBase, def.BackoffMax
 	opts.controller.TransientErrorsBeforeReport = def.TransientErrorsBeforeReport
 	zapOpts := &zap.Options{}
@@ -207,6 +224,12 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 func validate(opts options) error {
 	if opts.requestsPerMinute <= 0 {
 		return fmt.Errorf("--cloud-requests-per-minute must be more than 0, got %v", opts.requestsPerMinute)
+	}
+	if opts.identityPerMinute <= 0 {
+		return fmt.Errorf("--identity-requests-per-minute must be more than 0, got %v", opts.identityPerMinute)
+	}
+	if opts.controller.ClusterCredentials != "" && opts.controller.OperatorNamespace == "" {
+		return errors.New("--cluster-credentials needs --operator-namespace (or $POD_NAMESPACE): the namespace of the Secrets it names")
 	}
 	if opts.maxConcurrent < 1 || opts.maxConcurrent > maxConcurrentReconciles {
 		return fmt.Errorf("--max-concurrent-reconciles must be from 1 to %d, got %d", maxConcurrentReconciles, opts.maxConcurrent)
@@ -352,13 +375,25 @@ func setupController(mgr ctrl.Manager, opts options) error {
 	if err != nil {
 		return err
 	}
+	cloud := huaweicloud.NewClient(clientOpts)
+	broker := &identity.Broker{
+		Cloud:            cloud,
+		TokenFile:        cfg.FederationTokenFile,
+		MetadataEndpoint: opts.metadataEndpoint,
+		RejectedRetry:    cfg.AuthRetryInterval,
+		FailedRetry:      controller.IdentityFailedRetry,
+		Observe:          metrics.ObserveIdentityRequest,
+		Limit:            rate.NewLimiter(rate.Limit(opts.identityPerMinute/60), 10),
+	}
+	metrics.SetIdentityExpiry(broker.Expiry)
 	r := &controller.CloudJobReconciler{
-		Client:   mgr.GetClient(),
-		Cloud:    huaweicloud.NewClient(clientOpts),
-		Recorder: recorder,
-		Quota:    poll.NewQuota(opts.requestsPerMinute),
-		Policy:   policy,
-		Config:   cfg,
+		Client:     mgr.GetClient(),
+		Cloud:      cloud,
+		Identities: broker,
+		Recorder:   recorder,
+		Quota:      poll.NewQuota(opts.requestsPerMinute),
+		Policy:     policy,
+		Config:     cfg,
 	}
 	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
 		return err

@@ -116,6 +116,7 @@ const MaxSubJobs = 100
 // +kubebuilder:validation:XValidation:rule="self.service in ['kafka', 'rabbitmq', 'rocketmq', 'cse'] || !has(self.instanceID)",messageExpression="'spec.instanceID is not used by service ' + self.service + ' (only by kafka, rabbitmq, rocketmq and cse): remove it'"
 // +kubebuilder:validation:XValidation:rule="self.service != 'cae' || has(self.environmentID)",message="spec.environmentID is required for service cae: set the CAE environment the job belongs to"
 // +kubebuilder:validation:XValidation:rule="self.service == 'cae' || !has(self.environmentID)",messageExpression="'spec.environmentID is not used by service ' + self.service + ' (only by cae): remove it'"
+// +kubebuilder:validation:XValidation:rule="!has(self.credentialsSecretRef) || !has(self.credentialsRef)",message="set at most one of spec.credentialsSecretRef and spec.credentialsRef"
 // +kubebuilder:validation:XValidation:rule="has(self.projectID) == has(oldSelf.projectID) && has(self.domainID) == has(oldSelf.domainID) && has(self.instanceID) == has(oldSelf.instanceID) && has(self.environmentID) == has(oldSelf.environmentID) && has(self.jobID) == has(oldSelf.jobID) && has(self.orderID) == has(oldSelf.orderID)",message="spec.projectID, spec.domainID, spec.instanceID, spec.environmentID, spec.jobID and spec.orderID cannot be added or removed: create a new CloudJob to track another job or order"
 type CloudJobSpec struct {
 	// projectID is the cloud project (tenant) that owns the job: 1-64 characters of
@@ -224,9 +225,18 @@ type CloudJobSpec struct {
 
 	// credentialsSecretRef names a Secret in the CloudJob's own namespace that holds
 	// the access key pair: keys accessKey and secretKey, and optionally
-	// securityToken for temporary credentials.
-	// +required
-	CredentialsSecretRef SecretReference `json:"credentialsSecretRef"`
+	// securityToken for temporary credentials. Without it (and without
+	// credentialsRef) the CloudJob uses the CloudCredentials named "default" in
+	// its namespace, else the cluster's default if the operator has one and it
+	// lists the namespace.
+	// +optional
+	CredentialsSecretRef SecretReference `json:"credentialsSecretRef,omitzero"`
+
+	// credentialsRef names a CloudCredentials in the CloudJob's own namespace
+	// (static keys, federation, node metadata, or an agency to assume), instead
+	// of credentialsSecretRef.
+	// +optional
+	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
 
 	// pollInterval caps the time between two polls of the cloud job, as a duration
 	// from 1s to 1h (for example 30s or 5m). The operator polls a new job at once and
@@ -254,6 +264,17 @@ type CloudJobSpec struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+}
+
+// LocalObjectReference names an object in the same namespace as the object
+// that refers to it.
+type LocalObjectReference struct {
+	// name of the object: a DNS subdomain name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name"`
 }
 
 // SecretReference names a Secret in the same namespace as the object that refers to it.

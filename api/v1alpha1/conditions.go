@@ -126,6 +126,13 @@ const (
 	// recovers when the Secret is fixed.
 	ReasonCredentialsInvalid = "CredentialsInvalid"
 
+	// ReasonIdentityUnavailable: the operator could not obtain temporary keys
+	// for the CloudJob's credentials (federation, an agency, node metadata), or
+	// refuses the kind of credentials. The message says which step failed and
+	// what to change; a rejected identity is asked again at most every
+	// --auth-retry-interval.
+	ReasonIdentityUnavailable = "IdentityUnavailable"
+
 	// ReasonJobNotFound: the cloud does not know the job id, and has not known it
 	// for the whole grace period since the CloudJob was created.
 	ReasonJobNotFound = "JobNotFound"

@@ -40,7 +40,8 @@ var (
 // addKnownTypes registers the API's types. It uses apimachinery only, so that
 // other projects can import this package without controller-runtime.
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(GroupVersion, &CloudJob{}, &CloudJobList{})
+	s.AddKnownTypes(GroupVersion, &CloudJob{}, &CloudJobList{},
+		&CloudCredentials{}, &CloudCredentialsList{}, &ClusterCloudCredentials{}, &ClusterCloudCredentialsList{})
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
 }

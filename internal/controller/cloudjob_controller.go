@@ -79,6 +79,17 @@ type Config struct {
 	TransientErrorsBeforeReport int
 	// SendProjectIDHeader sends X-Project-Id with every request.
 	SendProjectIDHeader bool
+	// ClusterCredentials names the ClusterCloudCredentials that CloudJobs
+	// without credentials of their own use, if it lists their namespace; ""
+	// for none.
+	ClusterCredentials string
+	// OperatorNamespace holds the Secrets of ClusterCloudCredentials.
+	OperatorNamespace string
+	// FederationTokenFile is the operator's projected service-account token,
+	// for federation; "" disables federation.
+	FederationTokenFile string
+	// AllowNodeMetadata lets CloudCredentials use the node's identity.
+	AllowNodeMetadata bool
 }
 
 // DefaultGracefulShutdownTimeout bounds the operator's graceful stop: reconciles
@@ -122,7 +133,10 @@ func DefaultConfig() Config {
 type CloudJobReconciler struct {
 	client.Client
 	Cloud    JobGetter
-	Recorder events.EventRecorder
+	// Identities obtains temporary keys for federation, agencies and node
+	// metadata; nil refuses those sources.
+	Identities Identities
+	Recorder   events.EventRecorder
 	Quota    *poll.Quota
 	Policy   poll.Policy
 	Config   Config
@@ -175,8 +189,9 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{}, err
 	}
 	if prob != nil {
-		// Stalled until the spec or the Secret changes, both of which are watched.
-		return r.report(ctx, job, *prob, now, 0)
+		// Stalled until the spec, the credentials or their Secret changes, all of
+		// which are watched, or until an identity may be asked again.
+		return r.report(ctx, job, *prob, now, prob.retry)
 	}
 	ans, held := r.gatedGet(ctx, job, t, now)
 	switch {
@@ -389,13 +404,13 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 	ref.LastState = job.Status.State
 	return target{
 		endpoint: endpoint,
-		bucket:   bucketKey(endpoint, cred),
-		creds:    credentialsOf(cred),
+		bucket:   bucketKey(endpoint, cred.account),
+		creds:    credentialsOf(cred.creds),
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),
 			JobRef:              ref,
-			Credentials:         cred,
+			Credentials:         cred.creds,
 			SendProjectIDHeader: r.Config.SendProjectIDHeader,
 		},
 	}, nil, nil
@@ -621,9 +636,15 @@ func (r *CloudJobReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent in
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &jobsv1alpha1.CloudJob{}, secretRefIndex, indexSecretRef); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&jobsv1alpha1.CloudJob{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, r.secretEvents()).
+		Watches(&jobsv1alpha1.CloudCredentials{}, handler.EnqueueRequestsFromMapFunc(r.credentialsEvents))
+	if r.Config.ClusterCredentials != "" {
+		// Only then: watching a cluster-scoped kind needs a ClusterRole.
+		b = b.Watches(&jobsv1alpha1.ClusterCloudCredentials{}, handler.EnqueueRequestsFromMapFunc(r.credentialsEvents))
+	}
+	return b.
 		WatchesRawSource(source.Channel(wakeups, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("cloudjob").

@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -49,55 +50,148 @@ const (
 // changed Secret finds the jobs that use it without listing them all.
 const secretRefIndex = "spec.credentialsSecretRef.name"
 
+// noSecretRef is the index value of CloudJobs that name no Secret (their
+// credentials come from a CloudCredentials); no Secret can have this name.
+const noSecretRef = "-"
+
 func indexSecretRef(obj client.Object) []string {
 	job, ok := obj.(*jobsv1alpha1.CloudJob)
-	if !ok || job.Spec.CredentialsSecretRef.Name == "" {
+	if !ok {
 		return nil
+	}
+	if job.Spec.CredentialsSecretRef.Name == "" {
+		return []string{noSecretRef}
 	}
 	return []string{job.Spec.CredentialsSecretRef.Name}
 }
 
-// loadCredentials reads the CloudJob's credentials: the Secret's metadata from
-// the cache, its values from the secret store. A missing Secret, or a missing or
-// empty required key, is a problem with reason CredentialsNotFound; whitespace
+// loadCredentials finds and reads the CloudJob's credentials, the most
+// specific first: its spec.credentialsSecretRef or spec.credentialsRef, else
+// the CloudCredentials "default" of its namespace, else the cluster's default
+// (--cluster-credentials) if that lists the namespace. No reference leaves the
+// CloudJob's namespace, but for the cluster default's Secrets, which are in the
+// operator's. Finding none is a problem with reason CredentialsNotFound that
+// says what was looked for.
+// resolvedCredentials are the keys a CloudJob signs with, and the account
+// they stand for in the quota: the access key of static keys, the source of
+// temporary keys (which change at every renewal).
+type resolvedCredentials struct {
+	creds   signer.Credentials
+	account string
+}
+
+func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alpha1.CloudJob) (resolvedCredentials, *problem, error) {
+	if name := job.Spec.CredentialsSecretRef.Name; name != "" {
+		return r.loadSecretKeys(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, "spec.credentialsSecretRef")
+	}
+	name, explicit := jobsv1alpha1.DefaultCredentialsName, false
+	if ref := job.Spec.CredentialsRef; ref != nil {
+		name, explicit = ref.Name, true
+	}
+	var cc jobsv1alpha1.CloudCredentials
+	err := r.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, &cc)
+	switch {
+	case err == nil:
+		return r.loadSource(ctx, &cc.Spec, credentialsOwner{kind: "CloudCredentials", key: client.ObjectKeyFromObject(&cc), secretNamespace: job.Namespace})
+	case !apierrors.IsNotFound(err):
+		return resolvedCredentials{}, nil, fmt.Errorf("reading CloudCredentials %s/%s: %w", job.Namespace, name, err)
+	case explicit:
+		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true,
+			message: fmt.Sprintf("CloudCredentials %s/%s named by spec.credentialsRef does not exist: create it, or fix the name", job.Namespace, name)}, nil
+	}
+	return r.loadClusterDefault(ctx, job)
+}
+
+// loadClusterDefault reads the cluster's default credentials for a CloudJob
+// that has none of its own, if the operator has a default and it lists the
+// CloudJob's namespace.
+func (r *CloudJobReconciler) loadClusterDefault(ctx context.Context, job *jobsv1alpha1.CloudJob) (resolvedCredentials, *problem, error) {
+	none := fmt.Sprintf("no credentials for this CloudJob: it sets neither spec.credentialsSecretRef nor spec.credentialsRef, and namespace %s has no CloudCredentials named %q",
+		job.Namespace, jobsv1alpha1.DefaultCredentialsName)
+	name := r.Config.ClusterCredentials
+	if name == "" {
+		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true,
+			message: none + "; create one of them (the operator has no cluster default)"}, nil
+	}
+	var ccc jobsv1alpha1.ClusterCloudCredentials
+	err := r.Get(ctx, types.NamespacedName{Name: name}, &ccc)
+	switch {
+	case apierrors.IsNotFound(err):
+		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true,
+			message: none + fmt.Sprintf(", and the cluster default ClusterCloudCredentials %s does not exist", name)}, nil
+	case err != nil:
+		return resolvedCredentials{}, nil, fmt.Errorf("reading ClusterCloudCredentials %s: %w", name, err)
+	case !slices.Contains(ccc.Spec.Namespaces, job.Namespace):
+		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true,
+			message: none + fmt.Sprintf(", and the cluster default ClusterCloudCredentials %s does not list namespace %s in spec.namespaces", name, job.Namespace)}, nil
+	}
+	return r.loadSource(ctx, &ccc.Spec.CredentialsSource, credentialsOwner{kind: "ClusterCloudCredentials", key: types.NamespacedName{Name: name}, secretNamespace: r.Config.OperatorNamespace})
+}
+
+// credentialsOwner is the CloudCredentials or ClusterCloudCredentials a
+// source belongs to, and the namespace of the Secrets it names.
+type credentialsOwner struct {
+	kind            string
+	key             types.NamespacedName
+	secretNamespace string
+}
+
+func (o credentialsOwner) String() string {
+	if o.key.Namespace == "" {
+		return o.kind + " " + o.key.Name
+	}
+	return o.kind + " " + o.key.String()
+}
+
+// loadSource reads the keys a CredentialsSource names: static keys from its
+// Secret, or temporary keys from the identity it names.
+func (r *CloudJobReconciler) loadSource(ctx context.Context, src *jobsv1alpha1.CredentialsSource, owner credentialsOwner) (resolvedCredentials, *problem, error) {
+	if src.SecretRef != nil && src.AssumeAgency == nil {
+		return r.loadSecretKeys(ctx, types.NamespacedName{Namespace: owner.secretNamespace, Name: src.SecretRef.Name}, owner.String()+" spec.secretRef")
+	}
+	return r.loadIdentity(ctx, src, owner)
+}
+
+// loadSecretKeys reads static keys from a Secret: its metadata from the cache,
+// its values from the secret store. A missing Secret, or a missing or empty
+// required key, is a problem with reason CredentialsNotFound; whitespace
 // around a value is CredentialsInvalid. Errors and messages name the Secret and
 // the key, never a value.
-func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alpha1.CloudJob) (signer.Credentials, *problem, error) {
-	name := job.Spec.CredentialsSecretRef.Name
-	key := types.NamespacedName{Namespace: job.Namespace, Name: name}
+func (r *CloudJobReconciler) loadSecretKeys(ctx context.Context, key types.NamespacedName, namedBy string) (resolvedCredentials, *problem, error) {
 	notFound := &problem{
 		reason:  jobsv1alpha1.ReasonCredentialsNotFound,
-		message: fmt.Sprintf("Secret %s/%s named by spec.credentialsSecretRef does not exist: create it with keys %s and %s (and %s for temporary credentials)", job.Namespace, name, SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken),
+		message: fmt.Sprintf("Secret %s named by %s does not exist: create it with keys %s and %s (and %s for temporary credentials)", key, namedBy, SecretKeyAccessKey, SecretKeySecretKey, SecretKeySecurityToken),
 		stalled: true,
 	}
 	meta := secretMeta()
 	err := r.Get(ctx, key, meta)
 	if apierrors.IsNotFound(err) {
-		return signer.Credentials{}, notFound, nil
+		return resolvedCredentials{}, notFound, nil
 	}
 	if err != nil {
-		return signer.Credentials{}, nil, fmt.Errorf("reading Secret %s/%s: %w", job.Namespace, name, err)
+		return resolvedCredentials{}, nil, fmt.Errorf("reading Secret %s: %w", key, err)
 	}
 	data, err := r.secrets.values(ctx, key, meta.ResourceVersion, r.now())
 	if apierrors.IsNotFound(err) {
-		return signer.Credentials{}, notFound, nil
+		return resolvedCredentials{}, notFound, nil
 	}
 	if err != nil {
-		return signer.Credentials{}, nil, fmt.Errorf("reading Secret %s/%s: %w", job.Namespace, name, err)
+		return resolvedCredentials{}, nil, fmt.Errorf("reading Secret %s: %w", key, err)
 	}
-	return credentialsFrom(data, job.Namespace, name)
+	creds, prob := credentialsFrom(data, key.Namespace, key.Name)
+	return resolvedCredentials{creds: creds, account: creds.AccessKey}, prob, nil
 }
 
 // credentialsFrom checks a Secret's credential values and makes credentials of
 // them.
-func credentialsFrom(data map[string][]byte, namespace, name string) (signer.Credentials, *problem, error) {
+func credentialsFrom(data map[string][]byte, namespace, name string) (signer.Credentials, *problem) {
 	for _, key := range []string{SecretKeyAccessKey, SecretKeySecretKey} {
 		if len(data[key]) == 0 {
 			return signer.Credentials{}, &problem{
 				reason:  jobsv1alpha1.ReasonCredentialsNotFound,
 				message: fmt.Sprintf("Secret %s/%s has no %s, or it is empty: it needs keys %s and %s", namespace, name, key, SecretKeyAccessKey, SecretKeySecretKey),
 				stalled: true,
-			}, nil
+			}
 		}
 	}
 	// Whitespace around a value is a mistake, not part of a key: it would only
@@ -110,14 +204,14 @@ func credentialsFrom(data map[string][]byte, namespace, name string) (signer.Cre
 				message: fmt.Sprintf("%s in Secret %s/%s %s; recreate the Secret with --from-literal or printf, without it (the operator trims nothing and sends nothing with it)",
 					key, namespace, name, flaw),
 				stalled: true,
-			}, nil
+			}
 		}
 	}
 	return signer.Credentials{
 		AccessKey:     string(data[SecretKeyAccessKey]),
 		SecretKey:     string(data[SecretKeySecretKey]),
 		SecurityToken: string(data[SecretKeySecurityToken]),
-	}, nil, nil
+	}, nil
 }
 
 // whitespaceFlaw describes leading or trailing whitespace or a line break in a
@@ -171,21 +265,47 @@ func (r *CloudJobReconciler) secretEvents() handler.EventHandler {
 	}
 }
 
-// jobsStalledOn lists the CloudJobs in the Secret's namespace that refer to it
-// and are stalled on their credentials.
+// jobsStalledOn lists the CloudJobs that may use a Secret and are stalled on
+// their credentials: those in its namespace that name it, or that name no
+// Secret (their CloudCredentials may), and every CloudJob without a Secret of
+// its own when the Secret is in the operator's namespace (the cluster
+// default's).
 func (r *CloudJobReconciler) jobsStalledOn(ctx context.Context, secret client.Object) []reconcile.Request {
+	reqs := r.stalledJobs(ctx, secret.GetNamespace(), secret.GetName())
+	reqs = append(reqs, r.stalledJobs(ctx, secret.GetNamespace(), noSecretRef)...)
+	if r.Config.ClusterCredentials != "" && secret.GetNamespace() == r.Config.OperatorNamespace {
+		reqs = append(reqs, r.stalledJobs(ctx, "", noSecretRef)...)
+	}
+	return reqs
+}
+
+// stalledJobs lists the CloudJobs of a namespace ("" for all) whose index
+// value (the Secret they name, or noSecretRef) is secretRef and that are
+// stalled on their credentials.
+func (r *CloudJobReconciler) stalledJobs(ctx context.Context, namespace, secretRef string) []reconcile.Request {
 	var jobs jobsv1alpha1.CloudJobList
-	if err := r.List(ctx, &jobs, client.InNamespace(secret.GetNamespace()),
-		client.MatchingFields{secretRefIndex: secret.GetName()}); err != nil {
+	if err := r.List(ctx, &jobs, client.InNamespace(namespace), client.MatchingFields{secretRefIndex: secretRef}); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
 	for i := range jobs.Items {
-		if stalledOnCredentials(&jobs.Items[i].Status) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&jobs.Items[i])})
+		if j := &jobs.Items[i]; stalledOnCredentials(&j.Status) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(j)})
 		}
 	}
 	return reqs
+}
+
+// credentialsEvents wakes the CloudJobs stalled on their credentials when a
+// CloudCredentials of their namespace, or the cluster default, changes.
+func (r *CloudJobReconciler) credentialsEvents(ctx context.Context, obj client.Object) []reconcile.Request {
+	if obj.GetNamespace() != "" {
+		return r.stalledJobs(ctx, obj.GetNamespace(), noSecretRef)
+	}
+	if obj.GetName() != r.Config.ClusterCredentials {
+		return nil
+	}
+	return r.stalledJobs(ctx, "", noSecretRef)
 }
 
 // stalledOnCredentials reports whether a status waits for its credentials to
@@ -196,7 +316,8 @@ func stalledOnCredentials(st *jobsv1alpha1.CloudJobStatus) bool {
 		return false
 	}
 	switch c.Reason {
-	case jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid, jobsv1alpha1.ReasonAuthenticationFailed:
+	case jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid, jobsv1alpha1.ReasonAuthenticationFailed,
+		jobsv1alpha1.ReasonIdentityUnavailable:
 		return true
 	}
 	return false
@@ -205,8 +326,8 @@ func stalledOnCredentials(st *jobsv1alpha1.CloudJobStatus) bool {
 // bucketKey names the quota bucket of an endpoint and access key. The cloud's
 // rate limit is per account, so every job sharing both shares one bucket, however
 // the endpoint is spelled.
-func bucketKey(endpoint string, cred signer.Credentials) string {
-	return digest(huaweicloud.HostKey(endpoint), cred.AccessKey)
+func bucketKey(endpoint, account string) string {
+	return digest(huaweicloud.HostKey(endpoint), account)
 }
 
 // credentialsOf names the access key and the exact set of credentials for the

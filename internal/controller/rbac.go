@@ -22,5 +22,6 @@ package controller
 //
 // +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudjobs,verbs=get;list;watch;update;patch;delete
 // +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudjobs/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudcredentials;clustercloudcredentials,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create

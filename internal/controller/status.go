@@ -56,6 +56,8 @@ type problem struct {
 	// stalled: the job cannot progress until someone acts (Stalled=True);
 	// otherwise the trouble is transient (Reconciling=True).
 	stalled bool
+	// retry is when to look again without a change (0: only on a change).
+	retry time.Duration
 }
 
 // statusFromJob is the status after a poll that returned the job. It records

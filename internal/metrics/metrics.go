@@ -136,7 +136,55 @@ func ObserveRequest(service, result string, took time.Duration) {
 	CloudRequestDuration.WithLabelValues(service).Observe(took.Seconds())
 }
 
+// IdentityRequests counts the IAM, STS and metadata requests made for
+// temporary keys.
+var IdentityRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Namespace: namespace,
+	Name:      "identity_requests_total",
+	Help:      "Requests for temporary keys, by call (iam-federated-token, iam-keys-from-token, iam-assume-agency, sts-assume-agency, node-metadata) and result (ok or the error class).",
+}, []string{"call", "result"})
+
+// ObserveIdentityRequest records one request for temporary keys.
+func ObserveIdentityRequest(call, result string, _ time.Duration) {
+	IdentityRequests.WithLabelValues(call, result).Inc()
+}
+
+var identityExpiryDesc = prometheus.NewDesc(namespace+"_identity_expiry_timestamp_seconds",
+	"When the temporary keys kept for each credentials source expire (Unix time); they are renewed with a third of their life left, so a value that comes close to the present means renewals fail.",
+	[]string{"source"}, nil)
+
+// IdentityExpiry lists when each source's temporary keys expire.
+type IdentityExpiry func() map[string]time.Time
+
+type identityCollector struct {
+	mu     sync.Mutex
+	expiry IdentityExpiry
+}
+
+func (c *identityCollector) Describe(ch chan<- *prometheus.Desc) { ch <- identityExpiryDesc }
+
+func (c *identityCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	expiry := c.expiry
+	c.mu.Unlock()
+	if expiry == nil {
+		return
+	}
+	for source, at := range expiry() {
+		ch <- prometheus.MustNewConstMetric(identityExpiryDesc, prometheus.GaugeValue, float64(at.Unix()), source)
+	}
+}
+
+var identities = &identityCollector{}
+
+// SetIdentityExpiry sets how the identity expiry gauge is computed.
+func SetIdentityExpiry(f IdentityExpiry) {
+	identities.mu.Lock()
+	defer identities.mu.Unlock()
+	identities.expiry = f
+}
+
 func init() {
 	ctrlmetrics.Registry.MustRegister(CloudRequests, CloudRequestDuration, CloudThrottled, QuotaDeferrals,
-		JobDuration, DetectionLag, Events, jobs)
+		JobDuration, DetectionLag, Events, jobs, IdentityRequests, identities)
 }

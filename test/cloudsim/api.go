@@ -90,6 +90,9 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.serveIdentity(w, r, body, requestID, &info) {
+		return
+	}
 	rt, ok := parseRoute(r, body)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, gatewayError(CodeAPINotFound, apiNotFoundMessage, requestID))

@@ -68,6 +68,10 @@ type keyState struct {
 	token       string // "" for a permanent key
 	failures    int
 	lockedUntil time.Time // simulated
+	// issued keys: when they expire (simulated) and whose they are, so that
+	// revoking the principal revokes them.
+	expires   time.Time
+	principal string
 }
 
 // authenticator checks SDK-HMAC-SHA256 signatures and locks keys the way
@@ -76,13 +80,14 @@ type keyState struct {
 type authenticator struct {
 	mu          sync.Mutex
 	keys        map[string]*keyState
+	revoked     map[string]bool // principals
 	maxFailures int
 	lockFor     time.Duration
 	maxSkew     time.Duration
 }
 
 func newAuthenticator(maxFailures int, lockFor, maxSkew time.Duration) *authenticator {
-	return &authenticator{keys: map[string]*keyState{}, maxFailures: maxFailures, lockFor: lockFor, maxSkew: maxSkew}
+	return &authenticator{keys: map[string]*keyState{}, revoked: map[string]bool{}, maxFailures: maxFailures, lockFor: lockFor, maxSkew: maxSkew}
 }
 
 // add registers credentials; re-adding a key replaces its secret and keeps
@@ -130,8 +135,17 @@ func (a *authenticator) authenticate(r *http.Request, body []byte, wallNow, simN
 		return auth.AccessKey, authFailed("the access key is locked after too many failed authentication attempts")
 	}
 	aerr := a.check(r, body, auth, key.secret, wallNow)
-	if aerr == nil && key.token != "" && r.Header.Get(signer.HeaderSecurityToken) != key.token {
+	token := r.Header.Get(signer.HeaderSecurityToken)
+	switch {
+	case aerr != nil:
+	case key.token == "" && token != "":
+		aerr = authFailed("the security token is unknown: the access key is not a temporary one")
+	case key.token != "" && token != key.token:
 		aerr = authFailed("the security token is invalid or has expired")
+	case !key.expires.IsZero() && !simNow.Before(key.expires):
+		aerr = authFailed("the security token has expired")
+	case key.principal != "" && a.revoked[key.principal]:
+		aerr = authFailed("the security token was revoked")
 	}
 	if aerr != nil {
 		key.failures++
@@ -161,6 +175,42 @@ func (a *authenticator) check(r *http.Request, body []byte, auth signer.Authoriz
 	default:
 		return authFailed("the signature does not match")
 	}
+}
+
+// issue registers temporary keys of a principal, valid until expires.
+func (a *authenticator) issue(c Credential, principal string, expires time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.keys[c.AccessKey] = &keyState{secret: c.SecretKey, token: c.SecurityToken, expires: expires, principal: principal}
+}
+
+// setRevoked revokes a principal (its keys fail, and it gets no new ones), or
+// restores it.
+func (a *authenticator) setRevoked(principal string, revoked bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if revoked {
+		a.revoked[principal] = true
+	} else {
+		delete(a.revoked, principal)
+	}
+}
+
+func (a *authenticator) isRevoked(principal string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.revoked[principal]
+}
+
+// principalOf is the principal of an access key: its issuer's for issued
+// keys, "key:{access key}" for configured ones.
+func (a *authenticator) principalOf(accessKey string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if k, ok := a.keys[accessKey]; ok && k.principal != "" {
+		return k.principal
+	}
+	return "key:" + accessKey
 }
 
 // locked reports whether key is locked at simulated time simNow.

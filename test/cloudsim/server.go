@@ -149,6 +149,7 @@ type Server struct {
 	cfg    Config
 	clock  simClock
 	auth   *authenticator
+	ids    identityStore
 	quota  *quota
 	faults faultSet
 
