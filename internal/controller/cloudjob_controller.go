@@ -132,14 +132,14 @@ func DefaultConfig() Config {
 // CloudJobReconciler reconciles CloudJob objects.
 type CloudJobReconciler struct {
 	client.Client
-	Cloud    JobGetter
+	Cloud JobGetter
 	// Identities obtains temporary keys for federation, agencies and node
 	// metadata; nil refuses those sources.
 	Identities Identities
 	Recorder   events.EventRecorder
-	Quota    *poll.Quota
-	Policy   poll.Policy
-	Config   Config
+	Quota      *poll.Quota
+	Policy     poll.Policy
+	Config     Config
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -157,6 +157,8 @@ type target struct {
 	request  huaweicloud.Request
 	bucket   string
 	creds    credentials
+	// identity is the source of temporary keys, "" for static ones.
+	identity string
 }
 
 // Reconcile loads the CloudJob and runs its steps: finished jobs only wait for
@@ -304,6 +306,11 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 	}
 	metrics.ObserveRequest(string(job.Spec.Service), result, time.Since(started))
 	outcome = authOutcomeOf(err)
+	if outcome == authRejected && t.identity != "" {
+		// Temporary keys the cloud rejects (revoked, expired early) are
+		// dropped: the next poll asks the identity for new ones.
+		r.Identities.Forget(t.identity)
+	}
 	return answer{job: cj, err: err}, hold{}
 }
 
@@ -406,6 +413,7 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 		endpoint: endpoint,
 		bucket:   bucketKey(endpoint, cred.account),
 		creds:    credentialsOf(cred.creds),
+		identity: cred.identity,
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),

@@ -78,6 +78,8 @@ func indexSecretRef(obj client.Object) []string {
 type resolvedCredentials struct {
 	creds   signer.Credentials
 	account string
+	// identity is the identity source of temporary keys; "" for static keys.
+	identity string
 }
 
 func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alpha1.CloudJob) (resolvedCredentials, *problem, error) {

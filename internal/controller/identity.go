@@ -36,6 +36,8 @@ import (
 // Identities obtains temporary keys; *identity.Broker is one.
 type Identities interface {
 	Credentials(ctx context.Context, src identity.Source) (signer.Credentials, error)
+	// Forget drops the keys of a source the cloud rejected.
+	Forget(key string)
 }
 
 // Default lifetimes of temporary keys, when the CloudCredentials gives none.
@@ -49,9 +51,9 @@ const (
 // with any base. A failure is a problem with reason IdentityUnavailable; a
 // source the operator refuses to use says why and what to change.
 func (r *CloudJobReconciler) loadIdentity(ctx context.Context, src *jobsv1alpha1.CredentialsSource, owner credentialsOwner) (resolvedCredentials, *problem, error) {
-	refuse := func(format string, args ...any) (resolvedCredentials, *problem, error) {
+	refuse := func(why string) (resolvedCredentials, *problem, error) {
 		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonIdentityUnavailable, stalled: true,
-			message: owner.String() + ": " + fmt.Sprintf(format, args...)}, nil
+			message: owner.String() + ": " + why}, nil
 	}
 	if r.Identities == nil {
 		return refuse("the operator cannot obtain temporary keys (it has no identity broker)")
@@ -125,7 +127,7 @@ func (r *CloudJobReconciler) loadIdentity(ctx context.Context, src *jobsv1alpha1
 	}
 	// The quota and the keys' account: the source, whose keys change at
 	// every renewal.
-	return resolvedCredentials{creds: creds, account: is.Key}, nil, nil
+	return resolvedCredentials{creds: creds, account: is.Key, identity: is.Key}, nil, nil
 }
 
 // IdentityFailedRetry is how soon an identity that failed without being
@@ -157,7 +159,7 @@ func (r *CloudJobReconciler) externalID(ctx context.Context, key types.Namespace
 	}
 	v := secret.Data[dataKey]
 	if len(v) == 0 {
-		return "", fmt.Errorf("Secret %s has no key %s holding the external id", key, dataKey)
+		return "", fmt.Errorf("no key %s holding the external id in Secret %s", dataKey, key)
 	}
 	if flaw := whitespaceFlaw(string(v)); flaw != "" {
 		return "", fmt.Errorf("the external id in Secret %s key %s %s", key, dataKey, flaw)

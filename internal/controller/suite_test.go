@@ -46,6 +46,8 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/eventrecorder"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/identity"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
@@ -113,6 +115,9 @@ type managerOptions struct {
 	wrapClient func(client.Client) client.Client
 	// policy, when set, replaces the tests' short poll intervals.
 	policy *poll.Policy
+	// sim is the simulator the identity broker's node metadata and clock
+	// come from; nil means the suite's.
+	sim *cloudsim.Instance
 }
 
 // startManager runs a manager owning the CloudJobs labelled shard, until the
@@ -149,11 +154,23 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 	if o.wrapClient != nil {
 		kube = o.wrapClient(kube)
 	}
+	cloud := huaweicloud.NewClient(huaweicloud.Options{Timeout: o.requestTimeout})
+	if o.sim == nil {
+		o.sim = sim
+	}
+	broker := &identity.Broker{
+		Cloud: cloud, TokenFile: o.cfg.FederationTokenFile, MetadataEndpoint: o.sim.APIURL,
+		RejectedRetry: o.cfg.AuthRetryInterval, FailedRetry: time.Second,
+		Observe: metrics.ObserveIdentityRequest,
+		// Temporary keys expire in simulated time.
+		Now: o.sim.SimNow,
+	}
 	r := &controller.CloudJobReconciler{
-		Client:   kube,
-		Cloud:    huaweicloud.NewClient(huaweicloud.Options{Timeout: o.requestTimeout}),
-		Recorder: rec,
-		Quota:    poll.NewQuota(o.perMinute),
+		Client:     kube,
+		Cloud:      cloud,
+		Identities: broker,
+		Recorder:   rec,
+		Quota:      poll.NewQuota(o.perMinute),
 		Policy: poll.Policy{
 			MinInterval:             200 * time.Millisecond,
 			MaxInterval:             time.Second,

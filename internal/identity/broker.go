@@ -199,6 +199,21 @@ func (b *Broker) entry(src Source) *entry {
 	return e
 }
 
+// Forget drops a source's keys, which the cloud rejected (the identity was
+// revoked, for example): the next Credentials asks for new ones, within the
+// rules for retries.
+func (b *Broker) Forget(key string) {
+	b.mu.Lock()
+	e := b.entries[key]
+	b.mu.Unlock()
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keys = huaweicloud.TemporaryKeys{}
+}
+
 // Expiry lists when each kept source's keys expire, by source name, for the
 // expiry metric.
 func (b *Broker) Expiry() map[string]time.Time {

@@ -226,12 +226,13 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 			iamError(http.StatusBadRequest, "STS.0001", "Invalid request body.")
 			return true
 		}
+		// iam::{account id}:agency:{name}
 		parts := strings.Split(req.URN, ":")
-		if len(parts) != 4 || parts[0] != "iam" || parts[2] != "agency" {
+		if len(parts) != 5 || parts[0] != "iam" || parts[1] != "" || parts[3] != "agency" {
 			iamError(http.StatusBadRequest, "STS.0002", "Invalid agency_urn.")
 			return true
 		}
-		agency, msg := s.agencyFor(parts[1], "", parts[3], s.auth.principalOf(caller))
+		agency, msg := s.agencyFor(parts[2], "", parts[4], s.auth.principalOf(caller))
 		switch {
 		case msg != "":
 			iamError(http.StatusForbidden, "STS.0003", msg)
@@ -338,7 +339,7 @@ func (s *Server) federate(r *http.Request, body []byte, wallNow time.Time) (stri
 	}
 	claims, err := verifyJWT(req.Auth.IDToken.ID, idp.JWKS)
 	if err != nil {
-		return "", fmt.Errorf("the ID token is not valid: %v", err)
+		return "", fmt.Errorf("the ID token is not valid: %w", err)
 	}
 	if claims.Issuer != idp.Issuer {
 		return "", errors.New("the ID token's issuer is not the identity provider's")

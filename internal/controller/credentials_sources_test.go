@@ -1,0 +1,343 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+)
+
+// credentials creates a CloudCredentials in the fixture's namespace.
+func (f *fixture) credentials(name string, spec jobsv1alpha1.CredentialsSource) {
+	f.t.Helper()
+	cc := &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name}, Spec: spec}
+	if err := env.Client.Create(context.Background(), cc); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// jobWithout creates a CloudJob for a new simulated ECS job with no
+// credentialsSecretRef, and mutate's changes.
+func (f *fixture) jobWithout(name string, mutate ...func(*jobsv1alpha1.CloudJob)) {
+	f.t.Helper()
+	job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(0.5)})
+	f.cloudJob(name, "ecs", job.Spec.JobID, append([]func(*jobsv1alpha1.CloudJob){func(j *jobsv1alpha1.CloudJob) {
+		j.Spec.CredentialsSecretRef = jobsv1alpha1.SecretReference{}
+	}}, mutate...)...)
+}
+
+func refTo(name string) func(*jobsv1alpha1.CloudJob) {
+	return func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsRef = &jobsv1alpha1.LocalObjectReference{Name: name} }
+}
+
+var staticKeys = jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: "cloud-credentials"}}
+
+// TestCredentialsOfTheNamespace: a CloudJob without a reference uses its
+// namespace's CloudCredentials "default"; one with credentialsRef the one it
+// names.
+func TestCredentialsOfTheNamespace(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	f.credentials(jobsv1alpha1.DefaultCredentialsName, staticKeys)
+	f.credentials("named", staticKeys)
+	f.jobWithout("by-default")
+	f.jobWithout("by-name", refTo("named"))
+	for _, name := range []string{"by-default", "by-name"} {
+		f.waitFor(name, 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	}
+}
+
+// TestCredentialsNeverCrossNamespaces: a CloudJob can use neither another
+// namespace's CloudCredentials nor its default; it stalls saying what it
+// looked for, and recovers once its own namespace has credentials.
+func TestCredentialsNeverCrossNamespaces(t *testing.T) {
+	a, b := newFixture(t), newFixture(t)
+	b.shard = a.shard
+	startManager(t, managerOptions{shard: a.shard})
+	b.credentials(jobsv1alpha1.DefaultCredentialsName, staticKeys)
+	b.credentials("shared", staticKeys)
+	a.jobWithout("borrows-by-name", refTo("shared"))
+	a.jobWithout("borrows-default")
+	named := a.waitFor("borrows-by-name", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsNotFound))
+	if msg := cond(named, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "CloudCredentials "+a.ns+"/shared named by spec.credentialsRef does not exist") {
+		t.Errorf("message %q does not name the CloudCredentials looked for in the CloudJob's namespace", msg)
+	}
+	def := a.waitFor("borrows-default", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsNotFound))
+	if msg := cond(def, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "namespace "+a.ns+` has no CloudCredentials named "default"`) ||
+		!strings.Contains(msg, "no cluster default") {
+		t.Errorf("message %q does not say what was looked for", msg)
+	}
+	if n := jobRequestsFor(t, a.ns); n != 0 {
+		t.Errorf("%d cloud requests for namespace %s's jobs without credentials", n, a.ns)
+	}
+	a.credentials(jobsv1alpha1.DefaultCredentialsName, staticKeys)
+	a.waitFor("borrows-default", 15*time.Second, "succeeded once its namespace has credentials", succeededIs(metav1.ConditionTrue))
+}
+
+// jobRequestsFor counts the simulator's requests for the jobs of a
+// fixture's project (its namespace).
+func jobRequestsFor(t *testing.T, ns string) int64 {
+	t.Helper()
+	project := strings.ReplaceAll(ns, "-", "")
+	var n int64
+	for _, j := range sim.Stats().Jobs {
+		if j.ProjectID == project {
+			n += j.Requests
+		}
+	}
+	return n
+}
+
+// TestClusterDefaultOnlyForListedNamespaces: the cluster default serves the
+// namespaces it lists, with Secrets from the operator's namespace, and no
+// other.
+func TestClusterDefaultOnlyForListedNamespaces(t *testing.T) {
+	operator, listed, other := newFixture(t), newFixture(t), newFixture(t)
+	listed.shard, other.shard = operator.shard, operator.shard
+	name := "platform-" + operator.ns
+	ccc := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: staticKeys, Namespaces: []string{listed.ns}}}
+	if err := env.Client.Create(context.Background(), ccc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), ccc) })
+	cfg := testConfig()
+	cfg.ClusterCredentials, cfg.OperatorNamespace = name, operator.ns
+	startManager(t, managerOptions{shard: operator.shard, cfg: cfg})
+	// The listed and the other namespace have the Secret too: only the
+	// operator's is the cluster default's.
+	listed.jobWithout("listed")
+	other.jobWithout("not-listed")
+	listed.waitFor("listed", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	refused := other.waitFor("not-listed", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsNotFound))
+	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "ClusterCloudCredentials "+name+" does not list namespace "+other.ns) {
+		t.Errorf("message %q does not say the cluster default is not for this namespace", msg)
+	}
+}
+
+// federation sets up an issuer, its identity provider in the simulator and
+// the operator's token file.
+func federation(t *testing.T, s *cloudsim.Instance, idpID string) (tokenFile string) {
+	t.Helper()
+	issuer, err := cloudsim.NewIssuer("https://oidc.cluster.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddIdentityProvider(cloudsim.IdentityProvider{ID: idpID, Issuer: issuer.URL, Audience: "cloudjob-operator", JWKS: issuer.JWKS(),
+		Subjects: []string{"system:serviceaccount:cloudjob-system:cloudjob-operator"}})
+	token, err := issuer.Token("system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenFile = filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tokenFile
+}
+
+// TestFederatedCredentials: a CloudJob signs with temporary keys obtained for
+// the operator's service-account token, checked by the simulator against the
+// issuer's keys; no key is stored anywhere.
+func TestFederatedCredentials(t *testing.T) {
+	f := newFixture(t)
+	idp := "idp-" + f.project
+	cfg := testConfig()
+	cfg.FederationTokenFile = federation(t, sim, idp)
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok"))
+	f.credentials("federated", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}})
+	f.credentials("unknown-idp", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp-nobody-trusts"}})
+	f.jobWithout("federated-1", refTo("federated"))
+	f.jobWithout("federated-2", refTo("federated"))
+	f.jobWithout("refused", refTo("unknown-idp"))
+	for _, name := range []string{"federated-1", "federated-2"} {
+		f.waitFor(name, 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	}
+	// Both jobs share the source's keys: one exchange.
+	if n := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok")) - before; n != 1 {
+		t.Errorf("%v token exchanges for one source, want 1", n)
+	}
+	refused := f.waitFor("refused", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "exchanging the service-account token at identity provider idp-nobody-trusts") ||
+		!strings.Contains(msg, "does not exist") {
+		t.Errorf("message %q does not say which step failed and why", msg)
+	}
+}
+
+// TestAgencyCredentials: agencies assumed through IAM (with the namespace's
+// static keys) and through STS with an external id; a wrong external id
+// stalls the CloudJob until the Secret is fixed. The session names the
+// namespace and the CloudCredentials.
+func TestAgencyCredentials(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	domain := "tenant" + f.project
+	sim.AddAgency(cloudsim.Agency{DomainID: domain, DomainName: domain + "-name", Name: "cloudjob-ops", Trusted: []string{"key:" + accessKey}})
+	sim.AddAgency(cloudsim.Agency{DomainID: domain, Name: "cloudjob-sts", ExternalID: "the-right-external-id", Trusted: []string{"key:" + accessKey}})
+	f.secretData("external-id", map[string]string{"id": "a-wrong-external-id"})
+	f.credentials("iam-agency", jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, IAMEndpoint: sim.APIURL,
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob-ops", DomainName: domain + "-name"}})
+	f.credentials("sts-agency", jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, STSEndpoint: sim.APIURL,
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob-sts", DomainID: domain, DurationSeconds: ptr.To[int32](900),
+			ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}})
+	f.jobWithout("via-iam", refTo("iam-agency"))
+	f.jobWithout("via-sts", refTo("sts-agency"))
+	f.waitFor("via-iam", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if want := "cloudjob." + f.ns + ".iam-agency"; !slices.Contains(sim.SessionNames(), want) {
+		t.Errorf("session names %v lack %q", sim.SessionNames(), want)
+	}
+	stalled := f.waitFor("via-sts", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+	if msg := cond(stalled, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "external id does not match") {
+		t.Errorf("message %q does not say the external id is wrong", msg)
+	}
+	var secret corev1.Secret
+	if err := env.Client.Get(context.Background(), keyIn(f.ns, "external-id"), &secret); err != nil {
+		t.Fatal(err)
+	}
+	secret.Data["id"] = []byte("the-right-external-id")
+	if err := env.Client.Update(context.Background(), &secret); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor("via-sts", 20*time.Second, "succeeded once the external id is right", succeededIs(metav1.ConditionTrue))
+}
+
+// TestNodeMetadataIsOptIn: the node's identity is refused unless the operator
+// allows it.
+func TestNodeMetadataIsOptIn(t *testing.T) {
+	f := newFixture(t)
+	sim.SetNodeIdentity(true)
+	stop := startManager(t, managerOptions{shard: f.shard})
+	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}})
+	f.jobWithout("node")
+	refused := f.waitFor("node", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "--allow-node-metadata-credentials") {
+		t.Errorf("message %q does not say how to allow it", msg)
+	}
+	stop()
+	cfg := testConfig()
+	cfg.AllowNodeMetadata = true
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	// A spec change makes the new manager look at once.
+	touch(t, f.ns, "node")
+	f.waitFor("node", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+}
+
+// TestRevokedIdentityStallsAndRecovers: keys of a revoked identity stop
+// working; the CloudJob stalls with IdentityUnavailable and goes on once the
+// identity is restored.
+func TestRevokedIdentityStallsAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	idp := "idp-revoke-" + f.project
+	cfg := testConfig()
+	cfg.FederationTokenFile = federation(t, sim, idp)
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}})
+	job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(8)})
+	f.cloudJob("long", "ecs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef = jobsv1alpha1.SecretReference{} })
+	f.waitFor("long", 15*time.Second, "running", func(j *jobsv1alpha1.CloudJob) bool { return j.Status.State == "RUNNING" })
+	sim.Revoke("idp:" + idp)
+	stalled := f.waitFor("long", 20*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+	if msg := cond(stalled, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "is revoked") {
+		t.Errorf("message %q does not say the identity is revoked", msg)
+	}
+	sim.Restore("idp:" + idp)
+	f.waitFor("long", 30*time.Second, "succeeded once the identity is restored", succeededIs(metav1.ConditionTrue))
+}
+
+// TestTemporaryKeysAreRenewedBeforeExpiry runs a job through many lifetimes
+// of its keys (900 s each, in a cloud 600 times faster than the wall clock):
+// the keys are renewed ahead of time and no poll is refused.
+func TestTemporaryKeysAreRenewedBeforeExpiry(t *testing.T) {
+	fast, err := cloudsim.Start(cloudsim.Config{RequestsPerMinute: -1, TimeScale: 600, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fast.Close() })
+	f := newFixture(t)
+	idp := "idp-renew"
+	cfg := testConfig()
+	cfg.FederationTokenFile = federation(t, fast, idp)
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg, sim: fast})
+	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-keys-from-token", "ok"))
+	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{IAMEndpoint: fast.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp, DurationSeconds: ptr.To[int32](900)}})
+	// Three simulated hours: twelve key lifetimes, about 18 s of wall time.
+	infos, err := fast.AddJobs(cloudsim.JobSpec{Service: "ecs", ProjectID: f.project, Running: cloudsim.Duration(3 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cloudJob("renewed", "ecs", infos[0].Spec.JobID, func(j *jobsv1alpha1.CloudJob) {
+		j.Spec.CredentialsSecretRef, j.Spec.Endpoint = jobsv1alpha1.SecretReference{}, fast.APIURL
+		j.Spec.PollInterval = &metav1.Duration{Duration: time.Second}
+	})
+	f.waitFor("renewed", 60*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	renewals := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-keys-from-token", "ok")) - before
+	if renewals < 10 {
+		t.Errorf("%v keys obtained over twelve lifetimes; want a renewal in each", renewals)
+	}
+	st := fast.Stats()
+	if n := st.ByStatus[401]; n != 0 {
+		t.Errorf("%d polls were refused (401): the keys were not renewed in time", n)
+	}
+	if slices.Contains(f.events("renewed"), jobsv1alpha1.ReasonAuthenticationFailed) {
+		t.Error("an AuthenticationFailed event")
+	}
+	t.Logf("%v key renewals, %d requests", renewals, st.Requests)
+}
+
+func keyIn(ns, name string) client.ObjectKey { return client.ObjectKey{Namespace: ns, Name: name} }
+
+// secretData creates a Secret of string values in the fixture's namespace.
+func (f *fixture) secretData(name string, data map[string]string) {
+	f.t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name}, StringData: data}
+	if err := env.Client.Create(context.Background(), s); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// touch changes a CloudJob's spec, so a manager looks at it at once.
+func touch(t *testing.T, ns, name string) {
+	t.Helper()
+	var j jobsv1alpha1.CloudJob
+	if err := env.Client.Get(context.Background(), keyIn(ns, name), &j); err != nil {
+		t.Fatal(err)
+	}
+	j.Spec.PollInterval = &metav1.Duration{Duration: 2 * time.Second}
+	if err := env.Client.Update(context.Background(), &j); err != nil {
+		t.Fatal(err)
+	}
+}
