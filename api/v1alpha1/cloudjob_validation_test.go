@@ -180,7 +180,9 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 		{"plain http to a name that only starts like loopback", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://127.0.0.1.nip.io" }, "spec.endpoint"},
 		{"plain http to the metadata address", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "http://169.254.169.254" }, "spec.endpoint"},
 		{"endpoint too long", func(j *jobsv1alpha1.CloudJob) { j.Spec.Endpoint = "https://" + strings.Repeat("a", 600) + ".com" }, "spec.endpoint"},
-		{"missing credentials reference", func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "" }, "spec.credentialsSecretRef.name"},
+		{"credentialsRef not a DNS name", func(j *jobsv1alpha1.CloudJob) {
+			j.Spec.CredentialsSecretRef, j.Spec.CredentialsRef = jobsv1alpha1.SecretReference{}, &jobsv1alpha1.LocalObjectReference{Name: "Team_A"}
+		}, "spec.credentialsRef.name"},
 		{"credentials name not a DNS name", func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef.Name = "Cloud_Credentials" }, "spec.credentialsSecretRef.name"},
 		{"pollInterval below 1s", func(j *jobsv1alpha1.CloudJob) {
 			j.Spec.PollInterval = &metav1.Duration{Duration: 500 * time.Millisecond}
