@@ -64,8 +64,11 @@ func authFailed(detail string) *authError {
 // keyState is the gateway's memory of one access key: its secret and its
 // run of consecutive failures.
 type keyState struct {
-	secret      string
-	token       string // "" for a permanent key
+	secret string
+	token  string // "" for a permanent key
+	// previous is the token a re-added key had before: still valid, as
+	// rotated temporary credentials overlap.
+	previous    string
 	failures    int
 	lockedUntil time.Time // simulated
 	// issued keys: when they expire (simulated) and whose they are, so that
@@ -91,7 +94,8 @@ func newAuthenticator(maxFailures int, lockFor, maxSkew time.Duration) *authenti
 }
 
 // add registers credentials; re-adding a key replaces its secret and keeps
-// its failure state.
+// its failure state. A new security token replaces the old one, which stays
+// valid until the next replacement.
 func (a *authenticator) add(creds ...Credential) error {
 	for _, c := range creds {
 		if c.AccessKey == "" || c.SecretKey == "" {
@@ -102,6 +106,9 @@ func (a *authenticator) add(creds ...Credential) error {
 	defer a.mu.Unlock()
 	for _, c := range creds {
 		if k, ok := a.keys[c.AccessKey]; ok {
+			if k.token != c.SecurityToken {
+				k.previous = k.token
+			}
 			k.secret, k.token = c.SecretKey, c.SecurityToken
 			continue
 		}
@@ -140,7 +147,7 @@ func (a *authenticator) authenticate(r *http.Request, body []byte, wallNow, simN
 	case aerr != nil:
 	case key.token == "" && token != "":
 		aerr = authFailed("the security token is unknown: the access key is not a temporary one")
-	case key.token != "" && token != key.token:
+	case key.token != "" && token != key.token && (key.previous == "" || token != key.previous):
 		aerr = authFailed("the security token is invalid or has expired")
 	case !key.expires.IsZero() && !simNow.Before(key.expires):
 		aerr = authFailed("the security token has expired")

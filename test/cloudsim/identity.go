@@ -440,6 +440,8 @@ func verifyJWT(token string, jwks json.RawMessage) (jwtClaims, error) {
 // for tests and demos.
 type Issuer struct {
 	URL string
+	// Now is the clock of the tokens' times; nil means time.Now.
+	Now func() time.Time
 	key *rsa.PrivateKey
 	kid string
 }
@@ -470,6 +472,9 @@ func (i *Issuer) Token(subject, aud string, ttl time.Duration) (string, error) {
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
 	now := time.Now()
+	if i.Now != nil {
+		now = i.Now()
+	}
 	signing := enc(map[string]string{"alg": "RS256", "kid": i.kid, "typ": "JWT"}) + "." +
 		enc(map[string]any{"iss": i.URL, "sub": subject, "aud": []string{aud}, "iat": now.Unix(), "exp": now.Add(ttl).Unix()})
 	digest := sha256.Sum256([]byte(signing))

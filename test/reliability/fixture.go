@@ -65,13 +65,14 @@ func registerSecretValue(v string) {
 	}
 }
 
-// startSimulator starts a simulator that accepts the suite's credentials, with
+// startSimulator starts a simulator that accepts the suite's credentials (a
+// temporary key: the simulator checks its security token), with
 // a quota far above what a test asks, in real time (time scale 1), so that
 // scripted durations are wall-clock durations. Tests install faults on it.
 func startSimulator(t *testing.T, seed uint64) *cloudsim.Instance {
 	t.Helper()
 	sim, err := cloudsim.Start(cloudsim.Config{
-		Credentials:       []cloudsim.Credential{{AccessKey: accessKey, SecretKey: secretKey}},
+		Credentials:       []cloudsim.Credential{{AccessKey: accessKey, SecretKey: secretKey, SecurityToken: securityToken}},
 		RequestsPerMinute: 10_000_000,
 		TimeScale:         1,
 		Seed:              seed,

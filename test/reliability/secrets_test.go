@@ -78,8 +78,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Rotate the temporary credentials' token while the jobs run.
+	// Rotate the temporary credentials' token while the jobs run: the cloud
+	// issues the new token (the old one stays valid a while), then the Secret
+	// gets it.
 	time.Sleep(2 * time.Second)
+	if err := sim.AddCredentials(cloudsim.Credential{AccessKey: accessKey, SecretKey: secretKey, SecurityToken: rotatedToken}); err != nil {
+		t.Fatal(err)
+	}
 	var s corev1.Secret
 	if err := suite.client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: secretName}, &s); err != nil {
 		t.Fatal(err)

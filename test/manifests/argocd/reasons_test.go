@@ -73,6 +73,7 @@ var reasonHealth = []struct {
 	{stalled, jobsv1alpha1.ReasonCredentialsInvalid, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonJobNotFound, "Degraded"},
 	{stalled, jobsv1alpha1.ReasonEndpointNotAllowed, "Degraded"},
+	{stalled, jobsv1alpha1.ReasonIdentityUnavailable, "Degraded"},
 	{failed, jobsv1alpha1.ReasonJobFailed, "Degraded"},
 	{failed, jobsv1alpha1.ReasonOrderCancelled, "Degraded"},
 	{failed, jobsv1alpha1.ReasonDeadlineExceeded, "Degraded"},
