@@ -83,7 +83,8 @@ func (c *fakeCloud) NodeKeys(context.Context, string) (huaweicloud.TemporaryKeys
 	return c.keys("node")
 }
 
-func newBroker(t *testing.T, lifetime time.Duration) (*Broker, *fakeCloud, *time.Time) {
+func newBroker(t *testing.T) (*Broker, *fakeCloud, *time.Time) {
+	const lifetime = time.Hour
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	cloud := &fakeCloud{now: &now, lifetime: lifetime}
 	file := filepath.Join(t.TempDir(), "token")
@@ -100,7 +101,7 @@ var federated = Source{Key: "k", Name: "CloudCredentials ns/default", Federation
 // TestKeysAreSharedAndRenewedEarly: keys are asked for once, shared, and
 // renewed when a third of their life is left.
 func TestKeysAreSharedAndRenewedEarly(t *testing.T) {
-	b, cloud, now := newBroker(t, time.Hour)
+	b, cloud, now := newBroker(t)
 	for range 5 {
 		if c, err := b.Credentials(context.Background(), federated); err != nil || c.AccessKey != "AK1" {
 			t.Fatalf("Credentials = %v, %v", c.AccessKey, err)
@@ -125,7 +126,7 @@ func TestKeysAreSharedAndRenewedEarly(t *testing.T) {
 // TestFailedRenewalKeepsTheOldKeys: a renewal that fails leaves the old keys
 // in use while they last, and is retried after FailedRetry, not before.
 func TestFailedRenewalKeepsTheOldKeys(t *testing.T) {
-	b, cloud, now := newBroker(t, time.Hour)
+	b, cloud, now := newBroker(t)
 	if _, err := b.Credentials(context.Background(), federated); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestFailedRenewalKeepsTheOldKeys(t *testing.T) {
 // TestRejectedIdentityIsNotAskedAgainSoon: a rejection is remembered for
 // RejectedRetry.
 func TestRejectedIdentityIsNotAskedAgainSoon(t *testing.T) {
-	b, cloud, now := newBroker(t, time.Hour)
+	b, cloud, now := newBroker(t)
 	cloud.fail = &huaweicloud.Error{Class: huaweicloud.ErrAuthenticationFailed, HTTPStatus: 401}
 	for range 4 {
 		_, err := b.Credentials(context.Background(), federated)
@@ -170,7 +171,7 @@ func TestRejectedIdentityIsNotAskedAgainSoon(t *testing.T) {
 
 // TestForgetAsksAgain: keys the cloud rejected are dropped.
 func TestForgetAsksAgain(t *testing.T) {
-	b, _, _ := newBroker(t, time.Hour)
+	b, _, _ := newBroker(t)
 	_, _ = b.Credentials(context.Background(), federated)
 	b.Forget(federated.Key)
 	if c, _ := b.Credentials(context.Background(), federated); c.AccessKey != "AK2" {
@@ -181,7 +182,7 @@ func TestForgetAsksAgain(t *testing.T) {
 // TestTokenFileIsReadAtEachExchange: a rotated token is used at the next
 // exchange.
 func TestTokenFileIsReadAtEachExchange(t *testing.T) {
-	b, cloud, now := newBroker(t, time.Hour)
+	b, cloud, now := newBroker(t)
 	_, _ = b.Credentials(context.Background(), federated)
 	if err := os.WriteFile(b.TokenFile, []byte("id-token-2"), 0o600); err != nil {
 		t.Fatal(err)
@@ -196,7 +197,7 @@ func TestTokenFileIsReadAtEachExchange(t *testing.T) {
 // TestAgencyOnEachBase: an agency is assumed through STS when it has an
 // external id, else through IAM; static, federated and node bases all work.
 func TestAgencyOnEachBase(t *testing.T) {
-	b, cloud, _ := newBroker(t, time.Hour)
+	b, cloud, _ := newBroker(t)
 	static := signer.Credentials{AccessKey: "BASE", SecretKey: "S"}
 	agency := &huaweicloud.Agency{Name: "ops", DomainID: "d"}
 	external := func(context.Context) (string, error) { return "x", nil }
