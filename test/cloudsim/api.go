@@ -103,6 +103,9 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	wallNow, simNow := s.clock.wallNow(), s.clock.simNow()
 	accessKey, aerr := s.auth.authenticate(r, body, wallNow, simNow)
 	info.accessKey = accessKey
+	if aerr == nil {
+		info.principal = s.auth.principalOf(accessKey)
+	}
 	if aerr != nil {
 		info.authFailed = true
 		writeJSON(w, http.StatusUnauthorized, gatewayError(aerr.code, aerr.msg, requestID))

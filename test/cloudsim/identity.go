@@ -70,6 +70,30 @@ type identityStore struct {
 	node      bool
 	tokens    map[string]iamToken
 	lastNames []string // session names of assumed agencies, for tests
+	// issued are the secrets handed out (IAM tokens, secret keys, security
+	// tokens), for tests that scan for leaks; at most maxIssued.
+	issued []string
+}
+
+// maxIssued bounds the issued secrets remembered.
+const maxIssued = 100_000
+
+func (st *identityStore) noteIssued(secrets ...string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, v := range secrets {
+		if len(st.issued) < maxIssued {
+			st.issued = append(st.issued, v)
+		}
+	}
+}
+
+// IssuedSecrets lists the IAM tokens, secret keys and security tokens the
+// identity services handed out, for tests that check none leaks.
+func (s *Server) IssuedSecrets() []string {
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	return append([]string(nil), s.ids.issued...)
 }
 
 type iamToken struct {
@@ -148,6 +172,7 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 		expires := simNow.Add(24 * time.Hour)
 		s.ids.tokens[token] = iamToken{principal: principal, expires: expires}
 		s.ids.mu.Unlock()
+		s.ids.noteIssued(token)
 		w.Header().Set("X-Subject-Token", token)
 		writeJSON(w, http.StatusCreated, object{{"token", object{{"expires_at", bssTime(expires)}, {"methods", []string{"mapped"}}}}})
 	case "securitytokens":
@@ -303,6 +328,7 @@ func (s *Server) writeKeys(w http.ResponseWriter, shape, principal string, d tim
 	c := Credential{AccessKey: "TMP" + strings.ToUpper(s.newID()[:17]), SecretKey: s.newID() + s.newID(), SecurityToken: "st-" + s.newID() + s.newID() + s.newID()}
 	expires := simNow.Add(d)
 	s.auth.issue(c, principal, expires)
+	s.ids.noteIssued(c.SecretKey, c.SecurityToken)
 	at := expires.UTC().Format("2006-01-02T15:04:05.000000Z")
 	if shape == "credentials" {
 		writeJSON(w, http.StatusCreated, object{{"credentials", object{

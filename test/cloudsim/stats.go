@@ -84,12 +84,15 @@ type JobStats struct {
 	LastRequestAt *time.Time `json:"lastRequestAt,omitempty"`
 	// Removed is set once the job expired or was deleted.
 	Removed bool `json:"removed,omitempty"`
+	// Principals are whose accepted keys polled the job (at most 8).
+	Principals []string `json:"principals,omitempty"`
 }
 
 // jobCounters live in each job so counting needs no extra map.
 type jobCounters struct {
 	requests      int64
 	throttled     int64
+	principals    []string  // at most maxJobPrincipals
 	finalServedAt time.Time // wall
 	lastRequestAt time.Time // wall
 }
@@ -112,11 +115,15 @@ func newCounters(now time.Time) counters {
 // requestInfo is what the API handler learned about a request, for stats.
 type requestInfo struct {
 	accessKey  string
+	principal  string // whose accepted keys made the request
 	authFailed bool
 	routed     bool
 	projectID  string
 	jobID      string
 }
+
+// maxJobPrincipals bounds the principals kept per job.
+const maxJobPrincipals = 8
 
 // record counts one finished request.
 func (s *Server) record(ri *requestInfo, status int, wallNow time.Time) {
@@ -159,6 +166,9 @@ func (s *Server) record(ri *requestInfo, status int, wallNow time.Time) {
 	}
 	j.stats.requests++
 	j.stats.lastRequestAt = wallNow
+	if p := ri.principal; p != "" && !ri.authFailed && !slices.Contains(j.stats.principals, p) && len(j.stats.principals) < maxJobPrincipals {
+		j.stats.principals = append(j.stats.principals, p)
+	}
 	if throttled {
 		j.stats.throttled++
 	}
@@ -212,6 +222,10 @@ func (s *Server) jobStats(j *job, simNow time.Time) JobStats {
 		Requests:  j.stats.requests,
 		Throttled: j.stats.throttled,
 		Removed:   !j.removedAt.IsZero(),
+		// The principals whose keys polled the job: "key:{access key}" for
+		// configured keys, "idp:{id}", "agency:{domain}/{name}" or "node" for
+		// issued ones.
+		Principals: slices.Sorted(slices.Values(j.stats.principals)),
 	}
 	if !js.Removed {
 		js.State = spelling[j.spec.Service].say(j.stateString(tl, tl.phaseAt(simNow)))

@@ -1,0 +1,187 @@
+/*
+Copyright 2026 The cloudjob-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
+	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
+)
+
+// TestCredentialsStayInTheirNamespace runs the operator binary with
+// federation and a cluster default over five namespaces: two tenants, each
+// with its own agency reached from the operator's federated identity (with
+// the tenant's external id), a namespace the cluster default lists, one it
+// does not, and the operator's own. Every CloudJob must be polled only with
+// its own namespace's identity: the simulator records whose keys polled
+// each job. It runs before the secrets test, which then also scans for the
+// ID token, the IAM tokens and every temporary key the cloud issued here.
+func TestCredentialsStayInTheirNamespace(t *testing.T) {
+	start := time.Now()
+	sim := startSimulator(t, 20260112)
+	issuer, err := cloudsim.NewIssuer("https://oidc.reliability.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const subject, audience, idp = "system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", "cluster-oidc"
+	idToken, err := issuer.Token(subject, audience, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerSecretValue(idToken)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: idp, Issuer: issuer.URL, Audience: audience, JWKS: issuer.JWKS(), Subjects: []string{subject}})
+
+	operatorNS := newFixture(t, "creds-operator", sim)
+	shard := operatorNS.ns
+	tenants := map[string]*fixture{"a": newFixture(t, "creds-tenant-a", sim), "b": newFixture(t, "creds-tenant-b", sim)}
+	listed, unlisted := newFixture(t, "creds-listed", sim), newFixture(t, "creds-unlisted", sim)
+	for name, f := range tenants {
+		external := "external-id-of-tenant-" + name + "-0a1b2c3d"
+		registerSecretValue(external)
+		sim.AddAgency(cloudsim.Agency{DomainID: "domain" + name, Name: "cloudjob", ExternalID: external, Trusted: []string{"idp:" + idp}})
+		f.secret("external-id", map[string]string{"id": external})
+		create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
+			Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
+				Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
+				AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "domain" + name,
+					ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}})
+	}
+	// Tenant b tries tenant a's agency without a's external id, and a's
+	// CloudCredentials by name.
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "borrowed"},
+		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
+			Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "domaina",
+				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}})
+	clusterDefault := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: "platform-" + shard},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{
+			CredentialsSource: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: secretName}},
+			Namespaces:        []string{listed.ns}}}
+	create(t, clusterDefault)
+	t.Cleanup(func() { _ = suite.client.Delete(context.Background(), clusterDefault) })
+
+	op := startOperator(t, "credentials", "--shard-selector="+shardLabel+"="+shard,
+		"--federation-token-file="+tokenFile, "--cluster-credentials="+clusterDefault.Name, "--operator-namespace="+operatorNS.ns)
+
+	type want struct {
+		f          *fixture
+		ref        string
+		principal  string // "" when the job must not be polled
+		stalledWhy string
+	}
+	jobs := map[string]want{
+		"tenant-a":           {f: tenants["a"], principal: "agency:domaina/cloudjob"},
+		"tenant-b":           {f: tenants["b"], principal: "agency:domainb/cloudjob"},
+		"b-borrows-a-agency": {f: tenants["b"], ref: "borrowed", stalledWhy: "external id does not match"},
+		"b-names-a-default":  {f: tenants["b"], ref: "a-default", stalledWhy: "named by spec.credentialsRef does not exist"},
+		"listed":             {f: listed, principal: "key:" + accessKey},
+		"unlisted":           {f: unlisted, stalledWhy: "does not list namespace " + unlisted.ns},
+	}
+	ids := map[string]string{}
+	for name, w := range jobs {
+		infos, err := sim.AddJobs(cloudsim.JobSpec{Service: cloudsim.ServiceECS, ProjectID: w.f.project, JobID: fmt.Sprintf("%032x", len(ids)+1)[:32], Running: cloudsim.Duration(3 * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = infos[0].Spec.JobID
+		cj := &jobsv1alpha1.CloudJob{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.f.ns, Name: name, Labels: map[string]string{shardLabel: shard}},
+			Spec:       jobsv1alpha1.CloudJobSpec{ProjectID: w.f.project, JobID: ids[name], Service: jobsv1alpha1.ServiceECS, Endpoint: sim.APIURL},
+		}
+		if w.ref != "" {
+			cj.Spec.CredentialsRef = &jobsv1alpha1.LocalObjectReference{Name: w.ref}
+		}
+		create(t, cj)
+	}
+	for name, w := range jobs {
+		_, ok := harness.WaitUntil(context.Background(), 45*time.Second, 250*time.Millisecond, func() bool {
+			j := w.f.get(name)
+			if w.principal != "" {
+				return condition(j, jobsv1alpha1.ConditionSucceeded).Status == metav1.ConditionTrue
+			}
+			c := condition(j, jobsv1alpha1.ConditionStalled)
+			return c.Status == metav1.ConditionTrue && strings.Contains(c.Message, w.stalledWhy)
+		})
+		if !ok {
+			t.Errorf("%s/%s: %s", w.f.ns, name, testenv.ConditionsText(w.f.get(name)))
+		}
+	}
+	polledBy := map[string][]string{}
+	for _, js := range sim.Stats().Jobs {
+		for name, id := range ids {
+			if js.JobID == id {
+				polledBy[name] = js.Principals
+			}
+		}
+	}
+	for name, w := range jobs {
+		wantPrincipals := []string(nil)
+		if w.principal != "" {
+			wantPrincipals = []string{w.principal}
+		}
+		if !slices.Equal(polledBy[name], wantPrincipals) {
+			t.Errorf("%s was polled with the keys of %v, want %v", name, polledBy[name], wantPrincipals)
+		}
+	}
+	sessions := sim.SessionNames()
+	for _, f := range tenants {
+		if !slices.Contains(sessions, "cloudjob."+f.ns+".default") {
+			t.Errorf("no agency session named after %s/default: %v", f.ns, sessions)
+		}
+	}
+	if _, err := op.scrapeMetrics(); err != nil {
+		t.Fatal(err)
+	}
+	// The secrets test scans for everything the cloud issued here.
+	issued := sim.IssuedSecrets()
+	for _, v := range issued {
+		registerSecretValue(v)
+	}
+	stalled := 0
+	for _, w := range jobs {
+		if w.principal == "" {
+			stalled++
+		}
+	}
+	summary(t, start, "namespaces=5 jobs=%d polled-only-by-their-own-identity=%v refused=%d issued-secrets=%d sessions=%d",
+		len(jobs), !t.Failed(), stalled, len(issued), len(sessions))
+}
+
+// create creates an object in the suite's cluster.
+func create(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := suite.client.Create(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+}
