@@ -98,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.PayAfter, "pay-after", o.PayAfter,
 		"how long an order is shown AwaitingPayment before the demo pays it in the simulator")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for every job to finish before giving up on them")
+	fs.StringVar(&o.Federated, "federated-job", o.Federated,
+		"the CloudJob signed with federated temporary keys (the operator's service-account token exchanged at the simulated IAM) instead of the Secret; empty for none")
 	fs.BoolVar(&o.ExitWhenDone, "exit-when-done", false,
 		"exit once every job has finished: 0 when each reached the outcome its scenario scripted, 1 otherwise")
 	if err := fs.Parse(args); err != nil {
@@ -123,7 +125,8 @@ func defaultOptions() options {
 	return options{
 		Manager:  "bin/manager",
 		Scenario: "hack/scenarios/demo.yaml",
-		PayAfter: 3 * time.Second,
-		Timeout:  5 * time.Minute,
+		PayAfter:  3 * time.Second,
+		Timeout:   5 * time.Minute,
+		Federated: "evs-create-volume",
 	}
 }

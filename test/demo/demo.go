@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
@@ -56,6 +57,9 @@ type options struct {
 	// ExitWhenDone returns once every job has finished instead of waiting
 	// for ctx to end.
 	ExitWhenDone bool
+	// Federated names the CloudJob that signs with federated temporary keys
+	// (CloudCredentials federatedCredentials) instead of the Secret.
+	Federated string
 
 	// Out receives the demo's output; Terminal redraws the table in place,
 	// Width (when more than 0) cuts its lines.
@@ -151,10 +155,15 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 	}
 	out.printf("created namespace %s and Secret %s (keys accessKey, secretKey)", namespace, secretName)
 
+	fed, err := newFederation(dir)
+	if err != nil {
+		return rep, err
+	}
 	logPath := harness.LogPath(dir, managerName)
 	start = time.Now()
-	out.printf("starting the operator: %s %s\n  its log: %s", o.Manager, strings.Join(managerFlags(scale).Args(), " "), logPath)
-	if cl.manager, err = startManager(ctx, out, o.Manager, dir, kubeconfig, scale); err != nil {
+	flags := managerFlags(scale, fed.tokenFile)
+	out.printf("starting the operator: %s %s\n  its log: %s", o.Manager, strings.Join(flags.Args(), " "), logPath)
+	if cl.manager, err = startManager(ctx, out, o.Manager, dir, kubeconfig, flags); err != nil {
 		if ctx.Err() != nil {
 			return rep, errInterrupted
 		}
@@ -178,9 +187,21 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 	}
 	jobs := demoJobs(infos)
 	out.printf("started the simulated cloud at %s with the %d jobs of %s", cl.sim.APIURL, len(jobs), o.Scenario)
+	if o.Federated != "" {
+		if err := fed.install(ctx, c, cl.sim); err != nil {
+			return rep, err
+		}
+		out.printf("created CloudCredentials %s: %s signs with temporary keys for the operator's service-account token (identity provider %s), no key stored",
+			federatedCredentials, o.Federated, demoIdentityProvider)
+	}
 
 	for _, j := range jobs {
-		if err := c.Create(ctx, cloudJob(j, cl.sim.APIURL)); err != nil {
+		cj := cloudJob(j, cl.sim.APIURL)
+		if j.Name == o.Federated {
+			cj.Spec.CredentialsSecretRef = jobsv1alpha1.SecretReference{}
+			cj.Spec.CredentialsRef = &jobsv1alpha1.LocalObjectReference{Name: federatedCredentials}
+		}
+		if err := c.Create(ctx, cj); err != nil {
 			return rep, fmt.Errorf("creating the CloudJob %s: %w", j.Name, err)
 		}
 	}

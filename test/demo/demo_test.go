@@ -50,6 +50,7 @@ func TestDemo(t *testing.T) {
 		TimeScale: 60,
 		PayAfter:  time.Second,
 		Timeout:   time.Minute,
+		Federated: defaultOptions().Federated,
 	}
 	t.Run("exit when done", func(t *testing.T) { testExitWhenDone(t, opts) })
 	t.Run("interrupted", func(t *testing.T) { testInterrupted(t, opts) })
@@ -200,6 +201,11 @@ func testExitWhenDone(t *testing.T, opts options) {
 	if !strings.Contains(output, "bss-purchase has been AwaitingPayment") ||
 		!strings.Contains(output, "the order made 2 resources: 0d7e3b9a-2c41-4f85-a6e3-91b2c4d5e610 (hws.resource.type.vm, main)") {
 		t.Error("the demo did not pay the order, or its summary does not list the order's resources")
+	}
+	fed := jobs["evs-create-volume"]
+	if fed.Got != outcomeSucceeded || fed.Job == nil || fed.Job.Spec.CredentialsRef == nil || fed.Job.Spec.CredentialsRef.Name != federatedCredentials ||
+		!strings.Contains(output, "signed with the temporary keys of CloudCredentials federated") {
+		t.Errorf("evs-create-volume: want Succeeded on federated credentials, and the summary saying so; got %q, %+v", fed.Got, fed.Job)
 	}
 	for _, name := range []string{"ecs-attach-volume", "evs-create-volume"} {
 		if jobs[name].Want != outcomeSucceeded {

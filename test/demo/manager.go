@@ -52,12 +52,13 @@ func pollIntervals(scale float64) (minPoll, maxPoll, payment time.Duration) {
 
 // managerFlags are the operator's flags: its defaults, with poll intervals for
 // the time scale.
-func managerFlags(scale float64) harness.Flags {
+func managerFlags(scale float64, tokenFile string) harness.Flags {
 	minPoll, maxPoll, payment := pollIntervals(scale)
 	return harness.DefaultFlags().With(
 		"min-poll-interval", minPoll.String(),
 		"max-poll-interval", maxPoll.String(),
 		"awaiting-payment-poll-interval", payment.String(),
+		"federation-token-file", tokenFile,
 	)
 }
 
@@ -68,12 +69,12 @@ func managerFlags(scale float64) harness.Flags {
 // The probe alone answers before the caches have synced: jobs created then
 // would wait for their first poll, and the detection lags would show the
 // operator's start instead of its polling.
-func startManager(ctx context.Context, out *screen, path, dir, kubeconfig string, scale float64) (*harness.Operator, error) {
+func startManager(ctx context.Context, out *screen, path, dir, kubeconfig string, flags harness.Flags) (*harness.Operator, error) {
 	op, err := harness.StartOperator(ctx, harness.OperatorOptions{
 		Name:         managerName,
 		Binary:       path,
 		Kubeconfig:   kubeconfig,
-		Flags:        managerFlags(scale),
+		Flags:        flags,
 		Env:          []string{"KUBECONFIG=" + kubeconfig},
 		Dir:          dir,
 		NoMetrics:    true,

@@ -151,6 +151,9 @@ func details(j jobReport) []string {
 		return append(out, "the demo never saw the CloudJob")
 	}
 	st := &cj.Status
+	if ref := cj.Spec.CredentialsRef; ref != nil {
+		out = append(out, fmt.Sprintf("signed with the temporary keys of CloudCredentials %s (federation: no key stored)", ref.Name))
+	}
 	if st.ErrorCode != "" || st.FailReason != "" {
 		out = append(out, fmt.Sprintf("errorCode %s, failReason %q", orNone(st.ErrorCode), st.FailReason))
 	}
