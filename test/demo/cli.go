@@ -123,8 +123,8 @@ var errUsage = errors.New("bad flags")
 // defaultOptions are the flag defaults, relative to the repository root.
 func defaultOptions() options {
 	return options{
-		Manager:  "bin/manager",
-		Scenario: "hack/scenarios/demo.yaml",
+		Manager:   "bin/manager",
+		Scenario:  "hack/scenarios/demo.yaml",
 		PayAfter:  3 * time.Second,
 		Timeout:   5 * time.Minute,
 		Federated: "evs-create-volume",
