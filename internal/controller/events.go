@@ -79,7 +79,8 @@ func transitionEvents(old, cur *jobsv1alpha1.CloudJobStatus, subject string) []t
 		case jobsv1alpha1.ReasonThrottled, jobsv1alpha1.ReasonCloudAPIUnavailable,
 			jobsv1alpha1.ReasonAuthenticationFailed, jobsv1alpha1.ReasonCredentialsNotFound, jobsv1alpha1.ReasonCredentialsInvalid,
 			jobsv1alpha1.ReasonJobNotFound, jobsv1alpha1.ReasonEndpointNotAllowed,
-			jobsv1alpha1.ReasonForbidden, jobsv1alpha1.ReasonInvalidRequest, jobsv1alpha1.ReasonUnknownState:
+			jobsv1alpha1.ReasonForbidden, jobsv1alpha1.ReasonInvalidRequest, jobsv1alpha1.ReasonUnknownState,
+			jobsv1alpha1.ReasonIdentityUnavailable:
 			out = append(out, transitionEvent{corev1.EventTypeWarning, r, c.Message})
 		}
 	}
