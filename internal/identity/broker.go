@@ -104,8 +104,9 @@ type Broker struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	entries map[string]*entry
+	mu        sync.Mutex
+	entries   map[string]*entry
+	lastSweep time.Time
 }
 
 // entry is one source's keys and its last failure.
@@ -183,12 +184,17 @@ func (b *Broker) entry(src Source) *entry {
 		b.entries = map[string]*entry{}
 	}
 	now := b.now()
-	for k, e := range b.entries {
-		if e.mu.TryLock() {
-			if now.Sub(e.lastUsed) > unusedAfter && k != src.Key {
-				delete(b.entries, k)
+	if now.Sub(b.lastSweep) > time.Minute {
+		// Sources nothing asks for any more (a deleted CloudCredentials) go,
+		// keys and all; busy ones are left for the next sweep.
+		b.lastSweep = now
+		for k, e := range b.entries {
+			if e.mu.TryLock() {
+				if now.Sub(e.lastUsed) > unusedAfter && k != src.Key {
+					delete(b.entries, k)
+				}
+				e.mu.Unlock()
 			}
-			e.mu.Unlock()
 		}
 	}
 	e := b.entries[src.Key]

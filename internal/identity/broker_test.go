@@ -219,3 +219,16 @@ func TestAgencyOnEachBase(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusedSourcesAreDropped: keys nothing asked for in an hour are dropped
+// with their source.
+func TestUnusedSourcesAreDropped(t *testing.T) {
+	b, _, now := newBroker(t)
+	_, _ = b.Credentials(context.Background(), federated)
+	*now = now.Add(unusedAfter + 2*time.Minute)
+	other := Source{Key: "other", Name: "CloudCredentials ns/other", NodeMetadata: true}
+	_, _ = b.Credentials(context.Background(), other)
+	if exp := b.Expiry(); len(exp) != 1 || exp[other.Name].IsZero() {
+		t.Errorf("kept sources %v, want only the one in use", exp)
+	}
+}
