@@ -122,15 +122,17 @@ type entry struct {
 	lastUsed time.Time
 }
 
-// expiryMargin: keys this close to their expiry are not used any more, so
-// that a request signed with them does not arrive after they expired.
+// expiryMargin: keys this close to their expiry (a tenth of their life for
+// short-lived ones) are not used any more, so that a request signed with them
+// does not arrive after they expired.
 const expiryMargin = time.Minute
 
 // unusedAfter drops the keys of a source nothing asked for this long.
 const unusedAfter = time.Hour
 
 func (e *entry) usable(now time.Time) bool {
-	return e.keys.AccessKey != "" && now.Before(e.keys.Expires.Add(-expiryMargin))
+	margin := min(expiryMargin, e.keys.Expires.Sub(e.obtained)/10)
+	return e.keys.AccessKey != "" && now.Before(e.keys.Expires.Add(-margin))
 }
 
 // renewAt is when the keys are renewed: with a third of their life left, which

@@ -102,6 +102,25 @@ limitations under the License.
 //     empty list for GeminiDB and DMS),
 //     the ECS/EVS answer, for every service.
 //
+// # Identity services
+//
+// The same listener serves IAM, STS and the metadata service:
+//
+//	POST /v3.0/OS-AUTH/id-token/tokens        an ID token (X-Idp-Id) -> 201, X-Subject-Token
+//	POST /v3.0/OS-CREDENTIAL/securitytokens   methods token (X-Auth-Token) or assume_role (signed) -> 201 credential
+//	POST /v5/agencies/assume                  signed, agency_urn, external_id -> 201 credentials
+//	GET  /openstack/latest/securitykey        the node's keys, when SetNodeIdentity(true)
+//
+// An ID token must be an RS256 JWT of the identity provider's issuer and
+// audience, signed by a key of its JWKS, unexpired, and of a subject its
+// mapping rule maps (AddIdentityProvider; Issuer mints such tokens). An agency
+// (AddAgency) is assumed only by its trusted principals and, through STS, with
+// its external id. Issued keys carry a security token and expire in simulated
+// time (at most Config.MaxKeyLifetime); the gateway then refuses them, as it
+// refuses a token that is not the key's, a token on a permanent key, and the
+// keys of a revoked principal (Revoke, Restore). Stats name, per job, whose
+// keys polled it.
+//
 // # Time
 //
 // Simulated time starts equal to the wall clock (Config.Now) when the

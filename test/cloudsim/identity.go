@@ -326,6 +326,9 @@ func contains(list []string, v string) bool {
 // ("credential") or STS's ("credentials").
 func (s *Server) writeKeys(w http.ResponseWriter, shape, principal string, d time.Duration, simNow time.Time) {
 	c := Credential{AccessKey: "TMP" + strings.ToUpper(s.newID()[:17]), SecretKey: s.newID() + s.newID(), SecurityToken: "st-" + s.newID() + s.newID() + s.newID()}
+	if max := s.cfg.MaxKeyLifetime; max > 0 && d > max {
+		d = max
+	}
 	expires := simNow.Add(d)
 	s.auth.issue(c, principal, expires)
 	s.ids.noteIssued(c.SecretKey, c.SecurityToken)

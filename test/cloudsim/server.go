@@ -68,6 +68,10 @@ type Config struct {
 	// CancelledRetention the same for a job whose order was cancelled.
 	Retention          time.Duration
 	CancelledRetention time.Duration
+	// MaxKeyLifetime caps the life of the temporary keys the identity
+	// services issue (simulated), as STS caps callers that use temporary
+	// keys; 0 grants what is asked.
+	MaxKeyLifetime time.Duration
 
 	// Memory bounds: jobs held at once, expired or deleted jobs whose stats
 	// are kept, and access keys counted separately in the stats.

@@ -185,3 +185,74 @@ func create(t *testing.T, obj client.Object) {
 		t.Fatal(err)
 	}
 }
+
+// TestTemporaryKeysAreRenewedInTime runs the operator binary on federated keys
+// that the simulated IAM grants for six seconds only, through a job that
+// lasts five of their lifetimes: the operator renews them with a third of
+// their life left, and no poll is refused.
+func TestTemporaryKeysAreRenewedInTime(t *testing.T) {
+	start := time.Now()
+	sim, err := cloudsim.Start(cloudsim.Config{
+		Credentials:       []cloudsim.Credential{{AccessKey: accessKey, SecretKey: secretKey, SecurityToken: securityToken}},
+		RequestsPerMinute: 10_000_000, TimeScale: 1, Seed: 20260113,
+		MaxKeyLifetime: 6 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	issuer, err := cloudsim.NewIssuer("https://oidc.reliability.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, err := issuer.Token("system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerSecretValue(idToken)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: "cluster-oidc", Issuer: issuer.URL, Audience: "cloudjob-operator", JWKS: issuer.JWKS()})
+	f := newFixture(t, "renewal", sim)
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
+		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, Federation: &jobsv1alpha1.Federation{IdentityProviderID: "cluster-oidc"}}})
+	op := startOperator(t, "renewal", f.shardFlag(), "--federation-token-file="+tokenFile)
+	infos, err := sim.AddJobs(cloudsim.JobSpec{Service: cloudsim.ServiceECS, ProjectID: f.project, Running: cloudsim.Duration(30 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, &jobsv1alpha1.CloudJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "renewed", Labels: map[string]string{shardLabel: f.ns}},
+		Spec: jobsv1alpha1.CloudJobSpec{ProjectID: f.project, JobID: infos[0].Spec.JobID, Service: jobsv1alpha1.ServiceECS, Endpoint: sim.APIURL},
+	})
+	if _, ok := harness.WaitUntil(context.Background(), 60*time.Second, 250*time.Millisecond, func() bool {
+		return condition(f.get("renewed"), jobsv1alpha1.ConditionSucceeded).Status == metav1.ConditionTrue
+	}); !ok {
+		t.Fatalf("not succeeded: %s", testenv.ConditionsText(f.get("renewed")))
+	}
+	m, err := op.scrapeMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewals := m.Sum("cloudjob_identity_requests_total", map[string]string{"call": "iam-keys-from-token", "result": "ok"})
+	st := sim.Stats()
+	if renewals < 5 {
+		t.Errorf("%v keys obtained over five lifetimes; want a renewal in each", renewals)
+	}
+	if n := st.ByStatus[401]; n != 0 {
+		t.Errorf("%d requests refused (401): keys were used past their expiry", n)
+	}
+	for _, js := range st.Jobs {
+		for _, p := range js.Principals {
+			if p != "idp:cluster-oidc" {
+				t.Errorf("job polled with the keys of %s", p)
+			}
+		}
+	}
+	for _, v := range sim.IssuedSecrets() {
+		registerSecretValue(v)
+	}
+	summary(t, start, "key-lifetime=6s job=30s keys-obtained=%v refused-polls=%d requests=%d", renewals, st.ByStatus[401], st.Requests)
+}
