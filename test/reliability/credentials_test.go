@@ -225,7 +225,7 @@ func TestTemporaryKeysAreRenewedInTime(t *testing.T) {
 	}
 	create(t, &jobsv1alpha1.CloudJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "renewed", Labels: map[string]string{shardLabel: f.ns}},
-		Spec: jobsv1alpha1.CloudJobSpec{ProjectID: f.project, JobID: infos[0].Spec.JobID, Service: jobsv1alpha1.ServiceECS, Endpoint: sim.APIURL},
+		Spec:       jobsv1alpha1.CloudJobSpec{ProjectID: f.project, JobID: infos[0].Spec.JobID, Service: jobsv1alpha1.ServiceECS, Endpoint: sim.APIURL},
 	})
 	if _, ok := harness.WaitUntil(context.Background(), 60*time.Second, 250*time.Millisecond, func() bool {
 		return condition(f.get("renewed"), jobsv1alpha1.ConditionSucceeded).Status == metav1.ConditionTrue
