@@ -84,6 +84,10 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 			Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
 			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "domaina",
 				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}})
+	// ... and a Secret that only tenant a has.
+	tenants["a"].secret("a-only-keys", map[string]string{"accessKey": accessKey, "secretKey": secretKey, "securityToken": securityToken})
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "a-secret"},
+		Spec: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: "a-only-keys"}}})
 	clusterDefault := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: "platform-" + shard},
 		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{
 			CredentialsSource: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: secretName}},
@@ -105,6 +109,7 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 		"tenant-b":           {f: tenants["b"], principal: "agency:domainb/cloudjob"},
 		"b-borrows-a-agency": {f: tenants["b"], ref: "borrowed", stalledWhy: "external id does not match"},
 		"b-names-a-default":  {f: tenants["b"], ref: "a-default", stalledWhy: "named by spec.credentialsRef does not exist"},
+		"b-names-a-secret":   {f: tenants["b"], ref: "a-secret", stalledWhy: "Secret " + tenants["b"].ns + "/a-only-keys named by CloudCredentials"},
 		"listed":             {f: listed, principal: "key:" + accessKey},
 		"unlisted":           {f: unlisted, stalledWhy: "does not list namespace " + unlisted.ns},
 	}
@@ -255,4 +260,46 @@ func TestTemporaryKeysAreRenewedInTime(t *testing.T) {
 		registerSecretValue(v)
 	}
 	summary(t, start, "key-lifetime=6s job=30s keys-obtained=%v refused-polls=%d requests=%d", renewals, st.ByStatus[401], st.Requests)
+}
+
+// TestRevokedIdentityStallsTheBinary: the operator binary's CloudJobs stall
+// with IdentityUnavailable, saying the identity is revoked, while their
+// agency is revoked, and finish once it is restored.
+func TestRevokedIdentityStallsTheBinary(t *testing.T) {
+	start := time.Now()
+	sim := startSimulator(t, 20260114)
+	f := newFixture(t, "revoke", sim)
+	sim.AddAgency(cloudsim.Agency{DomainID: "tenant", Name: "ops", Trusted: []string{"key:" + accessKey}})
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
+		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, SecretRef: &jobsv1alpha1.SecretReference{Name: secretName},
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "tenant"}}})
+	startOperator(t, "revoke", f.shardFlag())
+	infos, err := sim.AddJobs(cloudsim.JobSpec{Service: cloudsim.ServiceECS, ProjectID: f.project, Running: cloudsim.Duration(12 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, &jobsv1alpha1.CloudJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "revoked", Labels: map[string]string{shardLabel: f.ns}},
+		Spec:       jobsv1alpha1.CloudJobSpec{ProjectID: f.project, JobID: infos[0].Spec.JobID, Service: jobsv1alpha1.ServiceECS, Endpoint: sim.APIURL},
+	})
+	wait := func(what string, done func(*jobsv1alpha1.CloudJob) bool) {
+		t.Helper()
+		if _, ok := harness.WaitUntil(context.Background(), 45*time.Second, 200*time.Millisecond, func() bool { return done(f.get("revoked")) }); !ok {
+			t.Fatalf("not %s: %s", what, testenv.ConditionsText(f.get("revoked")))
+		}
+	}
+	wait("running", func(j *jobsv1alpha1.CloudJob) bool { return j.Status.State == "RUNNING" })
+	sim.Revoke("agency:tenant/ops")
+	revokedAt := time.Now()
+	wait("stalled on the revoked identity", func(j *jobsv1alpha1.CloudJob) bool {
+		c := condition(j, jobsv1alpha1.ConditionStalled)
+		return c.Reason == jobsv1alpha1.ReasonIdentityUnavailable && strings.Contains(c.Message, "is revoked")
+	})
+	stalledAfter := time.Since(revokedAt)
+	sim.Restore("agency:tenant/ops")
+	restoredAt := time.Now()
+	wait("succeeded once restored", func(j *jobsv1alpha1.CloudJob) bool {
+		return condition(j, jobsv1alpha1.ConditionSucceeded).Status == metav1.ConditionTrue
+	})
+	summary(t, start, "stalled-after-revocation=%s recovered-after-restore=%s", stalledAfter.Round(100*time.Millisecond), time.Since(restoredAt).Round(100*time.Millisecond))
 }
