@@ -102,32 +102,40 @@ var jobsDesc = prometheus.NewDesc(namespace+"_jobs",
 	"CloudJobs by service and cloud state (INIT, RUNNING, SUCCESS, FAIL, PENDING_PAYMENT, ...; empty before the first poll).",
 	[]string{"service", "state"}, nil)
 
-type jobsCollector struct {
-	mu    sync.Mutex
-	count JobCounter
+// scrapeCollector reports metrics computed at scrape time by a function that
+// is set once the operator has built what it reads.
+type scrapeCollector struct {
+	desc    *prometheus.Desc
+	mu      sync.Mutex
+	collect func(ch chan<- prometheus.Metric)
 }
 
-func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
-func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	count := c.count
+	collect := c.collect
 	c.mu.Unlock()
-	if count == nil {
-		return
-	}
-	for k, n := range count() {
-		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	if collect != nil {
+		collect(ch)
 	}
 }
 
-var jobs = &jobsCollector{}
+func (c *scrapeCollector) set(collect func(ch chan<- prometheus.Metric)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.collect = collect
+}
+
+var jobs = &scrapeCollector{desc: jobsDesc}
 
 // SetJobCounter sets how the cloudjob_jobs gauge is computed.
-func SetJobCounter(f JobCounter) {
-	jobs.mu.Lock()
-	defer jobs.mu.Unlock()
-	jobs.count = f
+func SetJobCounter(count JobCounter) {
+	jobs.set(func(ch chan<- prometheus.Metric) {
+		for k, n := range count() {
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+		}
+	})
 }
 
 // ObserveRequest records one job-status request.
@@ -156,32 +164,15 @@ var identityExpiryDesc = prometheus.NewDesc(namespace+"_identity_expiry_timestam
 // IdentityExpiry lists when each source's temporary keys expire.
 type IdentityExpiry func() map[string]time.Time
 
-type identityCollector struct {
-	mu     sync.Mutex
-	expiry IdentityExpiry
-}
-
-func (c *identityCollector) Describe(ch chan<- *prometheus.Desc) { ch <- identityExpiryDesc }
-
-func (c *identityCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	expiry := c.expiry
-	c.mu.Unlock()
-	if expiry == nil {
-		return
-	}
-	for source, at := range expiry() {
-		ch <- prometheus.MustNewConstMetric(identityExpiryDesc, prometheus.GaugeValue, float64(at.Unix()), source)
-	}
-}
-
-var identities = &identityCollector{}
+var identities = &scrapeCollector{desc: identityExpiryDesc}
 
 // SetIdentityExpiry sets how the identity expiry gauge is computed.
-func SetIdentityExpiry(f IdentityExpiry) {
-	identities.mu.Lock()
-	defer identities.mu.Unlock()
-	identities.expiry = f
+func SetIdentityExpiry(expiry IdentityExpiry) {
+	identities.set(func(ch chan<- prometheus.Metric) {
+		for source, at := range expiry() {
+			ch <- prometheus.MustNewConstMetric(identityExpiryDesc, prometheus.GaugeValue, float64(at.Unix()), source)
+		}
+	})
 }
 
 func init() {

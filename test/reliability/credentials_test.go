@@ -46,21 +46,8 @@ import (
 func TestCredentialsStayInTheirNamespace(t *testing.T) {
 	start := time.Now()
 	sim := startSimulator(t, 20260112)
-	issuer, err := cloudsim.NewIssuer("https://oidc.reliability.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const subject, audience, idp = "system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", "cluster-oidc"
-	idToken, err := issuer.Token(subject, audience, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	registerSecretValue(idToken)
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: idp, Issuer: issuer.URL, Audience: audience, JWKS: issuer.JWKS(), Subjects: []string{subject}})
+	const idp = "cluster-oidc"
+	tokenFile := federate(t, sim, idp)
 
 	operatorNS := newFixture(t, "creds-operator", sim)
 	shard := operatorNS.ns
@@ -183,6 +170,29 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 		len(jobs), !t.Failed(), stalled, len(issued), len(sessions))
 }
 
+// federate writes the operator's service-account token (registered for the
+// secrets scan) and makes identity provider idp of sim trust its issuer and
+// subject; it returns the token file for --federation-token-file.
+func federate(t *testing.T, sim *cloudsim.Instance, idp string) string {
+	t.Helper()
+	const subject, audience = "system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator"
+	issuer, err := cloudsim.NewIssuer("https://oidc.reliability.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, err := issuer.Token(subject, audience, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerSecretValue(idToken)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: idp, Issuer: issuer.URL, Audience: audience, JWKS: issuer.JWKS(), Subjects: []string{subject}})
+	return tokenFile
+}
+
 // create creates an object in the suite's cluster.
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
@@ -206,20 +216,7 @@ func TestTemporaryKeysAreRenewedInTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	issuer, err := cloudsim.NewIssuer("https://oidc.reliability.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	idToken, err := issuer.Token("system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	registerSecretValue(idToken)
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: "cluster-oidc", Issuer: issuer.URL, Audience: "cloudjob-operator", JWKS: issuer.JWKS()})
+	tokenFile := federate(t, sim, "cluster-oidc")
 	f := newFixture(t, "renewal", sim)
 	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
 		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, Federation: &jobsv1alpha1.Federation{IdentityProviderID: "cluster-oidc"}}})
