@@ -168,7 +168,14 @@ type SecretKeyReference struct {
 
 // CloudCredentials says, for the CloudJobs of its namespace that name it (or
 // all of them, when it is named "default"), where their keys come from.
+//
+// federation and nodeMetadata are the operator's own identity, the same for
+// every namespace: a CloudCredentials may use them only to assume an agency
+// that requires an external id, so that a namespace reaches only the agencies
+// whose external id it holds. To let namespaces use the operator's identity
+// itself, an administrator lists them in a ClusterCloudCredentials.
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="!(has(self.spec.federation) || has(self.spec.nodeMetadata)) || (has(self.spec.assumeAgency) && has(self.spec.assumeAgency.externalIDSecretRef))",message="in a CloudCredentials, spec.federation and spec.nodeMetadata (the operator's own identity, shared by every namespace) may only assume an agency with an external id (spec.assumeAgency.externalIDSecretRef); to use that identity directly, an administrator lists the namespace in a ClusterCloudCredentials"
 // +kubebuilder:resource:shortName=cloudcreds,categories=cloud
 // +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.spec.secretRef.name`
 // +kubebuilder:printcolumn:name="Federation",type=string,JSONPath=`.spec.federation.identityProviderID`

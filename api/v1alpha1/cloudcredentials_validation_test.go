@@ -32,8 +32,8 @@ import (
 )
 
 func TestCredentialsSamplesAreAccepted(t *testing.T) {
-	ns := namespace(t)
-	for _, pattern := range []string{"jobs_v1alpha1_cloudcredentials_*.yaml", "jobs_v1alpha1_clustercloudcredentials.yaml"} {
+	ns := namespace(t) // names the cluster-scoped samples apart
+	for _, pattern := range []string{"jobs_v1alpha1_cloudcredentials_*.yaml", "jobs_v1alpha1_clustercloudcredentials*.yaml"} {
 		files, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "samples", pattern))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no samples %s: %v", pattern, err)
@@ -51,9 +51,10 @@ func TestCredentialsSamplesAreAccepted(t *testing.T) {
 				t.Fatalf("%s: %v", f, err)
 			}
 			if strings.Contains(pattern, "cluster") {
-				obj.SetName(ns + "-platform")
+				obj.SetName(ns + "-" + obj.GetName())
 			} else {
-				obj.SetNamespace(ns)
+				// Two samples are a namespace's default: each goes in its own.
+				obj.SetNamespace(namespace(t))
 			}
 			if err := env.Client.Create(ctx(t), obj); err != nil {
 				t.Errorf("%s was rejected: %v", filepath.Base(f), err)
@@ -90,6 +91,10 @@ func TestInvalidCredentialsAreRejected(t *testing.T) {
 		{"short keys", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp", DurationSeconds: ptr[int32](60)}}, "spec.federation.durationSeconds"},
 		{"identity provider with a slash", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "a/b"}}, "spec.federation.identityProviderID"},
 		{"iam endpoint not a URL", jobsv1alpha1.CredentialsSource{Federation: fed, IAMEndpoint: "iam.example"}, "iamEndpoint must be an absolute URL"},
+		{"the operator's identity itself", jobsv1alpha1.CredentialsSource{Federation: fed}, "may only assume an agency with an external id"},
+		{"the node's identity itself", jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}}, "may only assume an agency with an external id"},
+		{"the operator's identity for an agency without an external id", jobsv1alpha1.CredentialsSource{Federation: fed,
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "may only assume an agency with an external id"},
 	}
 	for i, tc := range cases {
 		cc := &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("bad-%d", i)}, Spec: tc.spec}
@@ -98,6 +103,12 @@ func TestInvalidCredentialsAreRejected(t *testing.T) {
 			t.Errorf("%s: %v; want a rejection saying %q", tc.name, err, tc.want)
 		}
 	}
+	own := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: ns + "-own"},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: jobsv1alpha1.CredentialsSource{Federation: fed}, Namespaces: []string{ns}}}
+	if err := env.Client.Create(ctx(t), own); err != nil {
+		t.Errorf("a cluster default on the operator's own identity was rejected: %v", err)
+	}
+	_ = env.Client.Delete(ctx(t), own)
 	ccc := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: ns + "-nobody"},
 		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: jobsv1alpha1.CredentialsSource{SecretRef: secret}}}
 	if err := env.Client.Create(ctx(t), ccc); err == nil || !strings.Contains(err.Error(), "spec.namespaces") {

@@ -94,7 +94,14 @@ func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alp
 	err := r.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, &cc)
 	switch {
 	case err == nil:
-		return r.loadSource(ctx, &cc.Spec, credentialsOwner{kind: "CloudCredentials", key: client.ObjectKeyFromObject(&cc), secretNamespace: job.Namespace})
+		owner := credentialsOwner{kind: "CloudCredentials", key: client.ObjectKeyFromObject(&cc), secretNamespace: job.Namespace}
+		if operatorIdentityUnscoped(&cc.Spec) {
+			// The CRD refuses this; an object stored before the rule was
+			// installed is refused here.
+			return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonIdentityUnavailable, stalled: true,
+				message: owner.String() + ": federation and nodeMetadata (the operator's own identity) may only assume an agency with an external id in a CloudCredentials; an administrator can list the namespace in a ClusterCloudCredentials instead"}, nil
+		}
+		return r.loadSource(ctx, &cc.Spec, owner)
 	case !apierrors.IsNotFound(err):
 		return resolvedCredentials{}, nil, fmt.Errorf("reading CloudCredentials %s/%s: %w", job.Namespace, name, err)
 	case explicit:
@@ -102,6 +109,13 @@ func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alp
 			message: fmt.Sprintf("CloudCredentials %s/%s named by spec.credentialsRef does not exist: create it, or fix the name", job.Namespace, name)}, nil
 	}
 	return r.loadClusterDefault(ctx, job)
+}
+
+// operatorIdentityUnscoped reports whether a namespaced source would use the
+// operator's own identity other than to assume an agency with an external id.
+func operatorIdentityUnscoped(src *jobsv1alpha1.CredentialsSource) bool {
+	own := src.Federation != nil || src.NodeMetadata != nil
+	return own && (src.AssumeAgency == nil || src.AssumeAgency.ExternalIDSecretRef == nil)
 }
 
 // loadClusterDefault reads the cluster's default credentials for a CloudJob

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 )
@@ -123,15 +124,7 @@ func jobRequestsFor(t *testing.T, ns string) int64 {
 func TestClusterDefaultOnlyForListedNamespaces(t *testing.T) {
 	operator, listed, other := newFixture(t), newFixture(t), newFixture(t)
 	listed.shard, other.shard = operator.shard, operator.shard
-	name := "platform-" + operator.ns
-	ccc := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: staticKeys, Namespaces: []string{listed.ns}}}
-	if err := env.Client.Create(context.Background(), ccc); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), ccc) })
-	cfg := testConfig()
-	cfg.ClusterCredentials, cfg.OperatorNamespace = name, operator.ns
+	cfg := clusterDefault(t, operator.ns, staticKeys, listed.ns)
 	startManager(t, managerOptions{shard: operator.shard, cfg: cfg})
 	// The listed and the other namespace have the Secret too: only the
 	// operator's is the cluster default's.
@@ -139,9 +132,25 @@ func TestClusterDefaultOnlyForListedNamespaces(t *testing.T) {
 	other.jobWithout("not-listed")
 	listed.waitFor("listed", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
 	refused := other.waitFor("not-listed", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonCredentialsNotFound))
-	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "ClusterCloudCredentials "+name+" does not list namespace "+other.ns) {
+	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "ClusterCloudCredentials "+cfg.ClusterCredentials+" does not list namespace "+other.ns) {
 		t.Errorf("message %q does not say the cluster default is not for this namespace", msg)
 	}
+}
+
+// clusterDefault creates a ClusterCloudCredentials for the namespaces, removed
+// when the test ends, and returns the suite's configuration with it as the
+// cluster default (its Secrets in operatorNS).
+func clusterDefault(t *testing.T, operatorNS string, src jobsv1alpha1.CredentialsSource, namespaces ...string) controller.Config {
+	t.Helper()
+	ccc := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: "platform-" + operatorNS},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: src, Namespaces: namespaces}}
+	if err := env.Client.Create(context.Background(), ccc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), ccc) })
+	cfg := testConfig()
+	cfg.ClusterCredentials, cfg.OperatorNamespace = ccc.Name, operatorNS
+	return cfg
 }
 
 // federation sets up an issuer, its identity provider in the simulator and
@@ -165,22 +174,27 @@ func federation(t *testing.T, s *cloudsim.Instance, idpID string) (tokenFile str
 	return tokenFile
 }
 
-// TestFederatedCredentials: a CloudJob signs with temporary keys obtained for
-// the operator's service-account token, checked by the simulator against the
-// issuer's keys; no key is stored anywhere.
+// TestFederatedCredentials: CloudJobs of the namespaces the cluster default
+// lists sign with temporary keys obtained for the operator's service-account
+// token, checked by the simulator against the issuer's keys; no key is
+// stored anywhere. A namespace can reach the operator's identity itself only
+// to assume an agency with its external id.
 func TestFederatedCredentials(t *testing.T) {
 	f := newFixture(t)
 	idp := "idp-" + f.project
-	cfg := testConfig()
-	cfg.FederationTokenFile = federation(t, sim, idp)
+	tokenFile := federation(t, sim, idp)
+	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}}, f.ns)
+	cfg.FederationTokenFile = tokenFile
 	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok"))
-	f.credentials("federated", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
-		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}})
-	f.credentials("unknown-idp", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
-		Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp-nobody-trusts"}})
-	f.jobWithout("federated-1", refTo("federated"))
-	f.jobWithout("federated-2", refTo("federated"))
+	f.secretData("external-id", map[string]string{"id": "an-external-id"})
+	f.credentials("unknown-idp", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp-nobody-trusts"},
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "tenant",
+			ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}})
+	f.jobWithout("federated-1")
+	f.jobWithout("federated-2")
 	f.jobWithout("refused", refTo("unknown-idp"))
 	for _, name := range []string{"federated-1", "federated-2"} {
 		f.waitFor(name, 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
@@ -238,15 +252,14 @@ func TestAgencyCredentials(t *testing.T) {
 func TestNodeMetadataIsOptIn(t *testing.T) {
 	f := newFixture(t)
 	sim.SetNodeIdentity(true)
-	stop := startManager(t, managerOptions{shard: f.shard})
-	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}})
+	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}}, f.ns)
+	stop := startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	f.jobWithout("node")
 	refused := f.waitFor("node", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
 	if msg := cond(refused, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "--allow-node-metadata-credentials") {
 		t.Errorf("message %q does not say how to allow it", msg)
 	}
 	stop()
-	cfg := testConfig()
 	cfg.AllowNodeMetadata = true
 	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	// A spec change makes the new manager look at once.
@@ -260,11 +273,11 @@ func TestNodeMetadataIsOptIn(t *testing.T) {
 func TestRevokedIdentityStallsAndRecovers(t *testing.T) {
 	f := newFixture(t)
 	idp := "idp-revoke-" + f.project
-	cfg := testConfig()
-	cfg.FederationTokenFile = federation(t, sim, idp)
+	tokenFile := federation(t, sim, idp)
+	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}}, f.ns)
+	cfg.FederationTokenFile = tokenFile
 	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
-	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
-		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}})
 	job := f.simJob(cloudsim.JobSpec{Service: "ecs", Init: secs(0.2), Running: secs(8)})
 	f.cloudJob("long", "ecs", job.Spec.JobID, func(j *jobsv1alpha1.CloudJob) { j.Spec.CredentialsSecretRef = jobsv1alpha1.SecretReference{} })
 	f.waitFor("long", 15*time.Second, "running", func(j *jobsv1alpha1.CloudJob) bool { return j.Status.State == "RUNNING" })
@@ -288,12 +301,12 @@ func TestTemporaryKeysAreRenewedBeforeExpiry(t *testing.T) {
 	t.Cleanup(func() { _ = fast.Close() })
 	f := newFixture(t)
 	idp := "idp-renew"
-	cfg := testConfig()
-	cfg.FederationTokenFile = federation(t, fast, idp)
+	tokenFile := federation(t, fast, idp)
+	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{IAMEndpoint: fast.APIURL,
+		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp, DurationSeconds: ptr.To[int32](900)}}, f.ns)
+	cfg.FederationTokenFile = tokenFile
 	startManager(t, managerOptions{shard: f.shard, cfg: cfg, sim: fast})
 	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-keys-from-token", "ok"))
-	f.credentials(jobsv1alpha1.DefaultCredentialsName, jobsv1alpha1.CredentialsSource{IAMEndpoint: fast.APIURL,
-		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp, DurationSeconds: ptr.To[int32](900)}})
 	// Three simulated hours: twelve key lifetimes, about 18 s of wall time.
 	infos, err := fast.AddJobs(cloudsim.JobSpec{Service: "ecs", ProjectID: f.project, Running: cloudsim.Duration(3 * time.Hour)})
 	if err != nil {

@@ -58,7 +58,7 @@ type options struct {
 	// for ctx to end.
 	ExitWhenDone bool
 	// Federated names the CloudJob that signs with federated temporary keys
-	// (CloudCredentials federatedCredentials) instead of the Secret.
+	// (the cluster default federatedCredentials) instead of the Secret.
 	Federated string
 
 	// Out receives the demo's output; Terminal redraws the table in place,
@@ -191,15 +191,16 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 		if err := fed.install(ctx, c, cl.sim); err != nil {
 			return rep, err
 		}
-		out.printf("created CloudCredentials %s: %s signs with temporary keys for the operator's service-account token (identity provider %s), no key stored",
-			federatedCredentials, o.Federated, demoIdentityProvider)
+		out.printf("created ClusterCloudCredentials %s for namespace %s: %s, which names no Secret, signs with temporary keys for the operator's service-account token (identity provider %s); no key stored",
+			federatedCredentials, namespace, o.Federated, demoIdentityProvider)
 	}
 
 	for _, j := range jobs {
 		cj := cloudJob(j, cl.sim.APIURL)
 		if j.Name == o.Federated {
+			// No credentials of its own: the namespace has no default either,
+			// so the cluster default serves it.
 			cj.Spec.CredentialsSecretRef = jobsv1alpha1.SecretReference{}
-			cj.Spec.CredentialsRef = &jobsv1alpha1.LocalObjectReference{Name: federatedCredentials}
 		}
 		if err := c.Create(ctx, cj); err != nil {
 			return rep, fmt.Errorf("creating the CloudJob %s: %w", j.Name, err)

@@ -203,8 +203,8 @@ func testExitWhenDone(t *testing.T, opts options) {
 		t.Error("the demo did not pay the order, or its summary does not list the order's resources")
 	}
 	fed := jobs["evs-create-volume"]
-	if fed.Got != outcomeSucceeded || fed.Job == nil || fed.Job.Spec.CredentialsRef == nil || fed.Job.Spec.CredentialsRef.Name != federatedCredentials ||
-		!strings.Contains(output, "signed with the temporary keys of CloudCredentials federated") {
+	if fed.Got != outcomeSucceeded || fed.Job == nil || fed.Job.Spec.CredentialsSecretRef.Name != "" ||
+		!strings.Contains(output, "signed with federated temporary keys from the cluster default "+federatedCredentials) {
 		t.Errorf("evs-create-volume: want Succeeded on federated credentials, and the summary saying so; got %q, %+v", fed.Got, fed.Job)
 	}
 	for _, name := range []string{"ecs-attach-volume", "evs-create-volume"} {

@@ -31,8 +31,9 @@ import (
 )
 
 const (
-	// federatedCredentials is the CloudCredentials of the federated job.
-	federatedCredentials = "federated"
+	// federatedCredentials is the ClusterCloudCredentials of the federated
+	// job: the operator's own identity, which only a cluster default grants.
+	federatedCredentials = "demo-federated"
 	// demoIdentityProvider is the simulated IAM's identity provider that
 	// trusts the demo's service-account issuer.
 	demoIdentityProvider = "demo-cluster-oidc"
@@ -65,17 +66,20 @@ func newFederation(dir string) (*federation, error) {
 }
 
 // install registers the identity provider in the simulator and creates the
-// CloudCredentials that uses it.
+// cluster default that uses it for the demo's namespace.
 func (f *federation) install(ctx context.Context, c client.Client, sim *cloudsim.Instance) error {
 	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: demoIdentityProvider, Issuer: f.issuer.URL, Audience: demoAudience,
 		JWKS: f.issuer.JWKS(), Subjects: []string{demoServiceAccount}})
-	cc := &jobsv1alpha1.CloudCredentials{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: federatedCredentials},
-		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
-			Federation: &jobsv1alpha1.Federation{IdentityProviderID: demoIdentityProvider}},
+	ccc := &jobsv1alpha1.ClusterCloudCredentials{
+		ObjectMeta: metav1.ObjectMeta{Name: federatedCredentials},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{
+			CredentialsSource: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
+				Federation: &jobsv1alpha1.Federation{IdentityProviderID: demoIdentityProvider}},
+			Namespaces: []string{namespace},
+		},
 	}
-	if err := c.Create(ctx, cc); err != nil {
-		return fmt.Errorf("creating CloudCredentials %s: %w", federatedCredentials, err)
+	if err := c.Create(ctx, ccc); err != nil {
+		return fmt.Errorf("creating ClusterCloudCredentials %s: %w", federatedCredentials, err)
 	}
 	return nil
 }

@@ -59,6 +59,8 @@ func managerFlags(scale float64, tokenFile string) harness.Flags {
 		"max-poll-interval", maxPoll.String(),
 		"awaiting-payment-poll-interval", payment.String(),
 		"federation-token-file", tokenFile,
+		"cluster-credentials", federatedCredentials,
+		"operator-namespace", namespace,
 	)
 }
 

@@ -151,8 +151,8 @@ func details(j jobReport) []string {
 		return append(out, "the demo never saw the CloudJob")
 	}
 	st := &cj.Status
-	if ref := cj.Spec.CredentialsRef; ref != nil {
-		out = append(out, fmt.Sprintf("signed with the temporary keys of CloudCredentials %s (federation: no key stored)", ref.Name))
+	if cj.Spec.CredentialsSecretRef.Name == "" && cj.Spec.CredentialsRef == nil {
+		out = append(out, fmt.Sprintf("signed with federated temporary keys from the cluster default %s: no key stored", federatedCredentials))
 	}
 	if st.ErrorCode != "" || st.FailReason != "" {
 		out = append(out, fmt.Sprintf("errorCode %s, failReason %q", orNone(st.ErrorCode), st.FailReason))

@@ -202,6 +202,7 @@ func create(t *testing.T, obj client.Object) {
 }
 
 // TestTemporaryKeysAreRenewedInTime runs the operator binary on federated keys
+// (the cluster default)
 // that the simulated IAM grants for six seconds only, through a job that
 // lasts five of their lifetimes: the operator renews them with a third of
 // their life left, and no poll is refused.
@@ -218,9 +219,16 @@ func TestTemporaryKeysAreRenewedInTime(t *testing.T) {
 	t.Cleanup(func() { _ = sim.Close() })
 	tokenFile := federate(t, sim, "cluster-oidc")
 	f := newFixture(t, "renewal", sim)
-	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
-		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, Federation: &jobsv1alpha1.Federation{IdentityProviderID: "cluster-oidc"}}})
-	op := startOperator(t, "renewal", f.shardFlag(), "--federation-token-file="+tokenFile)
+	// The operator's own identity, granted to the namespace by the cluster
+	// default.
+	federated := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: "federated-" + f.ns},
+		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{
+			CredentialsSource: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, Federation: &jobsv1alpha1.Federation{IdentityProviderID: "cluster-oidc"}},
+			Namespaces:        []string{f.ns}}}
+	create(t, federated)
+	t.Cleanup(func() { _ = suite.client.Delete(context.Background(), federated) })
+	op := startOperator(t, "renewal", f.shardFlag(), "--federation-token-file="+tokenFile,
+		"--cluster-credentials="+federated.Name, "--operator-namespace="+f.ns)
 	infos, err := sim.AddJobs(cloudsim.JobSpec{Service: cloudsim.ServiceECS, ProjectID: f.project, Running: cloudsim.Duration(30 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
