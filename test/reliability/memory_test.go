@@ -77,7 +77,7 @@ func TestUnusedSecretsCostNoMemory(t *testing.T) {
 	}
 
 	// The operator still follows the Secrets it uses.
-	f.secret("late-fix", map[string]string{"accessKey": accessKey, "secretKey": "not-the-secret-key"})
+	f.secret("late-fix", map[string]string{"accessKey": accessKey, "secretKey": "not-the-secret-key", "securityToken": securityToken})
 	job := f.cloudJobFor(jobs[0])
 	job.Spec.CredentialsSecretRef.Name = "late-fix"
 	if err := suite.client.Create(context.Background(), job); err != nil {
