@@ -117,8 +117,11 @@ func notFoundReaction(cfg Config, f failedPoll) reaction {
 	msg := fmt.Sprintf("the cloud does not know %s in %s (%s): check %s, spec.service and the region or endpoint",
 		job.Spec.Subject(), job.Spec.Owner(), e, ids)
 	if job.Status.State != "" {
-		msg = fmt.Sprintf("the cloud no longer knows %s, last seen %s: it may have ended and expired (the cloud keeps finished jobs for about a day)",
-			job.Spec.Subject(), job.Status.State)
+		why := "it may have ended and expired (the cloud keeps finished jobs for about a day)"
+		if job.Spec.OrderID != "" {
+			why = "check that the order still exists in the cloud console's billing center"
+		}
+		msg = fmt.Sprintf("the cloud no longer knows %s, last seen %s: %s", job.Spec.Subject(), job.Status.State, why)
 	}
 	return reaction{wait: cfg.StalledRetryInterval, problem: &problem{reason: jobsv1alpha1.ReasonJobNotFound, message: msg, stalled: true}}
 }

@@ -73,6 +73,20 @@ func TestReactionTo(t *testing.T) {
 		{name: "job expired", err: cloudErr(huaweicloud.ErrNotFound, ""),
 			job: newJob("RUNNING", time.Hour), reason: jobsv1alpha1.ReasonJobNotFound, stalled: true, wait: cfg.StalledRetryInterval,
 			inMessage: []string{"no longer knows job job-1, last seen RUNNING", "expired"}},
+		{name: "order no longer known", err: cloudErr(huaweicloud.ErrNotFound, ""),
+			job: func() *jobsv1alpha1.CloudJob {
+				j := newJob("5", time.Hour)
+				j.Spec.JobID, j.Spec.ProjectID, j.Spec.OrderID, j.Spec.DomainID = "", "", "CS1", "d1"
+				return j
+			}(), reason: jobsv1alpha1.ReasonJobNotFound, stalled: true, wait: cfg.StalledRetryInterval,
+			inMessage: []string{"no longer knows order CS1, last seen 5", "billing center"}},
+		{name: "unknown order after the grace period", err: cloudErr(huaweicloud.ErrNotFound, ""),
+			job: func() *jobsv1alpha1.CloudJob {
+				j := newJob("", time.Hour)
+				j.Spec.JobID, j.Spec.ProjectID, j.Spec.OrderID, j.Spec.DomainID = "", "", "CS1", "d1"
+				return j
+			}(), reason: jobsv1alpha1.ReasonJobNotFound, stalled: true, wait: cfg.StalledRetryInterval,
+			inMessage: []string{"does not know order CS1 in account d1", "check spec.orderID, spec.domainID"}},
 		{name: "forbidden", err: cloudErr(huaweicloud.ErrForbidden, "BMS.0015"),
 			job: newJob("RUNNING", time.Minute), reason: jobsv1alpha1.ReasonForbidden, stalled: true, wait: cfg.StalledRetryInterval,
 			inMessage: []string{"BMS.0015", "grant the access key permission", "retrying every 5m0s"}},
