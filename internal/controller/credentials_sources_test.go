@@ -252,6 +252,9 @@ func TestAgencyCredentials(t *testing.T) {
 func TestNodeMetadataIsOptIn(t *testing.T) {
 	f := newFixture(t)
 	sim.SetNodeIdentity(true)
+	// The operator asks for the session token first, as the service wants.
+	sim.RequireMetadataToken(true)
+	t.Cleanup(func() { sim.RequireMetadataToken(false) })
 	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}}, f.ns)
 	stop := startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	f.jobWithout("node")

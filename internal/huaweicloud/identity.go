@@ -153,11 +153,26 @@ func (c *Client) AssumeAgencySTS(ctx context.Context, stsEndpoint string, base s
 }
 
 // NodeKeys reads the temporary keys of the agency bound to the node from the
-// metadata service: GET {endpoint}/openstack/latest/securitykey. The
-// endpoint is plain http on a link-local address by nature; the caller
-// decides whether it may be used at all.
+// metadata service: GET {endpoint}/openstack/latest/securitykey, with the
+// session token of PUT /meta-data/latest/api/token when the service issues
+// one (a service that does not is asked without). The endpoint is plain http
+// on a link-local address by nature; the caller decides whether it may be
+// used at all.
 func (c *Client) NodeKeys(ctx context.Context, metadataEndpoint string) (TemporaryKeys, error) {
-	resp, err := c.identityCall(ctx, identityRequest{endpoint: metadataEndpoint, path: "/openstack/latest/securitykey", get: true, anyHost: true})
+	var header map[string]string
+	session, err := c.identityCall(ctx, identityRequest{endpoint: metadataEndpoint, path: "/meta-data/latest/api/token", method: http.MethodPut,
+		header: map[string]string{"X-Metadata-Token-Ttl-Seconds": "300"}, anyHost: true})
+	switch class := ClassOf(err); {
+	case err == nil:
+		token := strings.TrimSpace(string(session.body))
+		header = map[string]string{"X-Metadata-Token": token}
+	case class == ErrNotFound, class == ErrInvalidRequest:
+		// No session tokens here: ask without one.
+	default:
+		return TemporaryKeys{}, err
+	}
+	resp, err := c.identityCall(ctx, identityRequest{endpoint: metadataEndpoint, path: "/openstack/latest/securitykey", method: http.MethodGet,
+		header: header, anyHost: true})
 	if err != nil {
 		return TemporaryKeys{}, err
 	}
@@ -176,9 +191,10 @@ func (c *Client) iamCredential(ctx context.Context, req identityRequest) (Tempor
 // identityRequest is one identity call.
 type identityRequest struct {
 	endpoint, path string
-	get            bool
-	body           any
-	header         map[string]string
+	// method is POST (with body as JSON) unless set.
+	method string
+	body   any
+	header map[string]string
 	// sign: signed with these keys; nil sends no signature.
 	sign *signer.Credentials
 	// secrets are removed from any answer text, should the server echo them.
@@ -243,11 +259,12 @@ func (c *Client) identityCall(ctx context.Context, req identityRequest) (identit
 		}
 	}
 	target := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + req.path
-	method, payload := http.MethodPost, []byte(nil)
-	if req.get {
-		method = http.MethodGet
-	} else if payload, err = json.Marshal(req.body); err != nil {
-		return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: err}
+	method, payload := req.method, []byte(nil)
+	if method == "" {
+		method = http.MethodPost
+		if payload, err = json.Marshal(req.body); err != nil {
+			return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: err}
+		}
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
 	if err != nil {
@@ -255,7 +272,7 @@ func (c *Client) identityCall(ctx context.Context, req identityRequest) (identit
 	}
 	httpReq.Header.Set("Accept", "application/json")
 	httpReq.Header.Set("User-Agent", c.userAgent)
-	if !req.get {
+	if payload != nil {
 		httpReq.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	}
 	for k, v := range req.header {

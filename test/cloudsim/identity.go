@@ -64,12 +64,16 @@ func (a Agency) principal() string { return "agency:" + a.DomainID + "/" + a.Nam
 
 // identityStore holds the identity configuration and the IAM tokens issued.
 type identityStore struct {
-	mu        sync.Mutex
-	idps      map[string]IdentityProvider
-	agencies  []Agency
-	node      bool
-	tokens    map[string]iamToken
-	lastNames []string // session names of assumed agencies, for tests
+	mu       sync.Mutex
+	idps     map[string]IdentityProvider
+	agencies []Agency
+	node     bool
+	// nodeTokenRequired: the metadata service answers only requests with a
+	// session token from PUT /meta-data/latest/api/token.
+	nodeTokenRequired bool
+	nodeTokens        map[string]time.Time // session token -> expiry (wall)
+	tokens            map[string]iamToken
+	lastNames         []string // session names of assumed agencies, for tests
 	// issued are the secrets handed out (IAM tokens, secret keys, security
 	// tokens), for tests that scan for leaks; at most maxIssued.
 	issued []string
@@ -125,6 +129,15 @@ func (s *Server) SetNodeIdentity(on bool) {
 	s.ids.node = on
 }
 
+// RequireMetadataToken makes the metadata service answer only requests that
+// carry a session token (X-Metadata-Token) from PUT
+// /meta-data/latest/api/token.
+func (s *Server) RequireMetadataToken(on bool) {
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	s.ids.nodeTokenRequired = on
+}
+
 // Revoke revokes a principal ("idp:{id}", "agency:{domain id}/{name}",
 // "node"): its issued keys stop working and it gets no new ones. Restore
 // undoes it.
@@ -144,6 +157,7 @@ var identityPaths = map[string]string{
 	"POST /v3.0/OS-CREDENTIAL/securitytokens": "securitytokens",
 	"POST /v5/agencies/assume":                "sts",
 	"GET /openstack/latest/securitykey":       "metadata",
+	"PUT /meta-data/latest/api/token":         "metadata-token",
 }
 
 // serveIdentity answers an identity request; false when the path is not one.
@@ -267,10 +281,25 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 			s.noteSession(req.Session)
 			s.writeKeys(w, "credentials", agency.principal(), durationOf(req.Duration), simNow)
 		}
+	case "metadata-token":
+		token := "mt-" + s.newID()
+		s.ids.mu.Lock()
+		if s.ids.nodeTokens == nil {
+			s.ids.nodeTokens = map[string]time.Time{}
+		}
+		s.ids.nodeTokens[token] = wallNow.Add(5 * time.Minute)
+		s.ids.mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(token))
 	case "metadata":
 		s.ids.mu.Lock()
-		on := s.ids.node
+		on, required := s.ids.node, s.ids.nodeTokenRequired
+		expires, known := s.ids.nodeTokens[r.Header.Get("X-Metadata-Token")]
 		s.ids.mu.Unlock()
+		if required && (!known || !wallNow.Before(expires)) {
+			iamError(http.StatusUnauthorized, "Metadata.0401", "A session token (X-Metadata-Token) is required.")
+			return true
+		}
 		if !on || s.auth.isRevoked("node") {
 			iamError(http.StatusUnauthorized, "Metadata.0401", "No Cloud Service Agency is bound to this server.")
 			return true

@@ -191,4 +191,12 @@ func TestNodeMetadataOnlyWhenBound(t *testing.T) {
 	}
 	h.s.SetNodeIdentity(true)
 	keysOf(t, get())
+	h.s.RequireMetadataToken(true)
+	if r := get(); r.code != http.StatusUnauthorized || !strings.Contains(string(r.raw), "session token") {
+		t.Errorf("without a session token: %d %s", r.code, r.raw)
+	}
+	token := h.do(httptest.NewRequest(http.MethodPut, "http://sim.test/meta-data/latest/api/token", nil))
+	req := httptest.NewRequest(http.MethodGet, "http://sim.test/openstack/latest/securitykey", nil)
+	req.Header.Set("X-Metadata-Token", string(token.raw))
+	keysOf(t, h.do(req))
 }
