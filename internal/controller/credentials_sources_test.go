@@ -161,9 +161,7 @@ func federation(t *testing.T, s *cloudsim.Instance, idpID string) (tokenFile str
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.AddIdentityProvider(cloudsim.IdentityProvider{ID: idpID, Issuer: issuer.URL, Audience: "cloudjob-operator", JWKS: issuer.JWKS(),
-		Subjects: []string{"system:serviceaccount:cloudjob-system:cloudjob-operator"}})
-	token, err := issuer.Token("system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", time.Hour)
+	token, err := issuer.Federate(s.Server, idpID, "system:serviceaccount:cloudjob-system:cloudjob-operator", "cloudjob-operator", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

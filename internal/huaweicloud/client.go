@@ -217,32 +217,47 @@ func (c *Client) GetJob(ctx context.Context, req Request) (*Job, error) {
 	for name, value := range loc.Header {
 		httpReq.Header.Set(name, value)
 	}
-	// The signature covers the body's hash.
-	if err := c.signer.Sign(httpReq, loc.Body, req.Credentials); err != nil {
-		return nil, &Error{Class: ErrAuthenticationFailed, Err: err}
+	resp, body, overflow, err := c.exchange(httpReq, loc.Body, &req.Credentials, nil)
+	if err != nil {
+		return nil, err
 	}
+	return c.decode(resp, body, overflow, adapter, req)
+}
 
+// exchange signs a request whose body is payload (nil for none) with sign,
+// when given, sends it, and reads the answer within the body cap with the
+// signing secrets and the other secrets removed from it. A 2xx answer is
+// returned with overflow telling whether its body was cut at the cap; any
+// other answer, and a failure to get one, is an *Error.
+func (c *Client) exchange(httpReq *http.Request, payload []byte, sign *signer.Credentials, secrets []string) (*http.Response, []byte, bool, error) {
+	if sign != nil {
+		// The signature covers the body's hash.
+		if err := c.signer.Sign(httpReq, payload, *sign); err != nil {
+			return nil, nil, false, &Error{Class: ErrAuthenticationFailed, Err: err}
+		}
+		secrets = append([]string{sign.SecretKey, sign.SecurityToken}, secrets...)
+	}
 	resp, err := c.http.Do(httpReq)
 	if err != nil {
-		return nil, &Error{Class: ErrUnavailable, Err: transportError(err)}
+		return nil, nil, false, &Error{Class: ErrUnavailable, Err: transportError(err)}
 	}
 	body, overflow, err := readCapped(resp.Body, c.maxBody)
 	if err != nil {
-		return nil, &Error{Class: ErrUnavailable, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp), Err: transportError(err)}
+		return nil, nil, false, &Error{Class: ErrUnavailable, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp), Err: transportError(err)}
 	}
-	body = redactSecrets(body, req.Credentials)
+	body = redactSecrets(body, secrets...)
 
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return c.decode(resp, body, overflow, adapter, req)
+		return resp, body, overflow, nil
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return nil, &Error{
+		return nil, nil, false, &Error{
 			Class: ErrInvalidRequest, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp),
 			Err: fmt.Errorf("redirected to %q: check the endpoint", cleanMessage(resp.Header.Get("Location"))),
 		}
 	}
 	code, message, bodyRequestID := parseErrorBody(body)
-	return nil, &Error{
+	return nil, nil, false, &Error{
 		Class:      classify(resp.StatusCode, code),
 		HTTPStatus: resp.StatusCode,
 		Code:       code,
@@ -304,19 +319,35 @@ func buildJobURL(req Request, adapter Adapter) (string, Location, error) {
 	if err != nil {
 		return "", Location{}, errors.New("endpoint is not a URL")
 	}
-	if err := checkEndpointURL(base); err != nil {
-		return "", Location{}, fmt.Errorf("endpoint: %w", err)
-	}
-	// The security token travels in a header: never in clear text past this host.
-	if base.Scheme != "https" && !isLoopback(strings.ToLower(base.Hostname())) {
-		return "", Location{}, errors.New("endpoint: plain http is allowed only for loopback hosts")
+	if err := checkSigningEndpoint(base); err != nil {
+		return "", Location{}, err
 	}
 	loc := adapter.Locate(req.JobRef)
-	u := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + loc.Path
+	u := joinPath(base, loc.Path)
 	if len(loc.Query) > 0 {
 		u += "?" + loc.Query.Encode()
 	}
 	return u, loc, nil
+}
+
+// checkSigningEndpoint checks an endpoint that signed requests go to: a plain
+// URL (see checkEndpointURL), and https unless the host is a loopback one,
+// since the security token travels in a header: never in clear text past
+// this host.
+func checkSigningEndpoint(base *url.URL) error {
+	if err := checkEndpointURL(base); err != nil {
+		return fmt.Errorf("endpoint: %w", err)
+	}
+	if base.Scheme != "https" && !isLoopback(strings.ToLower(base.Hostname())) {
+		return errors.New("endpoint: plain http is allowed only for loopback hosts")
+	}
+	return nil
+}
+
+// joinPath is the endpoint, whose own path prefix is kept, followed by an
+// escaped path.
+func joinPath(base *url.URL, path string) string {
+	return base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + path
 }
 
 // checkID accepts 1-128 characters of A-Z a-z 0-9 _ - . ~ other than "." and "..",
@@ -366,12 +397,13 @@ func requestIDHeader(resp *http.Response) string {
 // tokens far longer.
 const minRedactLength = 8
 
-// redactSecrets removes the secret key and the security token from a body before
-// any of it is decoded, should a server echo them: their text would otherwise
-// reach Kubernetes status and logs. Redacting before decoding also catches a token
-// that a later length cap would have cut in half.
-func redactSecrets(body []byte, cred signer.Credentials) []byte {
-	for _, secret := range []string{cred.SecretKey, cred.SecurityToken} {
+// redactSecrets removes secrets (the secret key, the security token, and the
+// tokens an identity call sends) from a body before any of it is decoded,
+// should a server echo them: their text would otherwise reach Kubernetes
+// status and logs. Redacting before decoding also catches a token that a later
+// length cap would have cut in half.
+func redactSecrets(body []byte, secrets ...string) []byte {
+	for _, secret := range secrets {
 		if len(secret) < minRedactLength {
 			continue
 		}

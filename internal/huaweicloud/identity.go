@@ -160,19 +160,20 @@ func (c *Client) AssumeAgencySTS(ctx context.Context, stsEndpoint string, base s
 // used at all.
 func (c *Client) NodeKeys(ctx context.Context, metadataEndpoint string) (TemporaryKeys, error) {
 	var header map[string]string
+	var secrets []string
 	session, err := c.identityCall(ctx, identityRequest{endpoint: metadataEndpoint, path: "/meta-data/latest/api/token", method: http.MethodPut,
 		header: map[string]string{"X-Metadata-Token-Ttl-Seconds": "300"}, anyHost: true})
 	switch class := ClassOf(err); {
 	case err == nil:
 		token := strings.TrimSpace(string(session.body))
-		header = map[string]string{"X-Metadata-Token": token}
+		header, secrets = map[string]string{"X-Metadata-Token": token}, []string{token}
 	case class == ErrNotFound, class == ErrInvalidRequest:
 		// No session tokens here: ask without one.
 	default:
 		return TemporaryKeys{}, err
 	}
 	resp, err := c.identityCall(ctx, identityRequest{endpoint: metadataEndpoint, path: "/openstack/latest/securitykey", method: http.MethodGet,
-		header: header, anyHost: true})
+		header: header, secrets: secrets, anyHost: true})
 	if err != nil {
 		return TemporaryKeys{}, err
 	}
@@ -251,14 +252,10 @@ func (c *Client) identityCall(ctx context.Context, req identityRequest) (identit
 		return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: errors.New("endpoint is not an absolute URL")}
 	}
 	if !req.anyHost {
-		if err := checkEndpointURL(base); err != nil {
-			return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: fmt.Errorf("endpoint: %w", err)}
-		}
-		if base.Scheme != "https" && !isLoopback(strings.ToLower(base.Hostname())) {
-			return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: errors.New("endpoint: plain http is allowed only for loopback hosts")}
+		if err := checkSigningEndpoint(base); err != nil {
+			return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: err}
 		}
 	}
-	target := base.Scheme + "://" + base.Host + strings.TrimRight(base.EscapedPath(), "/") + req.path
 	method, payload := req.method, []byte(nil)
 	if method == "" {
 		method = http.MethodPost
@@ -266,7 +263,7 @@ func (c *Client) identityCall(ctx context.Context, req identityRequest) (identit
 			return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: err}
 		}
 	}
-	httpReq, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
+	httpReq, err := http.NewRequestWithContext(ctx, method, joinPath(base, req.path), bytes.NewReader(payload))
 	if err != nil {
 		return identityResponse{}, &Error{Class: ErrInvalidRequest, Err: err}
 	}
@@ -278,46 +275,13 @@ func (c *Client) identityCall(ctx context.Context, req identityRequest) (identit
 	for k, v := range req.header {
 		httpReq.Header.Set(k, v)
 	}
-	secrets := req.secrets
-	if req.sign != nil {
-		if err := c.signer.Sign(httpReq, payload, *req.sign); err != nil {
-			return identityResponse{}, &Error{Class: ErrAuthenticationFailed, Err: err}
-		}
-		secrets = append(secrets, req.sign.SecretKey, req.sign.SecurityToken)
-	}
-	resp, err := c.http.Do(httpReq)
+	resp, body, overflow, err := c.exchange(httpReq, payload, req.sign, req.secrets)
 	if err != nil {
-		return identityResponse{}, &Error{Class: ErrUnavailable, Err: transportError(err)}
+		return identityResponse{}, err
 	}
-	body, overflow, err := readCapped(resp.Body, c.maxBody)
-	if err != nil {
-		return identityResponse{}, &Error{Class: ErrUnavailable, HTTPStatus: resp.StatusCode, RequestID: requestIDHeader(resp), Err: transportError(err)}
-	}
-	body = redactAll(body, secrets)
 	out := identityResponse{status: resp.StatusCode, header: resp.Header, body: body, requestID: requestIDHeader(resp)}
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300 && overflow:
+	if overflow {
 		return identityResponse{}, out.malformed(fmt.Errorf("body is larger than %d bytes", c.maxBody))
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return out, nil
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return identityResponse{}, &Error{Class: ErrInvalidRequest, HTTPStatus: resp.StatusCode, RequestID: out.requestID, Err: errors.New("redirected: check the endpoint")}
 	}
-	code, message, bodyRequestID := parseErrorBody(body)
-	return identityResponse{}, &Error{
-		Class:      classify(resp.StatusCode, code),
-		HTTPStatus: resp.StatusCode,
-		Code:       code,
-		Message:    message,
-		RequestID:  firstNonEmpty(out.requestID, bodyRequestID),
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
-	}
-}
-
-// redactAll removes every secret (of at least minRedactLength) from a body.
-func redactAll(body []byte, secrets []string) []byte {
-	for _, s := range secrets {
-		body = redactSecrets(body, signer.Credentials{SecretKey: s})
-	}
-	return body
+	return out, nil
 }

@@ -96,8 +96,8 @@ type Broker struct {
 	// RejectedRetry is the least time between two attempts with an identity
 	// the cloud rejected; FailedRetry after other failures.
 	RejectedRetry, FailedRetry time.Duration
-	// Observe, when set, counts each call to the cloud.
-	Observe func(call, result string, took time.Duration)
+	// Observe, when set, counts each call to the cloud by its result.
+	Observe func(call, result string)
 	// Limit, when set, paces the calls to the cloud, as the quota paces polls:
 	// many sources renewing at once wait their turn.
 	Limit *rate.Limiter
@@ -299,7 +299,7 @@ func (b *Broker) federate(ctx context.Context, src Source) (huaweicloud.Temporar
 		}
 		return huaweicloud.TemporaryKeys{}, &Error{Source: src.Name, Step: "reading the operator's service-account token", Err: err}
 	}
-	token, err := callValue(ctx, b, "iam-federated-token", func() (string, error) {
+	token, err := call(ctx, b, "iam-federated-token", func() (string, error) {
 		return b.Cloud.FederatedToken(ctx, src.IAMEndpoint, f.IdentityProviderID, idToken, f.ProjectID)
 	})
 	if err != nil {
@@ -324,18 +324,13 @@ func (b *Broker) fail(src Source, step string, err error) *Error {
 	return &Error{Source: src.Name, Step: step, Err: err}
 }
 
-func call(ctx context.Context, b *Broker, name string, f func() (huaweicloud.TemporaryKeys, error)) (huaweicloud.TemporaryKeys, error) {
-	return callValue(ctx, b, name, f)
-}
-
-func callValue[T any](ctx context.Context, b *Broker, name string, f func() (T, error)) (T, error) {
+func call[T any](ctx context.Context, b *Broker, name string, f func() (T, error)) (T, error) {
 	if b.Limit != nil {
 		if err := b.Limit.Wait(ctx); err != nil {
 			var zero T
 			return zero, err
 		}
 	}
-	started := time.Now()
 	v, err := f()
 	if b.Observe != nil {
 		result := "ok"
@@ -345,7 +340,7 @@ func callValue[T any](ctx context.Context, b *Broker, name string, f func() (T, 
 				result = "error"
 			}
 		}
-		b.Observe(name, result, time.Since(started))
+		b.Observe(name, result)
 	}
 	return v, err
 }

@@ -153,7 +153,7 @@ var IdentityRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 }, []string{"call", "result"})
 
 // ObserveIdentityRequest records one request for temporary keys.
-func ObserveIdentityRequest(call, result string, _ time.Duration) {
+func ObserveIdentityRequest(call, result string) {
 	IdentityRequests.WithLabelValues(call, result).Inc()
 }
 

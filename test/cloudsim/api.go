@@ -90,7 +90,8 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.serveIdentity(w, r, body, requestID, &info) {
+	// Identity requests are not job requests: the stats count them, no job.
+	if s.serveIdentity(w, r, body, requestID) {
 		return
 	}
 	rt, ok := parseRoute(r, body)

@@ -48,12 +48,8 @@ func (h *harness) order(id, domain string) response {
 // signing when set.
 func (h *harness) resources(body string, tamper string) response {
 	h.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "http://sim.test/v2/orders/suscriptions/resources/query", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Domain-Id", testDomain)
-	if err := (signer.Signer{Now: h.clock.Now}).Sign(req, []byte(body), signer.Credentials{AccessKey: testCred.AccessKey, SecretKey: testCred.SecretKey}); err != nil {
-		h.t.Fatal(err)
-	}
+	req := h.postRequest("/v2/orders/suscriptions/resources/query", body,
+		map[string]string{"Content-Type": "application/json", "X-Domain-Id": testDomain}, &testCred)
 	if tamper != "" {
 		req.Body = httptest.NewRequest(http.MethodPost, "http://x", strings.NewReader(tamper)).Body
 	}

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -161,12 +162,11 @@ var identityPaths = map[string]string{
 }
 
 // serveIdentity answers an identity request; false when the path is not one.
-func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []byte, requestID string, info *requestInfo) bool {
+func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []byte, requestID string) bool {
 	call, ok := identityPaths[r.Method+" "+r.URL.Path]
 	if !ok {
 		return false
 	}
-	_ = info // identity requests are not job requests: the stats leave them out
 	wallNow, simNow := s.clock.wallNow(), s.clock.simNow()
 	iamError := func(status int, code, msg string) {
 		writeJSON(w, status, object{{"error_code", code}, {"error_msg", msg}, {"request_id", requestID}})
@@ -331,7 +331,7 @@ func (s *Server) agencyFor(domainID, domainName, name, caller string) (Agency, s
 		if a.Name != name || (domainID == "" || a.DomainID != domainID) && (domainName == "" || a.DomainName != domainName) {
 			continue
 		}
-		if len(a.Trusted) > 0 && !contains(a.Trusted, caller) {
+		if len(a.Trusted) > 0 && !slices.Contains(a.Trusted, caller) {
 			return Agency{}, "The caller is not trusted by agency " + name + "."
 		}
 		if s.auth.isRevoked(a.principal()) {
@@ -340,15 +340,6 @@ func (s *Server) agencyFor(domainID, domainName, name, caller string) (Agency, s
 		return a, ""
 	}
 	return Agency{}, "Agency " + name + " does not exist."
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // writeKeys issues temporary keys for a principal, in IAM's shape
@@ -408,7 +399,7 @@ func (s *Server) federate(r *http.Request, body []byte, wallNow time.Time) (stri
 	if wallNow.Unix() >= claims.Expiry {
 		return "", errors.New("the ID token has expired")
 	}
-	if len(idp.Subjects) > 0 && !contains(idp.Subjects, claims.Subject) {
+	if len(idp.Subjects) > 0 && !slices.Contains(idp.Subjects, claims.Subject) {
 		return "", errors.New("no mapping rule maps the ID token's subject")
 	}
 	return principal, nil
@@ -439,7 +430,7 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (a audience) has(v string) bool { return contains(a, v) }
+func (a audience) has(v string) bool { return slices.Contains(a, v) }
 
 // verifyJWT checks an RS256 JWT's signature against a JWKS and returns its
 // claims.
@@ -521,6 +512,15 @@ func (i *Issuer) JWKS() json.RawMessage {
 		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(i.key.E)).Bytes()),
 	}}})
 	return b
+}
+
+// Federate registers in s an identity provider that trusts the issuer's
+// tokens for audience and maps subject, and mints a token of that subject
+// valid for ttl: what a cluster whose service-account issuer is registered in
+// IAM gives its pods.
+func (i *Issuer) Federate(s *Server, idpID, subject, audience string, ttl time.Duration) (string, error) {
+	s.AddIdentityProvider(IdentityProvider{ID: idpID, Issuer: i.URL, Audience: audience, JWKS: i.JWKS(), Subjects: []string{subject}})
+	return i.Token(subject, audience, ttl)
 }
 
 // Token mints an ID token for subject and audience, valid for ttl.

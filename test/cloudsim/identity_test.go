@@ -29,6 +29,12 @@ import (
 // post sends a JSON POST, signed with cred when it is not nil.
 func (h *harness) post(path, body string, header map[string]string, cred *Credential) response {
 	h.t.Helper()
+	return h.do(h.postRequest(path, body, header, cred))
+}
+
+// postRequest builds a JSON POST, signed with cred when it is not nil.
+func (h *harness) postRequest(path, body string, header map[string]string, cred *Credential) *http.Request {
+	h.t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "http://sim.test"+path, strings.NewReader(body))
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -39,7 +45,7 @@ func (h *harness) post(path, body string, header map[string]string, cred *Creden
 			h.t.Fatal(err)
 		}
 	}
-	return h.do(req)
+	return req
 }
 
 // keysOf reads the temporary keys of an IAM or STS answer.

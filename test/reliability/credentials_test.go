@@ -180,7 +180,7 @@ func federate(t *testing.T, sim *cloudsim.Instance, idp string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idToken, err := issuer.Token(subject, audience, time.Hour)
+	idToken, err := issuer.Federate(sim.Server, idp, subject, audience, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,6 @@ func federate(t *testing.T, sim *cloudsim.Instance, idp string) string {
 	if err := os.WriteFile(tokenFile, []byte(idToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sim.AddIdentityProvider(cloudsim.IdentityProvider{ID: idp, Issuer: issuer.URL, Audience: audience, JWKS: issuer.JWKS(), Subjects: []string{subject}})
 	return tokenFile
 }
 
