@@ -401,16 +401,10 @@ func setupController(mgr ctrl.Manager, opts options) error {
 	return setupJobGauge(mgr)
 }
 
-// setupJobGauge feeds the cloudjob_jobs gauge from the CloudJob informer's
-// events.
+// setupJobGauge feeds the cloudjob_jobs and cloudjob_oldest_running_job_age_seconds
+// gauges from the CloudJob informer's events.
 func setupJobGauge(mgr ctrl.Manager) error {
-	tally := metrics.NewJobTally(func(obj any) ([2]string, bool) {
-		job, ok := obj.(*jobsv1alpha1.CloudJob)
-		if !ok {
-			return [2]string{}, false
-		}
-		return [2]string{string(job.Spec.Service), job.Status.State}, true
-	})
+	tally := metrics.NewJobTally(jobEntry)
 	informer, err := mgr.GetCache().GetInformer(context.Background(), &jobsv1alpha1.CloudJob{})
 	if err != nil {
 		return fmt.Errorf("CloudJob informer for the cloudjob_jobs gauge: %w", err)
@@ -419,5 +413,22 @@ func setupJobGauge(mgr ctrl.Manager) error {
 		return fmt.Errorf("CloudJob informer for the cloudjob_jobs gauge: %w", err)
 	}
 	metrics.SetJobCounter(tally.Count)
+	metrics.SetOldestRunning(tally.OldestRunning)
 	return nil
+}
+
+// jobEntry is what the metrics tally keeps of a CloudJob.
+func jobEntry(obj any) (metrics.JobEntry, bool) {
+	job, ok := obj.(*jobsv1alpha1.CloudJob)
+	if !ok {
+		return metrics.JobEntry{}, false
+	}
+	e := metrics.JobEntry{Service: string(job.Spec.Service), State: job.Status.State}
+	if !job.Status.Finished() && job.Status.Phase != jobsv1alpha1.PhaseAwaitingPayment {
+		e.RunningSince = job.CreationTimestamp.Time
+		if job.Status.BeginTime != nil {
+			e.RunningSince = job.Status.BeginTime.Time
+		}
+	}
+	return e, true
 }

@@ -27,6 +27,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
@@ -199,5 +203,36 @@ func TestFlagValidation(t *testing.T) {
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%v: error %v, want one saying %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestJobEntryRunningSince(t *testing.T) {
+	created := metav1.NewTime(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+	begun := metav1.NewTime(created.Add(time.Minute))
+	succeeded := []metav1.Condition{{Type: jobsv1alpha1.ConditionSucceeded, Status: metav1.ConditionTrue}}
+	for _, tc := range []struct {
+		name   string
+		status jobsv1alpha1.CloudJobStatus
+		want   time.Time
+	}{
+		{"not polled yet: since creation", jobsv1alpha1.CloudJobStatus{}, created.Time},
+		{"running: since the cloud's begin time", jobsv1alpha1.CloudJobStatus{Phase: jobsv1alpha1.PhaseRunning,
+			JobRecord: jobsv1alpha1.JobRecord{State: "RUNNING", BeginTime: &begun}}, begun.Time},
+		{"awaiting payment waits on a person", jobsv1alpha1.CloudJobStatus{Phase: jobsv1alpha1.PhaseAwaitingPayment,
+			JobRecord: jobsv1alpha1.JobRecord{BeginTime: &begun}}, time.Time{}},
+		{"finished", jobsv1alpha1.CloudJobStatus{Phase: jobsv1alpha1.PhaseSucceeded, Conditions: succeeded,
+			JobRecord: jobsv1alpha1.JobRecord{BeginTime: &begun}}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job := &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: created},
+				Spec: jobsv1alpha1.CloudJobSpec{Service: "ecs"}, Status: tc.status}
+			e, ok := jobEntry(job)
+			if !ok || e.Service != "ecs" || !e.RunningSince.Equal(tc.want) {
+				t.Fatalf("jobEntry = %+v, %v; want service ecs, running since %v", e, ok, tc.want)
+			}
+		})
+	}
+	if _, ok := jobEntry(&corev1.Secret{}); ok {
+		t.Fatal("jobEntry accepted a Secret")
 	}
 }

@@ -18,29 +18,40 @@ package metrics
 
 import (
 	"sync"
+	"time"
 
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
-// JobLabels returns the (service, state) labels of a CloudJob; ok is false for
-// any other object.
-type JobLabels func(obj any) (labels [2]string, ok bool)
+// JobEntry is what the tally keeps of one CloudJob.
+type JobEntry struct {
+	Service string
+	State   string
+	// RunningSince is when an unfinished job began (the cloud's begin time, else
+	// the CloudJob's creation); zero for a finished job and one waiting for
+	// payment, which waits on a person rather than on the cloud.
+	RunningSince time.Time
+}
+
+// JobInfo returns the entry of a CloudJob; ok is false for any other object.
+type JobInfo func(obj any) (entry JobEntry, ok bool)
 
 // JobTally follows the CloudJob informer's events and keeps each job's labels,
-// so a scrape of cloudjob_jobs counts a small map instead of listing the cache:
+// so a scrape of cloudjob_jobs and cloudjob_oldest_running_job_age_seconds reads a
+// small map instead of listing the cache:
 // a List copies every cached CloudJob (about 13 MB per scrape at 10,000 jobs).
 // The informer's initial list replays every job, so a restart loses nothing.
 type JobTally struct {
-	labels JobLabels
+	info JobInfo
 
 	mu   sync.Mutex
-	jobs map[string][2]string // namespace/name -> labels
+	jobs map[string]JobEntry // namespace/name -> entry
 }
 
 // NewJobTally returns an empty tally; register it with the informer's
 // AddEventHandler and pass its Count to SetJobCounter.
-func NewJobTally(labels JobLabels) *JobTally {
-	return &JobTally{labels: labels, jobs: map[string][2]string{}}
+func NewJobTally(info JobInfo) *JobTally {
+	return &JobTally{info: info, jobs: map[string]JobEntry{}}
 }
 
 var _ toolscache.ResourceEventHandler = &JobTally{}
@@ -48,7 +59,7 @@ var _ toolscache.ResourceEventHandler = &JobTally{}
 // OnAdd records a job the informer listed or saw created.
 func (t *JobTally) OnAdd(obj any, _ bool) { t.set(obj) }
 
-// OnUpdate records a job's new labels.
+// OnUpdate records a job's new entry.
 func (t *JobTally) OnUpdate(_, obj any) { t.set(obj) }
 
 // OnDelete forgets a job, also when the informer only knows its last state
@@ -64,7 +75,7 @@ func (t *JobTally) OnDelete(obj any) {
 }
 
 func (t *JobTally) set(obj any) {
-	labels, ok := t.labels(obj)
+	entry, ok := t.info(obj)
 	if !ok {
 		return
 	}
@@ -73,7 +84,7 @@ func (t *JobTally) set(obj any) {
 		return
 	}
 	t.mu.Lock()
-	t.jobs[key] = labels
+	t.jobs[key] = entry
 	t.mu.Unlock()
 }
 
@@ -82,8 +93,25 @@ func (t *JobTally) Count() map[[2]string]int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := map[[2]string]int{}
-	for _, l := range t.jobs {
-		out[l]++
+	for _, e := range t.jobs {
+		out[[2]string{e.Service, e.State}]++
+	}
+	return out
+}
+
+// OldestRunning returns, by service, how long the oldest unfinished job has been
+// running at now; it is an OldestRunning.
+func (t *JobTally) OldestRunning(now time.Time) map[string]time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[string]time.Duration{}
+	for _, e := range t.jobs {
+		if e.RunningSince.IsZero() {
+			continue
+		}
+		if age := now.Sub(e.RunningSince); age > out[e.Service] {
+			out[e.Service] = age
+		}
 	}
 	return out
 }

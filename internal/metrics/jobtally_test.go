@@ -19,14 +19,15 @@ package metrics
 import (
 	"maps"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
-// The tally is tested with ConfigMaps standing in for CloudJobs: service and
-// state are two data keys.
+// The tally is tested with ConfigMaps standing in for CloudJobs: service, state
+// and the start time (RFC 3339, empty when finished) are data keys.
 func configMap(ns, name, service, state string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -34,14 +35,49 @@ func configMap(ns, name, service, state string) *corev1.ConfigMap {
 	}
 }
 
+func running(cm *corev1.ConfigMap, since string) *corev1.ConfigMap {
+	cm.Data["since"] = since
+	return cm
+}
+
+func configMapEntry(obj any) (JobEntry, bool) {
+	cm, ok := obj.(*corev1.ConfigMap)
+	if !ok {
+		return JobEntry{}, false
+	}
+	e := JobEntry{Service: cm.Data["service"], State: cm.Data["state"]}
+	if s := cm.Data["since"]; s != "" {
+		e.RunningSince, _ = time.Parse(time.RFC3339, s)
+	}
+	return e, true
+}
+
+func TestJobTallyOldestRunning(t *testing.T) {
+	tally := NewJobTally(configMapEntry)
+	now, _ := time.Parse(time.RFC3339, "2026-12-03T12:00:00Z")
+	tally.OnAdd(running(configMap("a", "one", "bms", "RUNNING"), "2026-12-03T11:50:00Z"), true)
+	tally.OnAdd(running(configMap("a", "two", "bms", "INIT"), "2026-12-03T11:00:00Z"), true)
+	tally.OnAdd(running(configMap("b", "one", "evs", "RUNNING"), "2026-12-03T11:59:00Z"), true)
+	tally.OnAdd(configMap("b", "two", "evs", "SUCCESS"), true)
+	tally.OnAdd(configMap("b", "three", "rds", "FAIL"), true)
+	want := map[string]time.Duration{"bms": time.Hour, "evs": time.Minute}
+	if got := tally.OldestRunning(now); !maps.Equal(got, want) {
+		t.Fatalf("oldest running %v, want %v (finished services left out)", got, want)
+	}
+	tally.OnUpdate(nil, configMap("a", "two", "bms", "SUCCESS"))
+	want["bms"] = 10 * time.Minute
+	if got := tally.OldestRunning(now); !maps.Equal(got, want) {
+		t.Fatalf("after the oldest finished: %v, want %v", got, want)
+	}
+	tally.OnDelete(configMap("a", "one", "bms", "RUNNING"))
+	delete(want, "bms")
+	if got := tally.OldestRunning(now); !maps.Equal(got, want) {
+		t.Fatalf("after the last running bms job was deleted: %v, want %v", got, want)
+	}
+}
+
 func TestJobTallyFollowsInformerEvents(t *testing.T) {
-	tally := NewJobTally(func(obj any) ([2]string, bool) {
-		cm, ok := obj.(*corev1.ConfigMap)
-		if !ok {
-			return [2]string{}, false
-		}
-		return [2]string{cm.Data["service"], cm.Data["state"]}, true
-	})
+	tally := NewJobTally(configMapEntry)
 	a1 := configMap("a", "one", "bms", "")
 	a2 := configMap("a", "two", "bms", "RUNNING")
 	b1 := configMap("b", "one", "evs", "RUNNING")

@@ -138,6 +138,24 @@ func SetJobCounter(count JobCounter) {
 	})
 }
 
+// OldestRunning returns, by service, the age of the oldest unfinished job at now.
+type OldestRunning func(now time.Time) map[string]time.Duration
+
+var oldestRunningDesc = prometheus.NewDesc(namespace+"_oldest_running_job_age_seconds",
+	"Age of the oldest unfinished CloudJob (since the cloud's begin time, else its creation) by service; jobs waiting for payment are left out. Compare it with cloudjob_job_duration_seconds to find a job that runs far longer than its kind usually takes.",
+	[]string{"service"}, nil)
+
+var oldestRunning = &scrapeCollector{desc: oldestRunningDesc}
+
+// SetOldestRunning sets how the cloudjob_oldest_running_job_age_seconds gauge is computed.
+func SetOldestRunning(oldest OldestRunning) {
+	oldestRunning.set(func(ch chan<- prometheus.Metric) {
+		for service, age := range oldest(time.Now()) {
+			ch <- prometheus.MustNewConstMetric(oldestRunningDesc, prometheus.GaugeValue, age.Seconds(), service)
+		}
+	})
+}
+
 // ObserveRequest records one job-status request.
 func ObserveRequest(service, result string, took time.Duration) {
 	CloudRequests.WithLabelValues(service, result).Inc()
@@ -177,5 +195,5 @@ func SetIdentityExpiry(expiry IdentityExpiry) {
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(CloudRequests, CloudRequestDuration, CloudThrottled, QuotaDeferrals,
-		JobDuration, DetectionLag, Events, jobs, IdentityRequests, identities)
+		JobDuration, DetectionLag, Events, jobs, oldestRunning, IdentityRequests, identities)
 }
