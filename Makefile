@@ -35,9 +35,10 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate the CRD and RBAC manifests from the API types and markers.
+manifests: ## Generate the CRD and RBAC manifests from the API types and markers, and copy them (with the dashboard and rules) into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./internal/controller/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@hack/sync-chart.sh
 
 .PHONY: generate
 generate: ## Generate the deepcopy methods of the API types.
@@ -110,6 +111,10 @@ build-installer: manifests generate envtest ## Write dist/install.yaml: CRD, RBA
 		sed -i 's|image: controller:latest|image: $(IMG)|' manager.yaml
 	$(KUBECTL) kustomize $(LOCALBIN)/installer/config/default > dist/install.yaml
 	@echo "wrote dist/install.yaml for image $(IMG)"
+
+.PHONY: helm-chart
+helm-chart: manifests ## Lint the Helm chart (charts/cloudjob-operator) and package it into dist/.
+	go run ./hack/helmchart -o dist
 
 ##@ Deployment
 

@@ -22,6 +22,8 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,8 +31,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
+	"github.com/cloudjob-operator/cloudjob-operator/test/chart"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
@@ -234,5 +239,46 @@ func TestJobEntryRunningSince(t *testing.T) {
 	}
 	if _, ok := jobEntry(&corev1.Secret{}); ok {
 		t.Fatal("jobEntry accepted a Secret")
+	}
+}
+
+// TestChartPassesOnlyOperatorFlags renders the Helm chart with every value set
+// and parses the Deployment's arguments with the operator's own flags: a flag
+// the chart passes but the operator lacks (or a value it refuses) would stop
+// the operator from starting.
+func TestChartPassesOnlyOperatorFlags(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("test", "chart", "testdata", "every-value.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]any{}
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		t.Fatal(err)
+	}
+	for name, values := range map[string]map[string]any{"defaults": nil, "every value": values} {
+		rel, err := chart.Render("cj", "ops", values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var deployment *unstructured.Unstructured
+		for _, o := range rel.Objects {
+			if o.GetKind() == "Deployment" {
+				deployment = o
+			}
+		}
+		if deployment == nil {
+			t.Fatalf("%s: no Deployment rendered", name)
+		}
+		containers, _, _ := unstructured.NestedSlice(deployment.Object, "spec", "template", "spec", "containers")
+		args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		opts, _ := bindFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Errorf("%s: the operator refuses the chart's arguments %v: %v", name, args, err)
+			continue
+		}
+		if err := validate(*opts); err != nil {
+			t.Errorf("%s: the operator refuses the chart's arguments %v: %v", name, args, err)
+		}
 	}
 }

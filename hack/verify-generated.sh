@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-generated=(config/crd/bases config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go)
+generated=(config/crd/bases config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go charts/cloudjob-operator/files)
 before=$(mktemp -d)
 trap 'rm -rf "$before"' EXIT
 for p in "${generated[@]}"; do
@@ -12,7 +12,7 @@ for p in "${generated[@]}"; do
   [ -e "$p" ] && cp -r "$p" "$before/$p"
 done
 
-echo "verify-generated: regenerating CRD, RBAC and deepcopy files..."
+echo "verify-generated: regenerating CRD, RBAC, deepcopy and chart files..."
 make --no-print-directory -s manifests generate
 
 stale=0
