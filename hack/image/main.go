@@ -39,7 +39,7 @@ func main() {
 	flag.Parse()
 	o.Created = time.Unix(*created, 0).UTC()
 	if *created == 0 {
-		fmt.Fprint(os.Stderr, "image: -created is required: the commit time in Unix seconds (git log -1 --format=%ct)\n")
+		fmt.Fprintf(os.Stderr, "image: -created is required: the commit time in Unix seconds (%s)\n", "git log -1 --format=%ct")
 		os.Exit(2)
 	}
 	built, err := image.Build(o, *out)
