@@ -423,7 +423,7 @@ func jobEntry(obj any) (metrics.JobEntry, bool) {
 	if !ok {
 		return metrics.JobEntry{}, false
 	}
-	e := metrics.JobEntry{Service: string(job.Spec.Service), State: job.Status.State}
+	e := metrics.JobEntry{Service: string(job.Spec.Service), Phase: string(job.Status.Phase), State: job.Status.State}
 	if !job.Status.Finished() && job.Status.Phase != jobsv1alpha1.PhaseAwaitingPayment {
 		e.RunningSince = job.CreationTimestamp.Time
 		if job.Status.BeginTime != nil {

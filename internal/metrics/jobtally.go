@@ -26,6 +26,7 @@ import (
 // JobEntry is what the tally keeps of one CloudJob.
 type JobEntry struct {
 	Service string
+	Phase   string
 	State   string
 	// RunningSince is when an unfinished job began (the cloud's begin time, else
 	// the CloudJob's creation); zero for a finished job and one waiting for
@@ -79,6 +80,11 @@ func (t *JobTally) set(obj any) {
 	if !ok {
 		return
 	}
+	if entry.Service != "" {
+		// The service's watched series exist at 0 from its first CloudJob on,
+		// usually a scrape before its first request.
+		serviceSeen(entry.Service)
+	}
 	key, err := toolscache.MetaNamespaceKeyFunc(obj)
 	if err != nil {
 		return
@@ -88,13 +94,13 @@ func (t *JobTally) set(obj any) {
 	t.mu.Unlock()
 }
 
-// Count returns the number of jobs by (service, state); it is a JobCounter.
-func (t *JobTally) Count() map[[2]string]int {
+// Count returns the number of jobs by (service, phase, state); it is a JobCounter.
+func (t *JobTally) Count() map[[3]string]int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := map[[2]string]int{}
+	out := map[[3]string]int{}
 	for _, e := range t.jobs {
-		out[[2]string{e.Service, e.State}]++
+		out[[3]string{e.Service, e.Phase, e.State}]++
 	}
 	return out
 }

@@ -85,21 +85,21 @@ func TestJobTallyFollowsInformerEvents(t *testing.T) {
 	steps := []struct {
 		name string
 		do   func()
-		want map[[2]string]int
+		want map[[3]string]int
 	}{
 		{"initial list", func() { tally.OnAdd(a1, true); tally.OnAdd(a2, true); tally.OnAdd(b1, true) },
-			map[[2]string]int{{"bms", ""}: 1, {"bms", "RUNNING"}: 1, {"evs", "RUNNING"}: 1}},
+			map[[3]string]int{{"bms", "", ""}: 1, {"bms", "", "RUNNING"}: 1, {"evs", "", "RUNNING"}: 1}},
 		{"first poll", func() { tally.OnUpdate(a1, configMap("a", "one", "bms", "RUNNING")) },
-			map[[2]string]int{{"bms", "RUNNING"}: 2, {"evs", "RUNNING"}: 1}},
+			map[[3]string]int{{"bms", "", "RUNNING"}: 2, {"evs", "", "RUNNING"}: 1}},
 		{"same name in another namespace finishes", func() { tally.OnUpdate(b1, configMap("b", "one", "evs", "SUCCESS")) },
-			map[[2]string]int{{"bms", "RUNNING"}: 2, {"evs", "SUCCESS"}: 1}},
+			map[[3]string]int{{"bms", "", "RUNNING"}: 2, {"evs", "", "SUCCESS"}: 1}},
 		{"deleted", func() { tally.OnDelete(a2) },
-			map[[2]string]int{{"bms", "RUNNING"}: 1, {"evs", "SUCCESS"}: 1}},
+			map[[3]string]int{{"bms", "", "RUNNING"}: 1, {"evs", "", "SUCCESS"}: 1}},
 		{"deleted while the watch was lost", func() {
 			tally.OnDelete(toolscache.DeletedFinalStateUnknown{Key: "b/one", Obj: b1})
-		}, map[[2]string]int{{"bms", "RUNNING"}: 1}},
+		}, map[[3]string]int{{"bms", "", "RUNNING"}: 1}},
 		{"other objects are ignored", func() { tally.OnAdd(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "x"}}, false) },
-			map[[2]string]int{{"bms", "RUNNING"}: 1}},
+			map[[3]string]int{{"bms", "", "RUNNING"}: 1}},
 	}
 	for _, s := range steps {
 		s.do()

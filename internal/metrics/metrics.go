@@ -25,6 +25,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 )
 
 const namespace = "cloudjob"
@@ -93,14 +95,14 @@ const (
 	EventFailed   = "failed"
 )
 
-// JobCounter counts CloudJobs by service and state for the cloudjob_jobs gauge. It
+// JobCounter counts CloudJobs by service, phase and state for the cloudjob_jobs gauge. It
 // is asked at scrape time, so the gauge is always what the cache holds (JobTally
 // follows the cache's informer).
-type JobCounter func() map[[2]string]int
+type JobCounter func() map[[3]string]int
 
 var jobsDesc = prometheus.NewDesc(namespace+"_jobs",
-	"CloudJobs by service and cloud state (INIT, RUNNING, SUCCESS, FAIL, PENDING_PAYMENT, ...; empty before the first poll).",
-	[]string{"service", "state"}, nil)
+	"CloudJobs by service, phase (Pending, Running, AwaitingPayment, Succeeded, Failed, Unknown) and the cloud's own state (INIT, RUNNING, SUCCESS, FAIL, PENDING_PAYMENT, ...); both empty before the first poll.",
+	[]string{"service", "phase", "state"}, nil)
 
 // scrapeCollector reports metrics computed at scrape time by a function that
 // is set once the operator has built what it reads.
@@ -133,7 +135,7 @@ var jobs = &scrapeCollector{desc: jobsDesc}
 func SetJobCounter(count JobCounter) {
 	jobs.set(func(ch chan<- prometheus.Metric) {
 		for k, n := range count() {
-			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), k[0], k[1], k[2])
 		}
 	})
 }
@@ -156,10 +158,73 @@ func SetOldestRunning(oldest OldestRunning) {
 	})
 }
 
+// Prometheus' increase() and rate() cannot see a counter's first step when its
+// series appears already at 1, so an alert on the first rejected request or the
+// first failed job would never fire. The series that alerts watch are therefore
+// made at 0 when a service or an identity call is first used: only used ones,
+// so nothing grows with services the operator never polls.
+var (
+	seenServices sync.Map // service -> struct{}
+	seenCalls    sync.Map // identity call -> struct{}
+
+	// watchedResults are the request results the alerting rules watch.
+	watchedResults = []string{"ok", string(huaweicloud.ErrThrottled), string(huaweicloud.ErrAuthenticationFailed),
+		string(huaweicloud.ErrForbidden)}
+	// identityResults are every result of an identity call.
+	identityResults = []string{"ok", string(huaweicloud.ErrThrottled), string(huaweicloud.ErrUnavailable),
+		string(huaweicloud.ErrAuthenticationFailed), string(huaweicloud.ErrForbidden), string(huaweicloud.ErrNotFound),
+		string(huaweicloud.ErrInvalidRequest), string(huaweicloud.ErrMalformedResponse), "error"}
+)
+
+func serviceSeen(service string) {
+	if _, seen := seenServices.LoadOrStore(service, struct{}{}); seen {
+		return
+	}
+	for _, result := range watchedResults {
+		CloudRequests.WithLabelValues(service, result)
+	}
+	CloudThrottled.WithLabelValues(service)
+	QuotaDeferrals.WithLabelValues(service)
+	JobDuration.WithLabelValues(service, OutcomeSucceeded)
+	JobDuration.WithLabelValues(service, OutcomeFailed)
+}
+
+// The outcomes of JobDuration.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+)
+
 // ObserveRequest records one job-status request.
 func ObserveRequest(service, result string, took time.Duration) {
+	serviceSeen(service)
 	CloudRequests.WithLabelValues(service, result).Inc()
 	CloudRequestDuration.WithLabelValues(service).Observe(took.Seconds())
+}
+
+// ObserveThrottled records a rate-limit answer.
+func ObserveThrottled(service string) {
+	serviceSeen(service)
+	CloudThrottled.WithLabelValues(service).Inc()
+}
+
+// ObserveDeferral records a poll the operator's own quota postponed.
+func ObserveDeferral(service string) {
+	serviceSeen(service)
+	QuotaDeferrals.WithLabelValues(service).Inc()
+}
+
+// ObserveJobEnd records how long a finished cloud job ran (when the cloud gave
+// its begin and end) and how long after its end the operator noticed (when the
+// cloud gave the end).
+func ObserveJobEnd(service, outcome string, duration, lag *time.Duration) {
+	serviceSeen(service)
+	if duration != nil {
+		JobDuration.WithLabelValues(service, outcome).Observe(duration.Seconds())
+	}
+	if lag != nil {
+		DetectionLag.WithLabelValues(service).Observe(max(0, lag.Seconds()))
+	}
 }
 
 // IdentityRequests counts the IAM, STS and metadata requests made for
@@ -172,6 +237,11 @@ var IdentityRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 
 // ObserveIdentityRequest records one request for temporary keys.
 func ObserveIdentityRequest(call, result string) {
+	if _, seen := seenCalls.LoadOrStore(call, struct{}{}); !seen {
+		for _, r := range identityResults {
+			IdentityRequests.WithLabelValues(call, r)
+		}
+	}
 	IdentityRequests.WithLabelValues(call, result).Inc()
 }
 
@@ -194,6 +264,9 @@ func SetIdentityExpiry(expiry IdentityExpiry) {
 }
 
 func init() {
+	for _, result := range []string{EventRecorded, EventDropped, EventFailed} {
+		Events.WithLabelValues(result)
+	}
 	ctrlmetrics.Registry.MustRegister(CloudRequests, CloudRequestDuration, CloudThrottled, QuotaDeferrals,
 		JobDuration, DetectionLag, Events, jobs, oldestRunning, IdentityRequests, identities)
 }
