@@ -107,6 +107,10 @@ image: ca-certificates ## Build the operator image without a container engine in
 	go run ./hack/image -binary $(IMAGE_DIR)/manager -o $(IMAGE_DIR) -ref $(IMG) -version $(VERSION) \
 		-revision $$(git rev-parse HEAD 2>/dev/null || echo unknown) -created $$(git log -1 --format=%ct 2>/dev/null || echo 1)
 
+.PHONY: image-push
+image-push: ## Push the image of `make image` to IMG with the credentials of docker login or podman login (no engine needed).
+	go run ./hack/image -push -o $(IMAGE_DIR) -ref $(IMG)
+
 # Debian packages the image build and the container test need. Installing needs root.
 .PHONY: ca-certificates
 ca-certificates:

@@ -15,13 +15,14 @@ limitations under the License.
 */
 
 // Command image builds the operator's container image without a container
-// engine (see test/image): make image.
+// engine (see test/image), and pushes it: make image, make image-push.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/image"
@@ -36,7 +37,17 @@ func main() {
 	flag.StringVar(&o.Reference, "ref", "ghcr.io/cloudjob-operator/cloudjob-operator:dev", "The image's name.")
 	flag.StringVar(&o.Version, "version", "dev", "The operator's version, for the OCI labels.")
 	flag.StringVar(&o.Revision, "revision", "", "The commit, for the OCI labels.")
+	push := flag.Bool("push", false, "Push the image built before (the OCI layout in -o) to -ref instead of building.")
 	flag.Parse()
+	if *push {
+		digest, err := image.Push(filepath.Join(*out, "oci"), o.Reference)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "image:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("pushed %s@%s\n", o.Reference, digest)
+		return
+	}
 	o.Created = time.Unix(*created, 0).UTC()
 	if *created == 0 {
 		fmt.Fprintf(os.Stderr, "image: -created is required: the commit time in Unix seconds (%s)\n", "git log -1 --format=%ct")

@@ -35,11 +35,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -249,6 +251,24 @@ func rootFS(created time.Time, binary, certs []byte) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	return buf.Bytes(), size, nil
+}
+
+// Push uploads the image in an OCI layout to its registry, with the credentials
+// of docker login or podman login, and returns the digest it has there.
+func Push(ociDir, reference string, opts ...remote.Option) (v1.Hash, error) {
+	img, err := Load(ociDir)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	ref, err := name.ParseReference(reference)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("image reference %q: %w", reference, err)
+	}
+	opts = append([]remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)}, opts...)
+	if err := remote.Write(ref, img, opts...); err != nil {
+		return v1.Hash{}, fmt.Errorf("pushing %s: %w (log in with docker login or podman login first)", ref, err)
+	}
+	return img.Digest()
 }
 
 // Load reads the image from an OCI layout Build wrote.

@@ -17,12 +17,19 @@ limitations under the License.
 package image
 
 import (
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // staticBinary builds a tiny static program to stand in for the operator.
@@ -107,6 +114,37 @@ func TestBuildIsReproducibleAndRunsAsNonroot(t *testing.T) {
 	}
 	if _, err := os.Stat(a.Tarball); err != nil {
 		t.Errorf("no image tarball: %v", err)
+	}
+}
+
+// TestPushUploadsTheSameImage pushes to a registry (go-containerregistry's,
+// in memory) and pulls it back.
+func TestPushUploadsTheSameImage(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	built, err := Build(Options{Binary: staticBinary(t), CACertificates: "/etc/ssl/certs/ca-certificates.crt",
+		Created: time.Unix(1700000000, 0), Reference: "x/y:z"}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/platform/cloudjob-operator:v0.1.0"
+	digest, err := Push(built.Layout, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if digest != built.Digest {
+		t.Errorf("pushed %s, built %s", digest, built.Digest)
+	}
+	parsed, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pulled, err := remote.Image(parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := pulled.Digest(); d != built.Digest {
+		t.Errorf("the registry serves %s, built %s", d, built.Digest)
 	}
 }
 
