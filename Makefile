@@ -64,8 +64,12 @@ lint: ## Run golangci-lint (built from the module proxy on first use).
 envtest: ## Build kube-apiserver, kubectl and etcd into bin/k8s/<version> (first build takes several minutes).
 	@K8S_VERSION=$(K8S_VERSION) hack/envtest.sh $(ENVTEST_DIR)
 
+.PHONY: node
+node: ## Build the test node's kubelet, kube-controller-manager, kube-scheduler and kube-proxy into bin/k8s/<version> (several minutes the first time).
+	@K8S_VERSION=$(K8S_VERSION) hack/envtest.sh --node $(ENVTEST_DIR)
+
 .PHONY: test
-test: verify-generated vet lint envtest image container-runtime ## Check generated files, vet, lint, build the image, and run every test against a real control plane.
+test: verify-generated vet lint envtest node image container-runtime ## Check generated files, vet, lint, build the image, and run every test against a real control plane.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout $(TEST_TIMEOUT) -count=1 ./... 
 
 BENCH_ARGS ?=
@@ -116,10 +120,14 @@ image-push: ## Push the image of `make image` to IMG with the credentials of doc
 ca-certificates:
 	@test -s /etc/ssl/certs/ca-certificates.crt || $(call apt-install,ca-certificates)
 
+CONTAINER_PACKAGES = runc containerd containernetworking-plugins iptables
+
 .PHONY: container-runtime
-container-runtime: ## Install runc (Debian package) to run the operator image in tests; needs root.
-	@command -v runc >/dev/null || $(call apt-install,runc)
-	@runc --version | head -1
+container-runtime: ## Install runc, containerd, the CNI plugins and iptables (Debian packages) to run the operator image in tests; needs root.
+	@missing=; for c in runc:runc containerd:containerd /usr/lib/cni/bridge:containernetworking-plugins iptables:iptables; do \
+	  command -v $${c%%:*} >/dev/null 2>&1 || missing="$$missing $${c##*:}"; done; \
+	  if [ -n "$$missing" ]; then $(call apt-install,$$missing); fi
+	@runc --version | head -1; containerd --version
 
 define apt-install
 	{ if [ "$$(id -u)" != 0 ]; then echo "make: $(1) is missing and installing it needs root: run 'sudo apt-get install -y $(1)' (Debian) and retry" >&2; exit 1; fi; \

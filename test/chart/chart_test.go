@@ -180,7 +180,7 @@ func TestChartRendersEveryValue(t *testing.T) {
 	}
 	if pod.PriorityClassName != "system-cluster-critical" || len(pod.Tolerations) != 1 || pod.Affinity == nil ||
 		len(pod.TopologySpreadConstraints) != 1 || pod.NodeSelector["kubernetes.io/os"] != "linux" ||
-		len(pod.ImagePullSecrets) != 1 || *pod.TerminationGracePeriodSeconds != 45 {
+		len(pod.ImagePullSecrets) != 1 || *pod.TerminationGracePeriodSeconds != 45 || len(pod.HostAliases) != 1 {
 		t.Errorf("scheduling values not rendered: %+v", pod)
 	}
 	rules := rel.Find("PrometheusRule", "cloudjobs")

@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ type Options struct {
 	Version, Revision string
 	// Reference is the image's name, e.g. ghcr.io/cloudjob-operator/cloudjob-operator:v0.1.0.
 	Reference string
+	// Entrypoint is where the binary goes and what runs: /manager unless set
+	// (the test node's pause image sets /pause).
+	Entrypoint string
 }
 
 // Built is what Build wrote.
@@ -146,7 +150,11 @@ func build(o Options) (v1.Image, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("CA certificates: %w (install Debian's ca-certificates package)", err)
 	}
-	layerTar, uncompressed, err := rootFS(o.Created, binary, certs)
+	entrypoint := o.Entrypoint
+	if entrypoint == "" {
+		entrypoint = "/manager"
+	}
+	layerTar, uncompressed, err := rootFS(o.Created, strings.TrimPrefix(entrypoint, "/"), binary, certs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -174,7 +182,7 @@ func build(o Options) (v1.Image, int64, error) {
 	cfg.Created = v1.Time{Time: o.Created}
 	cfg.OS = "linux"
 	cfg.Architecture = runtime.GOARCH
-	cfg.Config.Entrypoint = []string{"/manager"}
+	cfg.Config.Entrypoint = []string{entrypoint}
 	cfg.Config.User = User
 	cfg.Config.WorkingDir = "/"
 	cfg.Config.Env = []string{
@@ -209,7 +217,7 @@ func isStatic(binary []byte) (bool, error) {
 }
 
 // rootFS is the image's only layer, as an uncompressed tar, and the size of its files.
-func rootFS(created time.Time, binary, certs []byte) ([]byte, int64, error) {
+func rootFS(created time.Time, binaryPath string, binary, certs []byte) ([]byte, int64, error) {
 	type entry struct {
 		path     string
 		mode     int64
@@ -227,9 +235,10 @@ func rootFS(created time.Time, binary, certs []byte) ([]byte, int64, error) {
 		{path: "etc/ssl/certs/ca-certificates.crt", mode: 0o644, data: certs},
 		{path: "home/", mode: 0o755, dir: true},
 		{path: "home/nonroot/", mode: 0o700, uid: UID, gid: GID, dir: true},
-		{path: "manager", mode: 0o755, data: binary},
+		{path: binaryPath, mode: 0o755, data: binary},
 		{path: "tmp/", mode: 0o1777, dir: true},
 	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.path, b.path) })
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	var size int64
@@ -269,6 +278,24 @@ func Push(ociDir, reference string, opts ...remote.Option) (v1.Hash, error) {
 		return v1.Hash{}, fmt.Errorf("pushing %s: %w (log in with docker login or podman login first)", ref, err)
 	}
 	return img.Digest()
+}
+
+// Reference is the name of the image in an OCI layout Build wrote.
+func Reference(ociDir string) (string, error) {
+	idx, err := layout.ImageIndexFromPath(ociDir)
+	if err != nil {
+		return "", fmt.Errorf("the image in %s: %w (make image builds it)", ociDir, err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return "", err
+	}
+	for _, d := range m.Manifests {
+		if ref := d.Annotations["org.opencontainers.image.ref.name"]; ref != "" {
+			return ref, nil
+		}
+	}
+	return "", fmt.Errorf("the image in %s has no name", ociDir)
 }
 
 // Load reads the image from an OCI layout Build wrote.
