@@ -43,6 +43,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -224,7 +225,7 @@ func TestImageRunsUnderTheDeploymentSecurityContext(t *testing.T) {
 
 	// It holds the Lease.
 	var lease coordinationv1.Lease
-	if err := waitFor(ctx, func() (bool, error) {
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
 		err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: leaseName}, &lease)
 		return err == nil && ptr.Deref(lease.Spec.HolderIdentity, "") != "", client.IgnoreNotFound(err)
 	}); err != nil {
@@ -247,7 +248,7 @@ func TestImageRunsUnderTheDeploymentSecurityContext(t *testing.T) {
 	if err := c.Create(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitFor(ctx, func() (bool, error) {
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(job), job)
 		return err == nil && job.Status.Phase == jobsv1alpha1.PhaseSucceeded, err
 	}); err != nil {
@@ -348,23 +349,6 @@ func freePort(t *testing.T) int {
 	_, p, _ := net.SplitHostPort(addr)
 	n, _ := strconv.Atoi(p)
 	return n
-}
-
-func waitFor(ctx context.Context, done func() (bool, error)) error {
-	for {
-		ok, err := done()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // waitHTTP waits until url answers want, failing early if the container exits.

@@ -38,6 +38,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -204,7 +205,7 @@ func apply(ctx context.Context, t *testing.T, c *Cluster, objs []*unstructured.U
 
 func waitCRD(ctx context.Context, t *testing.T, c *Cluster, name string) {
 	t.Helper()
-	if err := wait(ctx, time.Minute, func() (bool, error) {
+	if err := poll(ctx, time.Minute, func(context.Context) (bool, error) {
 		var l jobsv1alpha1.CloudJobList
 		return c.Client.List(ctx, &l) == nil, nil
 	}); err != nil {
@@ -253,7 +254,7 @@ func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernete
 	t.Helper()
 	start := time.Now()
 	var d appsv1.Deployment
-	if err := wait(ctx, 3*time.Minute, func() (bool, error) {
+	if err := poll(ctx, 3*time.Minute, func(context.Context) (bool, error) {
 		if err := c.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &d); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
@@ -292,7 +293,7 @@ func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernete
 		status["Uid"], status["CapEff"], status["NoNewPrivs"], status["Seccomp"], rootOpts)
 
 	var lease coordinationv1.Lease
-	if err := wait(ctx, time.Minute, func() (bool, error) {
+	if err := poll(ctx, time.Minute, func(context.Context) (bool, error) {
 		err := c.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: leaseName}, &lease)
 		return err == nil && ptr.Deref(lease.Spec.HolderIdentity, "") != "", client.IgnoreNotFound(err)
 	}); err != nil {
@@ -323,7 +324,7 @@ func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernete
 		t.Fatal(err)
 	}
 	var body string
-	if err := wait(ctx, 30*time.Second, func() (bool, error) {
+	if err := poll(ctx, 30*time.Second, func(context.Context) (bool, error) {
 		code, b := scrape(ctx, insecure, url, tr.Status.Token)
 		body = b
 		return code == http.StatusOK, nil
@@ -366,7 +367,7 @@ func checkCloudJob(ctx context.Context, t *testing.T, c *Cluster, simURL string)
 	if err := c.Client.Create(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	if err := wait(ctx, time.Minute, func() (bool, error) {
+	if err := poll(ctx, time.Minute, func(context.Context) (bool, error) {
 		err := c.Client.Get(ctx, client.ObjectKeyFromObject(job), job)
 		return err == nil && job.Status.Phase == jobsv1alpha1.PhaseSucceeded, err
 	}); err != nil {
@@ -386,7 +387,7 @@ func checkStop(ctx context.Context, t *testing.T, c *Cluster, ns, name string, p
 		t.Fatal(err)
 	}
 	grace := time.Duration(ptr.Deref(pod.Spec.TerminationGracePeriodSeconds, 30)) * time.Second
-	if err := wait(ctx, grace+30*time.Second, func() (bool, error) {
+	if err := poll(ctx, grace+30*time.Second, func(context.Context) (bool, error) {
 		err := c.Client.Get(ctx, client.ObjectKeyFromObject(pod), &corev1.Pod{})
 		return client.IgnoreNotFound(err) == nil && err != nil, nil
 	}); err != nil {
@@ -452,23 +453,7 @@ func describePods(ctx context.Context, c *Cluster, ns string) string {
 	return b.String()
 }
 
-func wait(ctx context.Context, timeout time.Duration, done func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := done()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not within %s", timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
+// poll checks done every 300 ms until it holds, fails or timeout passes.
+func poll(ctx context.Context, timeout time.Duration, done wait.ConditionWithContextFunc) error {
+	return wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, timeout, true, done)
 }
