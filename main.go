@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -98,6 +99,7 @@ const (
 type options struct {
 	metricsAddr      string
 	secureMetrics    bool
+	metricsCertDir   string
 	enableHTTP2      bool
 	probeAddr        string
 	pprofAddr        string
@@ -148,6 +150,8 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"Address the metrics endpoint binds to, for example :8443 (HTTPS) or :8080 (with --metrics-secure=false). 0 disables it.")
 	fs.BoolVar(&opts.secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS, allowing only authenticated and authorized clients (TokenReview and SubjectAccessReview).")
+	fs.StringVar(&opts.metricsCertDir, "metrics-cert-dir", "",
+		"Directory with tls.crt and tls.key (a mounted kubernetes.io/tls Secret, e.g. from cert-manager) for the HTTPS metrics endpoint; reloaded when they change. Empty serves a self-signed certificate.")
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve metrics over HTTP/2. Off by default against the HTTP/2 Stream Cancellation and Rapid Reset CVEs.")
 	fs.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
@@ -305,6 +309,16 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 	}
 	if opts.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if opts.metricsCertDir != "" {
+		// controller-runtime falls back to a self-signed certificate when the
+		// files are missing; a configured directory without them is a mistake.
+		for _, f := range []string{"tls.crt", "tls.key"} {
+			if _, err := os.Stat(filepath.Join(opts.metricsCertDir, f)); err != nil {
+				return fmt.Errorf("--metrics-cert-dir %s: %w (mount a kubernetes.io/tls Secret there)", opts.metricsCertDir, err)
+			}
+		}
+		metricsOpts.CertDir = opts.metricsCertDir
 	}
 
 	cacheOpts, err := cacheOptions(opts)

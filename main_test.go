@@ -32,6 +32,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -280,5 +281,21 @@ func TestChartPassesOnlyOperatorFlags(t *testing.T) {
 		if err := validate(*opts); err != nil {
 			t.Errorf("%s: the operator refuses the chart's arguments %v: %v", name, args, err)
 		}
+	}
+}
+
+// TestMetricsCertDirNeedsTheFiles: a configured certificate directory without
+// tls.crt and tls.key stops the operator, instead of quietly serving a
+// self-signed certificate that scrapers then refuse.
+func TestMetricsCertDirNeedsTheFiles(t *testing.T) {
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	opts, _ := bindFlags(fs)
+	dir := t.TempDir()
+	if err := fs.Parse([]string{"--metrics-cert-dir=" + dir}); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), &rest.Config{Host: "https://127.0.0.1:1"}, *opts)
+	if err == nil || !strings.Contains(err.Error(), "--metrics-cert-dir "+dir) || !strings.Contains(err.Error(), "tls.crt") {
+		t.Fatalf("run with an empty --metrics-cert-dir: %v", err)
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -35,6 +34,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
@@ -77,7 +77,7 @@ func Lint(namespace string, values map[string]any, least int) ([]support.Message
 
 // Release is a rendered release.
 type Release struct {
-	// Objects are the rendered objects in file order, then document order.
+	// Objects are the rendered objects in the order helm install creates them.
 	Objects []*unstructured.Unstructured
 	// Notes is the rendered NOTES.txt.
 	Notes string
@@ -103,23 +103,23 @@ func Render(name, namespace string, values map[string]any) (*Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	rel := &Release{}
-	for _, n := range names {
-		switch {
-		case strings.HasSuffix(n, "NOTES.txt"):
-			rel.Notes = files[n]
-			continue
-		case !strings.HasSuffix(n, ".yaml"):
-			continue
+	for name, text := range files {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			rel.Notes = text
+			delete(files, name)
 		}
-		objs, err := decode(files[n])
+	}
+	// Helm's own install order: namespaces, CRDs, service accounts and RBAC
+	// before the workloads that need them.
+	_, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range manifests {
+		objs, err := decode(m.Content)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 		rel.Objects = append(rel.Objects, objs...)
 	}

@@ -163,7 +163,7 @@ func TestChartRendersEveryValue(t *testing.T) {
 		"--operator-namespace=cloudjob-secrets", "--identity-requests-per-minute=30",
 		"--federation-token-file=/var/run/secrets/cloudjob.io/federation/token", "--allow-node-metadata-credentials=true",
 		"--node-metadata-endpoint=http://169.254.169.254", "--zap-log-level=debug", "--zap-encoder=console",
-		"--cloud-request-timeout=25s",
+		"--cloud-request-timeout=25s", "--metrics-cert-dir=/etc/cloudjob-operator/metrics-tls",
 	} {
 		if !slices.Contains(c.Args, want) {
 			t.Errorf("args lack %s: %v", want, c.Args)
@@ -183,6 +183,19 @@ func TestChartRendersEveryValue(t *testing.T) {
 		len(pod.ImagePullSecrets) != 1 || *pod.TerminationGracePeriodSeconds != 45 || len(pod.HostAliases) != 1 {
 		t.Errorf("scheduling values not rendered: %+v", pod)
 	}
+	var metricsTLS bool
+	for _, v := range pod.Volumes {
+		metricsTLS = metricsTLS || (v.Secret != nil && v.Secret.SecretName == "cloudjobs-metrics-tls")
+	}
+	if !metricsTLS {
+		t.Error("metrics.certSecret is not mounted")
+	}
+	monitor := rel.Find("ServiceMonitor", "cloudjobs")
+	endpoints, _, _ := unstructured.NestedSlice(monitor.Object, "spec", "endpoints")
+	serverName, _, _ := unstructured.NestedString(endpoints[0].(map[string]any), "tlsConfig", "serverName")
+	if serverName != "metrics.platform.example.com" {
+		t.Errorf("the ServiceMonitor verifies server name %q, want serviceMonitor.tlsConfig's", serverName)
+	}
 	rules := rel.Find("PrometheusRule", "cloudjobs")
 	groups, _, _ := unstructured.NestedSlice(rules.Object, "spec", "groups")
 	if len(groups) == 0 {
@@ -193,6 +206,34 @@ func TestChartRendersEveryValue(t *testing.T) {
 	var parsed map[string]any
 	if err := json.Unmarshal([]byte(text), &parsed); err != nil || parsed["uid"] != "cloudjob-operator" {
 		t.Errorf("the dashboard ConfigMap does not hold the dashboard JSON: %v", err)
+	}
+}
+
+// TestChartServiceMonitorVerifiesTheMetricsCertificate: with metrics.certSecret
+// the ServiceMonitor verifies the endpoint against the Secret's CA and the
+// Service's name; without, it cannot (self-signed) and says so.
+func TestChartServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	tlsConfig := func(values map[string]any) map[string]any {
+		t.Helper()
+		rel, err := Render("cj", "ops", values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		monitor := rel.Find("ServiceMonitor", "cj-cloudjob-operator")
+		if monitor == nil {
+			t.Fatalf("no ServiceMonitor: %v", rel.Kinds())
+		}
+		endpoints, _, _ := unstructured.NestedSlice(monitor.Object, "spec", "endpoints")
+		cfg, _, _ := unstructured.NestedMap(endpoints[0].(map[string]any), "tlsConfig")
+		return cfg
+	}
+	verified := tlsConfig(map[string]any{"serviceMonitor": map[string]any{"enabled": true}, "metrics": map[string]any{"certSecret": "metrics-tls"}})
+	name, _, _ := unstructured.NestedString(verified, "ca", "secret", "name")
+	if verified["serverName"] != "cj-cloudjob-operator-metrics.ops.svc" || name != "metrics-tls" || verified["insecureSkipVerify"] != nil {
+		t.Errorf("with metrics.certSecret the ServiceMonitor's tlsConfig is %v", verified)
+	}
+	if self := tlsConfig(map[string]any{"serviceMonitor": map[string]any{"enabled": true}}); self["insecureSkipVerify"] != true {
+		t.Errorf("with a self-signed certificate the ServiceMonitor's tlsConfig is %v", self)
 	}
 }
 

@@ -19,6 +19,7 @@ package node
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -114,8 +115,19 @@ func TestOperatorOnAKubeletNode(t *testing.T) {
 			Data: map[string]string{"ca.crt": string(c.CA.CertPEM)}}); err != nil {
 			t.Fatal(err)
 		}
+		// The metrics endpoint's certificate, as cert-manager would issue it.
+		metricsDNS := release + "-metrics." + ns + ".svc"
+		crt, key, err := c.CA.Issue(metricsDNS, nil, []string{metricsDNS}, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "metrics-tls"},
+			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": crt, "tls.key": key, "ca.crt": c.CA.CertPEM}}); err != nil {
+			t.Fatal(err)
+		}
 		repo, tag, _ := strings.Cut(ref, ":")
 		rel, err := chart.Render(release, ns, map[string]any{
+			"metrics":     map[string]any{"certSecret": "metrics-tls"},
 			"image":       map[string]any{"repository": repo, "tag": tag, "pullPolicy": "Never"},
 			"hostAliases": []any{map[string]any{"ip": c.NodeIP, "hostnames": []any{simHost}}},
 			"cloud": map[string]any{"allowedEndpointDomains": []any{"sim.cloudjob.test"},
@@ -125,7 +137,10 @@ func TestOperatorOnAKubeletNode(t *testing.T) {
 			t.Fatal(err)
 		}
 		apply(ctx, t, c, rel.Objects)
-		pod := checkDeployment(ctx, t, c, cs, ns, release, release+"-metrics", release+"-metrics-reader")
+		roots := x509.NewCertPool()
+		roots.AddCert(c.CA.Cert)
+		verified := &tls.Config{RootCAs: roots, ServerName: metricsDNS, MinVersion: tls.VersionTLS12}
+		pod := checkDeployment(ctx, t, c, cs, ns, release, release+"-metrics", release+"-metrics-reader", verified)
 		checkCloudJob(ctx, t, c, simURL)
 		checkStop(ctx, t, c, ns, release, pod)
 	})
@@ -134,7 +149,9 @@ func TestOperatorOnAKubeletNode(t *testing.T) {
 		const ns, prefix = "cloudjob-operator-system", "cloudjob-operator-"
 		objs := installManifest(t, ref)
 		apply(ctx, t, c, objs)
-		pod := checkDeployment(ctx, t, c, cs, ns, prefix+"controller-manager", prefix+"controller-manager-metrics-service", prefix+"metrics-reader")
+		// The kustomize install serves a self-signed certificate.
+		selfSigned := &tls.Config{InsecureSkipVerify: true} //nolint:gosec // nothing to verify it against
+		pod := checkDeployment(ctx, t, c, cs, ns, prefix+"controller-manager", prefix+"controller-manager-metrics-service", prefix+"metrics-reader", selfSigned)
 		checkStop(ctx, t, c, ns, prefix+"controller-manager", pod)
 	})
 }
@@ -250,7 +267,7 @@ func installManifest(t *testing.T, ref string) []*unstructured.Unstructured {
 // checkDeployment waits until the Deployment is available and checks the pod the
 // kubelet runs: its process's confinement, its Lease, its metrics through the
 // Service, and its log.
-func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernetes.Interface, ns, name, metricsService, readerRole string) *corev1.Pod {
+func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernetes.Interface, ns, name, metricsService, readerRole string, metricsTLS *tls.Config) *corev1.Pod {
 	t.Helper()
 	start := time.Now()
 	var d appsv1.Deployment
@@ -306,9 +323,9 @@ func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernete
 		t.Fatal(err)
 	}
 	url := fmt.Sprintf("https://%s:%d/metrics", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
-	insecure := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the operator's self-signed certificate is not under test
-	if code, _ := scrape(ctx, insecure, url, ""); code != http.StatusUnauthorized {
-		t.Errorf("anonymous scrape of %s: HTTP %d, want 401", url, code)
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: metricsTLS}}
+	if code, body := scrape(ctx, hc, url, ""); code != http.StatusUnauthorized {
+		t.Errorf("anonymous scrape of %s: HTTP %d (%.200s), want 401", url, code, body)
 	}
 	scraper := ns + "-scraper"
 	if err := c.Client.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: scraper}}); err != nil {
@@ -325,7 +342,7 @@ func checkDeployment(ctx context.Context, t *testing.T, c *Cluster, cs kubernete
 	}
 	var body string
 	if err := poll(ctx, 30*time.Second, func(context.Context) (bool, error) {
-		code, b := scrape(ctx, insecure, url, tr.Status.Token)
+		code, b := scrape(ctx, hc, url, tr.Status.Token)
 		body = b
 		return code == http.StatusOK, nil
 	}); err != nil {
