@@ -106,7 +106,9 @@ demo: envtest build ## Run the operator against a local control plane and the cl
 IMAGE_DIR ?= $(LOCALBIN)/image
 
 .PHONY: image
-image: ca-certificates ## Build the operator image without a container engine into bin/image: an OCI layout and image.tar (docker/podman load). Reproducible per commit (the version and commit are stamped by flags, not by the go command's VCS stamping, which depends on GOFLAGS).
+# The version and commit are stamped by flags, not by the go command's VCS
+# stamping, which depends on the builder's GOFLAGS: the digest depends on the commit only.
+image: ca-certificates ## Build the operator image without a container engine into bin/image: an OCI layout and image.tar (docker/podman load). Reproducible per commit.
 	CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/cloudjob-operator/cloudjob-operator/internal/version.Version=$(VERSION)" -o $(IMAGE_DIR)/manager .
 	go run ./hack/image -binary $(IMAGE_DIR)/manager -o $(IMAGE_DIR) -ref $(IMG) -version $(VERSION) \
 		-revision $$(git rev-parse HEAD 2>/dev/null || echo unknown) -created $$(git log -1 --format=%ct 2>/dev/null || echo 1)
