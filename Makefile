@@ -69,7 +69,7 @@ node: ## Build the test node's kubelet, kube-controller-manager, kube-scheduler 
 	@K8S_VERSION=$(K8S_VERSION) hack/envtest.sh --node $(ENVTEST_DIR)
 
 .PHONY: test
-test: verify-generated vet lint envtest node image container-runtime ## Check generated files, vet, lint, build the image, and run every test against a real control plane.
+test: verify-generated vet lint envtest node image container-runtime ## Check generated files, vet, lint, build the image and the test node, and run every test against a real control plane and a one-node cluster.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) go test -timeout $(TEST_TIMEOUT) -count=1 ./... 
 
 BENCH_ARGS ?=
