@@ -31,7 +31,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
@@ -256,22 +255,20 @@ func TestChartPassesOnlyOperatorFlags(t *testing.T) {
 	if err := yaml.Unmarshal(data, &values); err != nil {
 		t.Fatal(err)
 	}
-	for name, values := range map[string]map[string]any{"defaults": nil, "every value": values} {
-		rel, err := chart.Render("cj", "ops", values)
+	for _, c := range []struct {
+		name, deployment string
+		values           map[string]any
+	}{{"defaults", "cj-cloudjob-operator", nil}, {"every value", "cloudjobs", values}} {
+		name := c.name
+		rel, err := chart.Render("cj", "ops", c.values)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var deployment *unstructured.Unstructured
-		for _, o := range rel.Objects {
-			if o.GetKind() == "Deployment" {
-				deployment = o
-			}
+		spec, err := rel.PodSpec(c.deployment)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		if deployment == nil {
-			t.Fatalf("%s: no Deployment rendered", name)
-		}
-		containers, _, _ := unstructured.NestedSlice(deployment.Object, "spec", "template", "spec", "containers")
-		args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+		args := spec.Containers[0].Args
 		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
 		opts, _ := bindFlags(fs)
 		if err := fs.Parse(args); err != nil {

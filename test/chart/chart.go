@@ -21,6 +21,7 @@ package chart
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,8 +36,12 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
@@ -151,6 +156,29 @@ func (r *Release) Find(kind, name string) *unstructured.Unstructured {
 		if o.GetKind() == kind && o.GetName() == name {
 			return o
 		}
+	}
+	return nil
+}
+
+// PodSpec is the pod template's spec of the rendered Deployment named name.
+func (r *Release) PodSpec(name string) (corev1.PodSpec, error) {
+	obj := r.Find("Deployment", name)
+	if obj == nil {
+		return corev1.PodSpec{}, fmt.Errorf("no Deployment %s rendered: %v", name, r.Kinds())
+	}
+	var d appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &d); err != nil {
+		return corev1.PodSpec{}, err
+	}
+	return d.Spec.Template.Spec, nil
+}
+
+// Apply applies obj server-side, as Helm 4 installs, taking every field for
+// fieldOwner; obj becomes what the server stored.
+func Apply(ctx context.Context, c client.Client, fieldOwner string, obj *unstructured.Unstructured) error {
+	//nolint:staticcheck // client.Apply with an unstructured object is the server-side apply Helm 4 does.
+	if err := c.Patch(ctx, obj, client.Apply, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s %s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
 }

@@ -380,8 +380,8 @@ func TestChartInstallsOnTheAPIServer(t *testing.T) {
 	for name, rel := range map[string]*Release{"cluster-wide release": everything, "namespaced release": namespaced} {
 		for _, obj := range rel.Objects {
 			obj := obj.DeepCopy()
-			if err := apply(ctx, c, obj); err != nil {
-				t.Errorf("%s: applying %s %s/%s: %v", name, obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+			if err := Apply(ctx, c, "helm", obj); err != nil {
+				t.Errorf("%s: %v", name, err)
 			}
 		}
 		t.Logf("%s: applied %d objects", name, len(rel.Objects))
@@ -390,8 +390,8 @@ func TestChartInstallsOnTheAPIServer(t *testing.T) {
 	// what the chart renders.
 	for _, obj := range everything.Objects {
 		obj := obj.DeepCopy()
-		if err := apply(ctx, c, obj); err != nil {
-			t.Errorf("re-applying %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		if err := Apply(ctx, c, "helm", obj); err != nil {
+			t.Errorf("again: %v", err)
 		}
 		if obj.GetGeneration() > 1 {
 			t.Errorf("re-applying %s %s changed it (generation %d)", obj.GetKind(), obj.GetName(), obj.GetGeneration())
@@ -404,11 +404,6 @@ func TestChartInstallsOnTheAPIServer(t *testing.T) {
 	if crd.Labels["app.kubernetes.io/managed-by"] != "Helm" {
 		t.Errorf("the CloudJob CRD on the server has labels %v", crd.Labels)
 	}
-}
-
-func apply(ctx context.Context, c client.Client, obj *unstructured.Unstructured) error {
-	//nolint:staticcheck // client.Apply with an unstructured object is the server-side apply Helm 4 does.
-	return c.Patch(ctx, obj, client.Apply, client.FieldOwner("helm"), client.ForceOwnership)
 }
 
 // monitoringCRDs are the ServiceMonitor and PrometheusRule CRDs of the
@@ -457,19 +452,11 @@ func PrometheusOperatorDir() (string, error) {
 
 func podSpec(t *testing.T, rel *Release, name string) corev1.PodSpec {
 	t.Helper()
-	obj := rel.Find("Deployment", name)
-	if obj == nil {
-		t.Fatalf("Deployment %s not rendered: %v", name, rel.Kinds())
-	}
-	var d struct {
-		Spec struct {
-			Template corev1.PodTemplateSpec `json:"template"`
-		} `json:"spec"`
-	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &d); err != nil {
+	spec, err := rel.PodSpec(name)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return d.Spec.Template.Spec
+	return spec
 }
 
 func kustomizedPodSpec(t *testing.T) corev1.PodSpec {

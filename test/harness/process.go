@@ -25,6 +25,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -332,10 +333,19 @@ func WaitUntil(ctx context.Context, timeout, interval time.Duration, cond func()
 // FreeAddr returns a loopback address whose port the kernel handed out a moment
 // ago.
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := FreePort()
 	if err != nil {
 		return "", err
 	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
+}
+
+// FreePort is the port of FreeAddr, for servers that take a port alone.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
 	defer func() { _ = l.Close() }()
-	return l.Addr().String(), nil
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -282,36 +282,39 @@ func Push(ociDir, reference string, opts ...remote.Option) (v1.Hash, error) {
 
 // Reference is the name of the image in an OCI layout Build wrote.
 func Reference(ociDir string) (string, error) {
-	idx, err := layout.ImageIndexFromPath(ociDir)
-	if err != nil {
-		return "", fmt.Errorf("the image in %s: %w (make image builds it)", ociDir, err)
-	}
-	m, err := idx.IndexManifest()
+	_, desc, err := only(ociDir)
 	if err != nil {
 		return "", err
 	}
-	for _, d := range m.Manifests {
-		if ref := d.Annotations["org.opencontainers.image.ref.name"]; ref != "" {
-			return ref, nil
-		}
+	if ref := desc.Annotations["org.opencontainers.image.ref.name"]; ref != "" {
+		return ref, nil
 	}
 	return "", fmt.Errorf("the image in %s has no name", ociDir)
 }
 
 // Load reads the image from an OCI layout Build wrote.
 func Load(ociDir string) (v1.Image, error) {
-	idx, err := layout.ImageIndexFromPath(ociDir)
-	if err != nil {
-		return nil, fmt.Errorf("the image in %s: %w (make image builds it)", ociDir, err)
-	}
-	m, err := idx.IndexManifest()
+	idx, desc, err := only(ociDir)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Manifests) != 1 {
-		return nil, fmt.Errorf("%s holds %d images, want 1", ociDir, len(m.Manifests))
+	return idx.Image(desc.Digest)
+}
+
+// only is the OCI layout's index and its one image.
+func only(ociDir string) (v1.ImageIndex, v1.Descriptor, error) {
+	idx, err := layout.ImageIndexFromPath(ociDir)
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("the image in %s: %w (make image builds it)", ociDir, err)
 	}
-	return idx.Image(m.Manifests[0].Digest)
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return nil, v1.Descriptor{}, err
+	}
+	if len(m.Manifests) != 1 {
+		return nil, v1.Descriptor{}, fmt.Errorf("%s holds %d images, want 1", ociDir, len(m.Manifests))
+	}
+	return idx, m.Manifests[0], nil
 }
 
 // Unpack writes the image's file system into dir, with the owners and modes the

@@ -326,26 +326,15 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func freePort() (int, error) {
-	addr, err := harness.FreeAddr()
-	if err != nil {
-		return 0, err
-	}
-	_, p, _ := net.SplitHostPort(addr)
-	var n int
-	_, err = fmt.Sscan(p, &n)
-	return n, err
-}
-
 func (c *Cluster) startControlPlane(ctx context.Context) (int, error) {
 	if err := os.MkdirAll(c.path("logs"), 0o755); err != nil {
 		return 0, err
 	}
-	etcdClient, err := freePort()
+	etcdClient, err := harness.FreePort()
 	if err != nil {
 		return 0, err
 	}
-	etcdPeer, err := freePort()
+	etcdPeer, err := harness.FreePort()
 	if err != nil {
 		return 0, err
 	}
@@ -354,7 +343,7 @@ func (c *Cluster) startControlPlane(ctx context.Context) (int, error) {
 		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPeer), "--unsafe-no-fsync"); err != nil {
 		return 0, err
 	}
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return 0, err
 	}
@@ -403,11 +392,11 @@ func (c *Cluster) startControllers() error {
 	if err := c.start("kube-scheduler", "--kubeconfig="+kc, "--leader-elect=false", "--secure-port=0"); err != nil {
 		return err
 	}
-	healthz, err := freePort()
+	healthz, err := harness.FreePort()
 	if err != nil {
 		return err
 	}
-	metrics, err := freePort()
+	metrics, err := harness.FreePort()
 	if err != nil {
 		return err
 	}
@@ -493,7 +482,7 @@ func (c *Cluster) startKubelet() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return err
 	}

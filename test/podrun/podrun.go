@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -347,22 +348,14 @@ func capabilities(sc corev1.SecurityContext) []string {
 			caps = nil
 			break
 		}
-		caps = deleteString(caps, "CAP_"+string(d))
+		caps = slices.DeleteFunc(caps, func(c string) bool { return c == "CAP_"+string(d) })
 	}
 	for _, a := range sc.Capabilities.Add {
-		caps = append(deleteString(caps, "CAP_"+string(a)), "CAP_"+string(a))
-	}
-	return caps
-}
-
-func deleteString(list []string, s string) []string {
-	out := list[:0]
-	for _, x := range list {
-		if x != s {
-			out = append(out, x)
+		if c := "CAP_" + string(a); !slices.Contains(caps, c) {
+			caps = append(caps, c)
 		}
 	}
-	return out
+	return caps
 }
 
 // seccompProfile sets the container's seccomp profile: RuntimeDefault is moby's
@@ -454,6 +447,36 @@ func defaultMounts() []specs.Mount {
 		{Destination: "/etc/resolv.conf", Type: "bind", Source: "/etc/resolv.conf", Options: []string{"rbind", "ro"}},
 		{Destination: "/etc/hosts", Type: "bind", Source: "/etc/hosts", Options: []string{"rbind", "ro"}},
 	}
+}
+
+// Restricted checks how the kernel confines process pid against the
+// restricted Pod Security Standard: every uid is uid, no effective, permitted or
+// bounding capability, no_new_privs, seccomp filtering, and a read-only root
+// file system. It returns a one-line summary and each difference.
+func Restricted(pid int, uid int64) (summary string, problems []string, err error) {
+	status, err := ProcStatus(pid)
+	if err != nil {
+		return "", nil, err
+	}
+	root, err := RootMountOptions(pid)
+	if err != nil {
+		return "", nil, err
+	}
+	u := strconv.FormatInt(uid, 10)
+	for _, want := range [][2]string{
+		{"Uid", u + "\t" + u + "\t" + u + "\t" + u}, {"CapEff", "0000000000000000"}, {"CapPrm", "0000000000000000"},
+		{"CapBnd", "0000000000000000"}, {"NoNewPrivs", "1"}, {"Seccomp", "2"},
+	} {
+		if got := status[want[0]]; got != want[1] {
+			problems = append(problems, fmt.Sprintf("%s is %q, want %q", want[0], got, want[1]))
+		}
+	}
+	if !strings.HasPrefix(root, "ro") {
+		problems = append(problems, fmt.Sprintf("the root file system is mounted %q, want read-only", root))
+	}
+	summary = fmt.Sprintf("process %d: Uid %s, CapEff %s, NoNewPrivs %s, Seccomp %s, root %s",
+		pid, status["Uid"], status["CapEff"], status["NoNewPrivs"], status["Seccomp"], root)
+	return summary, problems, nil
 }
 
 // ProcStatus reads the fields of /proc/<pid>/status that show how the process
