@@ -34,7 +34,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -246,7 +245,7 @@ func (r *CloudJobReconciler) reconcileCloudError(ctx context.Context, job *jobsv
 	log := logf.FromContext(ctx)
 	switch cloudErr.Class {
 	case huaweicloud.ErrThrottled:
-		metrics.ObserveThrottled(string(job.Spec.Service))
+		metrics.CloudThrottled.WithLabelValues(string(job.Spec.Service)).Inc()
 	case huaweicloud.ErrAuthenticationFailed:
 		log.Info("the cloud rejected the credentials", "secret", job.Spec.CredentialsSecretRef.Name, "error", cloudErr.Error())
 	}
@@ -296,7 +295,7 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 	outcome := authUnknown
 	defer func() { r.auth.settle(adm.ticket, outcome, r.now(), r.Config.AuthRetryInterval) }()
 	if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
-		metrics.ObserveDeferral(string(job.Spec.Service))
+		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
 		return answer{}, hold{wait: wait, byQuota: true}
 	}
 	started := time.Now()
@@ -476,18 +475,17 @@ func (r *CloudJobReconciler) observeOutcome(job *jobsv1alpha1.CloudJob, old, st 
 	if old.Finished() || !st.Finished() {
 		return
 	}
+	service := string(job.Spec.Service)
 	outcome := metrics.OutcomeFailed
 	if st.Result() == jobsv1alpha1.ResultSucceeded {
 		outcome = metrics.OutcomeSucceeded
 	}
-	var duration, lag *time.Duration
 	if st.BeginTime != nil && st.EndTime != nil {
-		duration = ptr.To(st.EndTime.Sub(st.BeginTime.Time))
+		metrics.JobDuration.WithLabelValues(service, outcome).Observe(st.EndTime.Sub(st.BeginTime.Time).Seconds())
 	}
 	if st.EndTime != nil {
-		lag = ptr.To(r.now().Sub(st.EndTime.Time))
+		metrics.DetectionLag.WithLabelValues(service).Observe(max(0, r.now().Sub(st.EndTime.Time).Seconds()))
 	}
-	metrics.ObserveJobEnd(string(job.Spec.Service), outcome, duration, lag)
 }
 
 // learn tells the poll policy how long a finished job of this kind took.

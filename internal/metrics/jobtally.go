@@ -81,8 +81,6 @@ func (t *JobTally) set(obj any) {
 		return
 	}
 	if entry.Service != "" {
-		// The service's watched series exist at 0 from its first CloudJob on,
-		// usually a scrape before its first request.
 		serviceSeen(entry.Service)
 	}
 	key, err := toolscache.MetaNamespaceKeyFunc(obj)

@@ -161,8 +161,9 @@ func SetOldestRunning(oldest OldestRunning) {
 // Prometheus' increase() and rate() cannot see a counter's first step when its
 // series appears already at 1, so an alert on the first rejected request or the
 // first failed job would never fire. The series that alerts watch are therefore
-// made at 0 when a service or an identity call is first used: only used ones,
-// so nothing grows with services the operator never polls.
+// made at 0 when the CloudJob informer first shows a service (JobTally), usually
+// a scrape before its first request, and when an identity call is first made:
+// only used ones, so nothing grows with services the operator never polls.
 var (
 	seenServices sync.Map // service -> struct{}
 	seenCalls    sync.Map // identity call -> struct{}
@@ -197,34 +198,8 @@ const (
 
 // ObserveRequest records one job-status request.
 func ObserveRequest(service, result string, took time.Duration) {
-	serviceSeen(service)
 	CloudRequests.WithLabelValues(service, result).Inc()
 	CloudRequestDuration.WithLabelValues(service).Observe(took.Seconds())
-}
-
-// ObserveThrottled records a rate-limit answer.
-func ObserveThrottled(service string) {
-	serviceSeen(service)
-	CloudThrottled.WithLabelValues(service).Inc()
-}
-
-// ObserveDeferral records a poll the operator's own quota postponed.
-func ObserveDeferral(service string) {
-	serviceSeen(service)
-	QuotaDeferrals.WithLabelValues(service).Inc()
-}
-
-// ObserveJobEnd records how long a finished cloud job ran (when the cloud gave
-// its begin and end) and how long after its end the operator noticed (when the
-// cloud gave the end).
-func ObserveJobEnd(service, outcome string, duration, lag *time.Duration) {
-	serviceSeen(service)
-	if duration != nil {
-		JobDuration.WithLabelValues(service, outcome).Observe(duration.Seconds())
-	}
-	if lag != nil {
-		DetectionLag.WithLabelValues(service).Observe(max(0, lag.Seconds()))
-	}
 }
 
 // IdentityRequests counts the IAM, STS and metadata requests made for

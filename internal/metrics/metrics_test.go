@@ -23,32 +23,41 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// The series alerts watch exist at 0 from a service's first request, so that
-// increase() sees the first rejection or failure; services never polled have none.
+// The series alerts watch exist at 0 once the informer shows a service, so
+// that increase() sees its first rejection or failure; services never seen have
+// none. Series are counted, not read: reading one through WithLabelValues would
+// make it.
 func TestWatchedSeriesStartAtZero(t *testing.T) {
-	ObserveRequest("metricstest", "ok", time.Millisecond)
-	for _, result := range []string{"AuthenticationFailed", "Forbidden", "Throttled"} {
-		if v := testutil.ToFloat64(CloudRequests.WithLabelValues("metricstest", result)); v != 0 {
-			t.Errorf("requests{result=%s} = %v, want 0", result, v)
+	requests, throttled, deferrals, durations := testutil.CollectAndCount(CloudRequests), testutil.CollectAndCount(CloudThrottled),
+		testutil.CollectAndCount(QuotaDeferrals), testutil.CollectAndCount(JobDuration)
+	tally := NewJobTally(configMapEntry)
+	tally.OnAdd(configMap("a", "first", "metricstest", ""), true)
+	for name, c := range map[string]struct{ got, want int }{
+		"request results": {testutil.CollectAndCount(CloudRequests) - requests, len(watchedResults)},
+		"throttled":       {testutil.CollectAndCount(CloudThrottled) - throttled, 1},
+		"deferrals":       {testutil.CollectAndCount(QuotaDeferrals) - deferrals, 1},
+		"job durations":   {testutil.CollectAndCount(JobDuration) - durations, 2},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the service's first CloudJob made %d series, want %d", name, c.got, c.want)
 		}
 	}
-	if n := testutil.CollectAndCount(JobDuration, "cloudjob_job_duration_seconds"); n < 2 {
-		t.Errorf("job duration series after the first request: %d, want both outcomes", n)
-	}
-	ObserveJobEnd("metricstest", OutcomeFailed, new(time.Duration), nil)
-	if v := testutil.CollectAndCount(DetectionLag); v != 0 {
-		t.Errorf("a job without an end time observed a detection lag (%d series)", v)
-	}
-	ObserveIdentityRequest("metricstest-call", "ok")
-	if v := testutil.ToFloat64(IdentityRequests.WithLabelValues("metricstest-call", "AuthenticationFailed")); v != 0 {
-		t.Errorf("identity failures = %v before any, want a series at 0", v)
+	if v := testutil.ToFloat64(CloudThrottled.WithLabelValues("metricstest")); v != 0 {
+		t.Errorf("throttled = %v before any request, want 0", v)
 	}
 	before := testutil.CollectAndCount(CloudRequests)
+	tally.OnAdd(configMap("a", "second", "metricstest", ""), false)
 	ObserveRequest("metricstest", "ok", time.Millisecond)
 	if after := testutil.CollectAndCount(CloudRequests); after != before {
-		t.Errorf("a second request of a known service made %d new series", after-before)
+		t.Errorf("a known service's next CloudJob and request made %d new series", after-before)
 	}
-	if v := testutil.ToFloat64(Events.WithLabelValues(EventDropped)); v != 0 {
-		t.Errorf("events{result=dropped} = %v, want a series at 0", v)
+
+	calls := testutil.CollectAndCount(IdentityRequests)
+	ObserveIdentityRequest("metricstest-call", "ok")
+	if got := testutil.CollectAndCount(IdentityRequests) - calls; got != len(identityResults) {
+		t.Errorf("an identity call's first request made %d series, want %d", got, len(identityResults))
+	}
+	if got := testutil.CollectAndCount(Events); got != 3 {
+		t.Errorf("%d Events series at start, want recorded, dropped and failed at 0", got)
 	}
 }
