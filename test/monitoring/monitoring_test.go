@@ -84,7 +84,12 @@ func (r *recording) add(text string, at time.Time) error {
 	}
 	app := r.db.Appender(context.Background())
 	ts := at.UnixMilli()
-	put := func(name string, m *dto.Metric, extra []string, v float64) error {
+	// put appends one sample; the first error stops the rest.
+	var appendErr error
+	put := func(name string, m *dto.Metric, extra []string, v float64) {
+		if appendErr != nil {
+			return
+		}
 		b := labels.NewBuilder(labels.EmptyLabels())
 		b.Set(model.MetricNameLabel, name)
 		b.Set("job", scrapeJob)
@@ -97,54 +102,40 @@ func (r *recording) add(text string, at time.Time) error {
 			b.Set(extra[i], extra[i+1])
 		}
 		r.names[name] = true
-		_, err := app.Append(0, b.Labels(), ts, v)
-		return err
+		if _, err := app.Append(0, b.Labels(), ts, v); err != nil {
+			appendErr = fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	for name, f := range families {
 		for _, m := range f.GetMetric() {
-			var err error
 			switch f.GetType() {
 			case dto.MetricType_COUNTER:
-				err = put(name, m, nil, m.GetCounter().GetValue())
+				put(name, m, nil, m.GetCounter().GetValue())
 			case dto.MetricType_GAUGE:
-				err = put(name, m, nil, m.GetGauge().GetValue())
+				put(name, m, nil, m.GetGauge().GetValue())
 			case dto.MetricType_UNTYPED:
-				err = put(name, m, nil, m.GetUntyped().GetValue())
+				put(name, m, nil, m.GetUntyped().GetValue())
 			case dto.MetricType_HISTOGRAM:
 				h := m.GetHistogram()
 				for _, b := range h.GetBucket() {
-					if err = put(name+"_bucket", m, []string{"le", fmt.Sprint(b.GetUpperBound())}, float64(b.GetCumulativeCount())); err != nil {
-						break
-					}
+					put(name+"_bucket", m, []string{"le", fmt.Sprint(b.GetUpperBound())}, float64(b.GetCumulativeCount()))
 				}
-				if err == nil {
-					err = put(name+"_bucket", m, []string{"le", "+Inf"}, float64(h.GetSampleCount()))
-				}
-				if err == nil {
-					err = put(name+"_sum", m, nil, h.GetSampleSum())
-				}
-				if err == nil {
-					err = put(name+"_count", m, nil, float64(h.GetSampleCount()))
-				}
+				put(name+"_bucket", m, []string{"le", "+Inf"}, float64(h.GetSampleCount()))
+				put(name+"_sum", m, nil, h.GetSampleSum())
+				put(name+"_count", m, nil, float64(h.GetSampleCount()))
 			case dto.MetricType_SUMMARY:
-				s := m.GetSummary()
-				for _, q := range s.GetQuantile() {
-					if err = put(name, m, []string{"quantile", fmt.Sprint(q.GetQuantile())}, q.GetValue()); err != nil {
-						break
-					}
+				sm := m.GetSummary()
+				for _, q := range sm.GetQuantile() {
+					put(name, m, []string{"quantile", fmt.Sprint(q.GetQuantile())}, q.GetValue())
 				}
-				if err == nil {
-					err = put(name+"_sum", m, nil, s.GetSampleSum())
-				}
-				if err == nil {
-					err = put(name+"_count", m, nil, float64(s.GetSampleCount()))
-				}
-			}
-			if err != nil {
-				_ = app.Rollback()
-				return fmt.Errorf("%s: %w", name, err)
+				put(name+"_sum", m, nil, sm.GetSampleSum())
+				put(name+"_count", m, nil, float64(sm.GetSampleCount()))
 			}
 		}
+	}
+	if appendErr != nil {
+		_ = app.Rollback()
+		return appendErr
 	}
 	if r.first.IsZero() {
 		r.first = at
