@@ -195,7 +195,16 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		// which are watched, or until an identity may be asked again.
 		return r.report(ctx, job, *prob, now, prob.retry)
 	}
-	ans, held := r.gatedGet(ctx, job, t, now)
+	in := pollInput(job, &job.Status, now, r.Quota.Backlog(t.bucket))
+	if in.Phase == poll.PhaseNotPolled {
+		// Under a quota backlog a new job's first poll waits until it could
+		// find the job done (no status write: none would say more).
+		if wait := r.Policy.Next(in); wait > 0 {
+			metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
+			return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
+		}
+	}
+	ans, held := r.gatedGet(ctx, job, t, now, r.Policy.Urgent(in))
 	switch {
 	case held.rejectedCredentials:
 		return r.report(ctx, job, authProblem(r.Config, job, nil), now, held.wait)
@@ -221,14 +230,7 @@ func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alp
 		r.learn(job, cj, now)
 		return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
 	}
-	next := r.Policy.Next(poll.Input{
-		Service: string(job.Spec.Service),
-		JobType: cj.JobType,
-		Phase:   pollPhase(cj.Phase),
-		Age:     now.Sub(jobStart(job, &st)),
-		Cap:     pollCap(job),
-		Backlog: r.Quota.Backlog(t.bucket),
-	})
+	next := r.Policy.Next(pollInput(job, &st, now, r.Quota.Backlog(t.bucket)))
 	return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
 }
 
@@ -285,7 +287,7 @@ type hold struct {
 // request at a time with unproven credentials, none for a while after a
 // rejection) and the account's quota let it go now. It counts the request in
 // the metrics and tells the gate what the answer proved.
-func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time) (answer, hold) {
+func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.CloudJob, t target, now time.Time, urgent bool) (answer, hold) {
 	adm := r.auth.admit(t.creds, now, client.ObjectKeyFromObject(job))
 	if !adm.admitted() {
 		return answer{}, hold{wait: adm.wait, parked: adm.parked, rejectedCredentials: adm.rejected}
@@ -294,7 +296,11 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 	// behind it are woken only then.
 	outcome := authUnknown
 	defer func() { r.auth.settle(adm.ticket, outcome, r.now(), r.Config.AuthRetryInterval) }()
-	if wait := r.Quota.Admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
+	admit := r.Quota.Admit
+	if urgent {
+		admit = r.Quota.AdmitUrgent
+	}
+	if wait := admit(t.bucket, client.ObjectKeyFromObject(job).String()); wait > 0 {
 		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
 		return answer{}, hold{wait: wait, byQuota: true}
 	}
@@ -371,7 +377,7 @@ func (r *CloudJobReconciler) lookAgain(ctx context.Context, job *jobsv1alpha1.Cl
 	if err != nil || prob != nil {
 		return ctrl.Result{}, false
 	}
-	ans, held := r.gatedGet(ctx, job, t, now)
+	ans, held := r.gatedGet(ctx, job, t, now, false)
 	if held.byQuota {
 		return ctrl.Result{RequeueAfter: held.wait}, true
 	}
@@ -607,12 +613,27 @@ func jobStart(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus) time.
 	return job.CreationTimestamp.Time
 }
 
-// pollPhase is what the poll policy needs to know of a cloud phase.
-func pollPhase(p huaweicloud.Phase) poll.Phase {
-	switch p {
-	case huaweicloud.PhaseSucceeded, huaweicloud.PhaseFailed:
+// pollInput is what the poll policy needs to know of a job whose status is st.
+func pollInput(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time, backlog time.Duration) poll.Input {
+	return poll.Input{
+		Service: string(job.Spec.Service),
+		JobType: st.JobType,
+		Phase:   pollPhase(st),
+		Age:     now.Sub(jobStart(job, st)),
+		Cap:     pollCap(job),
+		Backlog: backlog,
+	}
+}
+
+// pollPhase is what the poll policy needs to know of a job's phase. A job the
+// cloud never answered for has no start time yet.
+func pollPhase(st *jobsv1alpha1.CloudJobStatus) poll.Phase {
+	switch {
+	case st.StartTime == nil:
+		return poll.PhaseNotPolled
+	case st.Phase == jobsv1alpha1.PhaseSucceeded || st.Phase == jobsv1alpha1.PhaseFailed:
 		return poll.PhaseFinished
-	case huaweicloud.PhaseAwaitingPayment:
+	case st.Phase == jobsv1alpha1.PhaseAwaitingPayment:
 		return poll.PhaseAwaitingPayment
 	default: // Pending, Running, Unknown
 		return poll.PhaseActive

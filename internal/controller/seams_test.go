@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -80,14 +81,18 @@ func TestEveryCloudPhaseMapsToAPollPhase(t *testing.T) {
 	if len(phases) != len(want) {
 		t.Errorf("internal/huaweicloud has the phases %v; this test knows %d of them", phases, len(want))
 	}
+	if got := pollPhase(&jobsv1alpha1.CloudJobStatus{}); got != poll.PhaseNotPolled {
+		t.Errorf("pollPhase(status of a job never answered for) = %v, want PhaseNotPolled", got)
+	}
 	for _, p := range phases {
 		expected, known := want[p]
 		if !known {
 			t.Errorf("phase %q: say here which poll phase it is, and make pollPhase agree", p)
 			continue
 		}
-		if got := pollPhase(p); got != expected {
-			t.Errorf("pollPhase(%q) = %v, want %v", p, got, expected)
+		polled := jobsv1alpha1.CloudJobStatus{StartTime: &metav1.Time{}, Phase: phaseOf(p)}
+		if got := pollPhase(&polled); got != expected {
+			t.Errorf("pollPhase(status after the cloud said %q) = %v, want %v", p, got, expected)
 		}
 		if p.Finished() != (expected == poll.PhaseFinished) {
 			t.Errorf("phase %q: Finished() = %v, but the policy would see %v", p, p.Finished(), expected)

@@ -146,6 +146,27 @@ func (l *Learner) model(service, jobType string) (m logNormal, ok bool) {
 	return logNormal{mu: s.mu, sigma: s.sigma}, true
 }
 
+// models returns the learned models of that kind of job, or, with jobType
+// empty, of every learned kind of the service. It scans every kind in the
+// second case, which only a job not polled yet asks for.
+func (l *Learner) models(service, jobType string) []logNormal {
+	if jobType != "" {
+		if m, ok := l.model(service, jobType); ok {
+			return []logNormal{m}
+		}
+		return nil
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var out []logNormal
+	for k, s := range l.kinds {
+		if k.service == service && len(s.sorted) >= learnerMinSamples {
+			out = append(out, logNormal{mu: s.mu, sigma: s.sigma})
+		}
+	}
+	return out
+}
+
 // fit refreshes mu and sigma from the median and the interquartile range rather
 // than from the mean and variance of the logs: the cloud's rare stragglers (a job
 // ten times slower than usual) would otherwise widen the window for every job of
@@ -186,4 +207,59 @@ func (m logNormal) cdf(t float64) float64 {
 // quantile is the time in seconds by which a share p (0 < p < 1) of jobs is done.
 func (m logNormal) quantile(p float64) float64 {
 	return math.Exp(m.mu + m.sigma*math.Sqrt2*math.Erfinv(2*p-1))
+}
+
+// hazard is the rate at which jobs still running at t seconds finish, per
+// second: the density over the share still running.
+func (m logNormal) hazard(t float64) float64 {
+	if t <= 0 {
+		return 0
+	}
+	z := (math.Log(t) - m.mu) / m.sigma
+	density := math.Exp(-z*z/2) / (math.Sqrt(2*math.Pi) * m.sigma * t)
+	survival := 0.5 * math.Erfc(z/math.Sqrt2)
+	if survival <= 0 {
+		return math.Inf(1)
+	}
+	return density / survival
+}
+
+// hazardReaches returns the first time in [from, to] at which the hazard
+// reaches h; ok is false if it does not. A log-normal's hazard rises to one
+// peak and then falls slowly, so while it is rising a bisection finds the
+// crossing; the peak is searched on a grid first.
+func (m logNormal) hazardReaches(h, from, to float64) (t float64, ok bool) {
+	// Below the 0.1% quantile the hazard is negligible, and a log grid needs
+	// a positive start.
+	from = max(from, m.quantile(0.001))
+	if from >= to {
+		return 0, false
+	}
+	if m.hazard(from) >= h {
+		return from, true
+	}
+	// Find a point at or past the crossing on a coarse log grid.
+	const steps = 32
+	prev, hit := from, -1.0
+	for i := 1; i <= steps; i++ {
+		x := from * math.Pow(to/from, float64(i)/steps)
+		if m.hazard(x) >= h {
+			hit = x
+			break
+		}
+		prev = x
+	}
+	if hit < 0 {
+		return 0, false
+	}
+	lo, hi := prev, hit
+	for range 30 {
+		mid := (lo + hi) / 2
+		if m.hazard(mid) >= h {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, true
 }

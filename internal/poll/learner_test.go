@@ -145,6 +145,54 @@ func TestLogNormal(t *testing.T) {
 	}
 }
 
+// TestLogNormalHazard: the hazard is the density over the survival, found by
+// differencing the cdf; hazardReaches finds where it first reaches a level.
+func TestLogNormalHazard(t *testing.T) {
+	m := logNormal{mu: math.Log(100), sigma: 0.3}
+	for _, x := range []float64{30, 60, 100, 150, 250} {
+		const h = 1e-3
+		want := (m.cdf(x+h) - m.cdf(x-h)) / (2 * h) / (1 - m.cdf(x))
+		if got := m.hazard(x); math.Abs(got-want) > 1e-6*max(1, want) {
+			t.Errorf("hazard(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if m.hazard(0) != 0 {
+		t.Error("hazard(0) is not 0")
+	}
+	level := m.hazard(150)
+	at, ok := m.hazardReaches(level, 1, 1000)
+	if !ok || math.Abs(at-150) > 0.01 {
+		t.Errorf("hazardReaches(hazard(150)) = %v, %v; want 150", at, ok)
+	}
+	if at, ok := m.hazardReaches(level, 200, 1000); !ok || at != 200 {
+		t.Errorf("hazardReaches from past the crossing = %v, %v; want 200 at once", at, ok)
+	}
+	if _, ok := m.hazardReaches(10, 1, 1000); ok {
+		t.Error("hazardReaches found a level the hazard never reaches")
+	}
+}
+
+// TestLearnerModels: a job type gives its kind; none gives every learned kind
+// of the service.
+func TestLearnerModels(t *testing.T) {
+	l := NewLearner()
+	for range learnerMinSamples {
+		l.Observe("ecs", "createServer", 90*time.Second)
+		l.Observe("ecs", "resizeServer", 6*time.Minute)
+		l.Observe("evs", "createVolume", 40*time.Second)
+	}
+	l.Observe("ecs", "deleteServer", time.Minute) // too few samples
+	if got := len(l.models("ecs", "createServer")); got != 1 {
+		t.Errorf("models(ecs, createServer) = %d models, want 1", got)
+	}
+	if got := len(l.models("ecs", "")); got != 2 {
+		t.Errorf("models(ecs, \"\") = %d models, want 2 (deleteServer has too few samples)", got)
+	}
+	if got := len(l.models("ecs", "unknown")); got != 0 {
+		t.Errorf("models(ecs, unknown) = %d models, want 0", got)
+	}
+}
+
 func TestLearnerConcurrent(t *testing.T) {
 	l := NewLearner()
 	p := Policy{Learner: l}

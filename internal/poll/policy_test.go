@@ -59,7 +59,9 @@ func TestPolicyNextAgeBased(t *testing.T) {
 		{"awaiting payment honours spec.pollInterval", Input{Phase: PhaseAwaitingPayment, Cap: time.Minute}, time.Minute},
 		{"awaiting payment, tiny cap", Input{Phase: PhaseAwaitingPayment, Cap: time.Second}, DefaultMinInterval},
 		{"backlog stretches a poll by age", Input{Phase: PhaseActive, Age: 10 * time.Second, Backlog: 45 * time.Second}, 45 * time.Second},
-		{"backlog never passes the cap", Input{Phase: PhaseActive, Age: 10 * time.Second, Backlog: time.Hour}, DefaultMaxInterval},
+		{"backlog passes the cap, up to MaxIntervalBeforeWindow", Input{Phase: PhaseActive, Age: 10 * time.Second, Backlog: time.Hour}, DefaultMaxIntervalBeforeWindow},
+		{"backlog never passes spec.pollInterval", Input{Phase: PhaseActive, Age: 10 * time.Second, Cap: 30 * time.Second, Backlog: time.Hour}, 30 * time.Second},
+		{"never polled, backlog, nothing learned: at once", Input{Phase: PhaseNotPolled, Backlog: time.Minute}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,12 +102,12 @@ func TestPolicyJitter(t *testing.T) {
 		in   Input
 		want time.Duration
 	}{
-		{"low draw", at(0), running(100 * time.Second), 18 * time.Second},
-		{"high draw", at(1), running(100 * time.Second), 22 * time.Second},
+		{"low draw", at(0), running(100 * time.Second), 19 * time.Second},
+		{"high draw", at(1), running(100 * time.Second), 21 * time.Second},
 		{"never below MinInterval", at(0), running(0), DefaultMinInterval},
 		{"never above the cap", at(1), running(time.Hour), DefaultMaxInterval},
-		{"below the cap on a low draw", at(0), running(time.Hour), 54 * time.Second},
-		{"payment, high draw", at(1), Input{Phase: PhaseAwaitingPayment}, 330 * time.Second},
+		{"below the cap on a low draw", at(0), running(time.Hour), DefaultMaxInterval * 95 / 100},
+		{"payment, high draw", at(1), Input{Phase: PhaseAwaitingPayment}, DefaultAwaitingPaymentInterval * 105 / 100},
 		{"payment, high draw, capped", at(1), Input{Phase: PhaseAwaitingPayment, Cap: 5 * time.Minute}, 5 * time.Minute},
 		{"no jitter", Policy{Jitter: -1, Rand: func() float64 { return 0 }}, running(100 * time.Second), 20 * time.Second},
 	}
@@ -140,8 +142,10 @@ func TestPolicyBounds(t *testing.T) {
 		if m, ok := learner.model("svc", "job"); ok && p.Learner != nil && m.cdf(in.Age.Seconds()) < windowStart {
 			hi = DefaultMaxIntervalBeforeWindow
 		}
+		// A backlog stretches a poll up to MaxIntervalBeforeWindow.
+		hi = max(hi, min(in.Backlog, DefaultMaxIntervalBeforeWindow))
 		if in.Phase == PhaseAwaitingPayment {
-			hi = DefaultAwaitingPaymentInterval * 11 / 10
+			hi = DefaultAwaitingPaymentInterval * 105 / 100
 		}
 		if in.Cap > 0 {
 			hi = min(hi, in.Cap)
@@ -184,84 +188,185 @@ func TestPolicyBeforeTheWindow(t *testing.T) {
 	}
 }
 
-// TestPolicyNextLearned: with a learned window (median 100 s, sigma 0.3; the
-// window runs from about 61 s to 201 s), polls are sparse before it, dense inside
-// it, and age-based past it; kinds not learned poll by age.
+// TestPolicyNextLearned: with a learned kind, polls go straight to where its
+// completions begin, are dense only where its hazard of finishing makes a dense
+// poll pay, and are at the cap elsewhere, stragglers included; kinds not
+// learned poll by age.
 func TestPolicyNextLearned(t *testing.T) {
-	p := Policy{Learner: learnedKind(100*time.Second, 0.3), Rand: noJitter}
+	// A 20 s kind finishes fast enough around its median for dense polls (5 s,
+	// twice DetectionLag); a 100 s kind of the same spread never does, and is
+	// polled at the cap from the 3% point (about 57 s) to past its 99% point
+	// (about 201 s), where its hazard finally reaches the dense level.
+	short := Policy{Learner: learnedKind(20*time.Second, 0.3), Rand: noJitter}
+	long := Policy{Learner: learnedKind(100*time.Second, 0.3), Rand: noJitter}
 	byAge := Policy{Rand: noJitter}
 	in := func(age time.Duration) Input {
 		return Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: age}
 	}
+	dense := 2 * DefaultDetectionLag
 	tests := []struct {
 		name     string
+		p        Policy
 		age      time.Duration
 		min, max time.Duration
 	}{
-		// Before the window: the next poll aims at the 20% point (about 78 s),
-		// however far, up to MaxIntervalBeforeWindow.
-		{"new job: straight to the 20% point", 0, 77 * time.Second, 79 * time.Second},
-		{"young job: lands on the 20% point", 30 * time.Second, 47 * time.Second, 49 * time.Second},
-		// Inside: about 12% of completions per poll, never closer than twice
-		// DetectionLag, never sparser than age-based.
-		{"window start", 70 * time.Second, 2 * DefaultDetectionLag, 14 * time.Second},
-		{"median", 100 * time.Second, 2 * DefaultDetectionLag, 12 * time.Second},
-		{"late in the window", 170 * time.Second, 10 * time.Second, 34 * time.Second},
-		// Past the 99% point: by age.
-		{"straggler", 300 * time.Second, time.Minute, time.Minute},
+		{"long kind, new job: straight to the 3% point", long, 0, 56 * time.Second, 58 * time.Second},
+		{"long kind, window start closer than the cap: at the cap", long, 30 * time.Second, DefaultMaxInterval, DefaultMaxInterval},
+		{"long kind, median: at the cap", long, 100 * time.Second, DefaultMaxInterval, DefaultMaxInterval},
+		{"long kind, straggler past the 99% point: at the cap", long, 300 * time.Second, DefaultMaxInterval, DefaultMaxInterval},
+		{"short kind, new job: the first dense poll", short, 0, 14 * time.Second, 20 * time.Second},
+		{"short kind, median: dense", short, 20 * time.Second, dense, dense},
+		{"short kind, late: dense", short, 35 * time.Second, dense, dense},
+		{"short kind, straggler: at the cap", short, 2 * time.Minute, DefaultMaxInterval, DefaultMaxInterval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := p.Next(in(tt.age))
+			got := tt.p.Next(in(tt.age))
 			if got < tt.min || got > tt.max {
 				t.Errorf("Next(age %v) = %v, want within [%v, %v] (age-based: %v)", tt.age, got, tt.min, tt.max, byAge.Next(in(tt.age)))
 			}
 		})
 	}
-	if got, want := p.Next(Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: 100 * time.Second}), byAge.Next(in(100*time.Second)); got != want {
+	if got, want := long.Next(Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: 100 * time.Second}), byAge.Next(in(100*time.Second)); got != want {
 		t.Errorf("kind not learned: %v, want age-based %v", got, want)
 	}
-	// Sparse before the window, dense inside: fewer polls than age-based before
-	// 61 s, more between 80 s and 120 s.
-	count := func(p Policy, from, to time.Duration) int {
-		n := 0
-		for age := from; age < to; age += p.Next(in(age)) {
+	// A sparse poll keeps the place of the first dense one ahead: the long kind's
+	// hazard reaches the dense level once, late; a job just before it is polled
+	// a dense interval after that point, not a cap later.
+	m, _ := long.Learner.model("svc", "job")
+	at, ok := m.hazardReaches(denseShare/dense.Seconds(), 0, 1e4)
+	if !ok {
+		t.Fatal("the 100 s kind's hazard never reaches the dense level")
+	}
+	before := secondsToDuration(at) - 10*time.Second
+	if got, want := long.Next(in(before)), 10*time.Second+dense; got < want-time.Millisecond || got > want+time.Millisecond {
+		t.Errorf("Next(age %v, 10 s before the dense part) = %v, want %v", before, got, want)
+	}
+	// The long kind costs fewer polls than a fixed poller at the cap; the short
+	// one sees its job within a dense interval of its end.
+	count := func(p Policy, from, to time.Duration) (n int, last time.Duration) {
+		age := from
+		for ; age < to; age += p.Next(in(age)) {
 			n++
 		}
-		return n
+		return n, age
 	}
-	if a, b := count(p, 2*time.Second, 61*time.Second), count(byAge, 2*time.Second, 61*time.Second); a >= b {
+	if n, _ := count(long, 0, 150*time.Second); n+1 > 150/35+2 {
+		t.Errorf("long kind, job of 150 s: %d polls, want fewer than a fixed poller at the cap (%d)", n+1, 150/35+2)
+	}
+	if _, seen := count(short, 0, 25*time.Second); seen-25*time.Second > dense {
+		t.Errorf("short kind, job of 25 s: seen at %v, want within %v of its end", seen, dense)
+	}
+	a, _ := count(long, 2*time.Second, 56*time.Second)
+	b, _ := count(byAge, 2*time.Second, 56*time.Second)
+	if a >= b {
 		t.Errorf("before the window: %d polls learned, %d by age; want fewer", a, b)
-	}
-	if a, b := count(p, 80*time.Second, 120*time.Second), count(byAge, 80*time.Second, 120*time.Second); a <= b {
-		t.Errorf("inside the window: %d polls learned, %d by age; want more", a, b)
 	}
 }
 
-// TestPolicyBacklog: when the quota is the bottleneck, polls by age make way;
-// polls placed by the learned window do not.
+// TestPolicyBacklog: when the quota is the bottleneck, polls unlikely to find
+// their job done wait for the backlog (within MaxIntervalBeforeWindow); dense
+// polls and the jump to the window keep their place.
 func TestPolicyBacklog(t *testing.T) {
-	p := Policy{Learner: learnedKind(5*time.Minute, 0.3), MaxInterval: 10 * time.Minute, Rand: noJitter}
+	p := Policy{Learner: learnedKind(20*time.Second, 0.3), Rand: noJitter}
+	long := Policy{Learner: learnedKind(10*time.Minute, 0.3), Rand: noJitter}
 	in := func(age, backlog time.Duration) Input {
 		return Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: age, Backlog: backlog}
 	}
+	m, _ := long.Learner.model("svc", "job")
+	start := m.quantile(windowStart)
 	tests := []struct {
 		name         string
+		p            Policy
 		age, backlog time.Duration
 		min, max     time.Duration
 	}{
-		{"before the window, no backlog", time.Minute, 0, 170 * time.Second, 175 * time.Second},
-		{"before the window, unchanged", time.Minute, 5 * time.Minute, 170 * time.Second, 175 * time.Second},
-		{"inside the window, no backlog", 5 * time.Minute, 0, 20 * time.Second, 35 * time.Second},
-		{"inside the window, unchanged", 5 * time.Minute, 5 * time.Minute, 20 * time.Second, 35 * time.Second},
-		{"straggler, no backlog", 15 * time.Minute, 0, 180 * time.Second, 180 * time.Second},
-		{"straggler, pushed back", 15 * time.Minute, 5 * time.Minute, 5 * time.Minute, 5 * time.Minute},
+		{"dense, no backlog", p, 20 * time.Second, 0, 2 * DefaultDetectionLag, 2 * DefaultDetectionLag},
+		{"dense, unchanged", p, 20 * time.Second, time.Minute, 2 * DefaultDetectionLag, 2 * DefaultDetectionLag},
+		{"straggler, no backlog", p, 5 * time.Minute, 0, DefaultMaxInterval, DefaultMaxInterval},
+		{"straggler, pushed back", p, 5 * time.Minute, 100 * time.Second, 100 * time.Second, 100 * time.Second},
+		{"straggler, pushed back at most MaxIntervalBeforeWindow", p, 5 * time.Minute, time.Hour, DefaultMaxIntervalBeforeWindow, DefaultMaxIntervalBeforeWindow},
+		{"sparse, pushed back", long, 8 * time.Minute, 100 * time.Second, 100 * time.Second, 100 * time.Second},
+		{"before the window, unchanged", long, 4 * time.Minute, 50 * time.Second,
+			secondsToDuration(start) - 4*time.Minute - time.Second, secondsToDuration(start) - 4*time.Minute + time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := p.Next(in(tt.age, tt.backlog)); got < tt.min || got > tt.max {
+			if got := tt.p.Next(in(tt.age, tt.backlog)); got < tt.min || got > tt.max {
 				t.Errorf("Next(age %v, backlog %v) = %v, want within [%v, %v]", tt.age, tt.backlog, got, tt.min, tt.max)
 			}
 		})
+	}
+}
+
+// TestPolicyFirstPoll: a job never polled is polled at once, unless the quota
+// has a backlog and the learner knows its service: then it waits until a poll
+// could find it done, for the earliest of the service's kinds while its job
+// type is unknown.
+func TestPolicyFirstPoll(t *testing.T) {
+	l := NewLearner()
+	for _, k := range []struct {
+		jobType string
+		median  time.Duration
+	}{{"fast", 20 * time.Second}, {"slow", 10 * time.Minute}} {
+		m := logNormal{mu: math.Log(k.median.Seconds()), sigma: 0.3}
+		for i := 1; i < learnerWindow; i++ {
+			l.Observe("svc", k.jobType, secondsToDuration(m.quantile(float64(i)/learnerWindow)))
+		}
+	}
+	p := Policy{Learner: l, Rand: noJitter}
+	first := func(jobType string, age, backlog time.Duration) time.Duration {
+		return p.Next(Input{Service: "svc", JobType: jobType, Phase: PhaseNotPolled, Age: age, Backlog: backlog})
+	}
+	fast := p.Next(Input{Service: "svc", JobType: "fast", Phase: PhaseActive})
+	slow := p.Next(Input{Service: "svc", JobType: "slow", Phase: PhaseActive})
+	if fast <= 0 || slow <= fast {
+		t.Fatalf("first polls after the one at creation: fast kind %v, slow kind %v; want 0 < fast < slow", fast, slow)
+	}
+	tests := []struct {
+		name         string
+		jobType      string
+		age, backlog time.Duration
+		want         time.Duration
+	}{
+		{"no backlog: at once", "slow", 0, 0, 0},
+		{"backlog, kind known", "slow", 0, time.Minute, slow},
+		{"backlog, kind known, part of the wait gone", "slow", time.Minute, time.Minute, slow - time.Minute},
+		{"backlog, kind known, old enough", "slow", time.Hour, time.Minute, 0},
+		{"backlog, kind unknown: the earliest kind", "", 0, time.Minute, fast},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := first(tt.jobType, tt.age, tt.backlog); got < tt.want-time.Millisecond || got > tt.want+time.Millisecond {
+				t.Errorf("Next(never polled, %q, age %v, backlog %v) = %v, want %v", tt.jobType, tt.age, tt.backlog, got, tt.want)
+			}
+		})
+	}
+	if got := p.Next(Input{Service: "other", Phase: PhaseNotPolled, Backlog: time.Minute}); got != 0 {
+		t.Errorf("service not learned: %v, want 0", got)
+	}
+}
+
+// TestPolicyUrgent: a poll is urgent where the learned kind is polled densely,
+// and nowhere else.
+func TestPolicyUrgent(t *testing.T) {
+	p := Policy{Learner: learnedKind(20*time.Second, 0.3)}
+	for _, tt := range []struct {
+		name string
+		in   Input
+		want bool
+	}{
+		{"median of a short kind", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 20 * time.Second}, true},
+		{"before its window", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 5 * time.Second}, false},
+		{"straggler", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 5 * time.Minute}, false},
+		{"awaiting payment", Input{Service: "svc", JobType: "job", Phase: PhaseAwaitingPayment, Age: 20 * time.Second}, false},
+		{"kind not learned", Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: 20 * time.Second}, false},
+	} {
+		if got := p.Urgent(tt.in); got != tt.want {
+			t.Errorf("%s: Urgent = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if (Policy{}).Urgent(Input{Phase: PhaseActive, Age: time.Minute}) {
+		t.Error("Urgent without a learner = true, want false")
 	}
 }

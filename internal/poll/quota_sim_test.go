@@ -119,6 +119,8 @@ type quotaSim struct {
 	period []time.Duration
 	late   func(job int, d time.Duration) time.Duration
 	until  time.Time
+	// urgent jobs ask with AdmitUrgent (q must be a *Quota then).
+	urgent func(job int) bool
 
 	grants [][]time.Time // per job
 	asked  [][]time.Time // per job: when each poll was first wanted
@@ -141,7 +143,11 @@ func (s *quotaSim) run() {
 			break
 		}
 		s.clock.SetTime(c.at)
-		d := s.q.Admit("endpoint/key", strconv.Itoa(c.job))
+		admit := s.q.Admit
+		if s.urgent != nil && s.urgent(c.job) {
+			admit = s.q.(*Quota).AdmitUrgent
+		}
+		d := admit("endpoint/key", strconv.Itoa(c.job))
 		next := c.at.Add(d)
 		if d == 0 {
 			s.grants[c.job] = append(s.grants[c.job], c.at)

@@ -188,6 +188,57 @@ func TestQuotaNeverExceedsRate(t *testing.T) {
 	}
 }
 
+// TestQuotaUrgent: 500 jobs asking every second overload a bucket of 2,000
+// requests a minute; 20 urgent jobs asking every 10 s among them skip the
+// lottery and wait far less than the others, while the rate guarantee still
+// holds.
+func TestQuotaUrgent(t *testing.T) {
+	clock := newFakeClock()
+	q := NewQuota(2000, WithClock(clock.Now), WithSeed(3))
+	const routine, urgent = 500, 20
+	sim := &quotaSim{q: q, clock: clock, until: clock.Now().Add(5 * time.Minute), urgent: func(job int) bool { return job >= routine }}
+	for j := range routine + urgent {
+		sim.start = append(sim.start, clock.Now().Add(time.Duration(j)*time.Millisecond))
+		period := time.Second
+		if j >= routine {
+			period = 10 * time.Second
+		}
+		sim.period = append(sim.period, period)
+	}
+	sim.run()
+	waits := func(from, to int) []time.Duration {
+		var out []time.Duration
+		for j := from; j < to; j++ {
+			// From the second minute, once the burst of first polls is served.
+			for i, a := range sim.asked[j] {
+				if i < len(sim.grants[j]) && a.After(clock.Now().Add(-4*time.Minute)) {
+					out = append(out, sim.grants[j][i].Sub(a))
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	u, r := waits(routine, routine+urgent), waits(0, routine)
+	if len(u) == 0 || len(r) == 0 {
+		t.Fatalf("no polls served: %d urgent, %d routine", len(u), len(r))
+	}
+	q50 := func(d []time.Duration) time.Duration { return d[len(d)/2] }
+	q95 := func(d []time.Duration) time.Duration { return d[len(d)*95/100] }
+	t.Logf("urgent: %d polls, wait p50 %v p95 %v; routine: %d polls, wait p50 %v p95 %v", len(u), q50(u), q95(u), len(r), q50(r), q95(r))
+	if q50(u) > q50(r)/3 {
+		t.Errorf("urgent polls' median wait %v, want at most a third of the routine ones' %v", q50(u), q50(r))
+	}
+	if q95(u) > q50(r) {
+		t.Errorf("urgent polls' p95 wait %v, want at most the routine ones' median %v", q95(u), q50(r))
+	}
+	for _, w := range []time.Duration{time.Second, 10 * time.Second, time.Minute} {
+		if got, limit := maxInWindow(sim.all, w), int(2000.0/60*w.Seconds()+1e-9)+q.burst; got > limit {
+			t.Errorf("%d grants within %v, want <= rate×w + burst = %d", got, w, limit)
+		}
+	}
+}
+
 // TestQuotaReservations walks one bucket of 60 requests/minute (burst 1, horizon
 // 2 s) through reservations, early and late returns.
 func TestQuotaReservations(t *testing.T) {

@@ -78,7 +78,7 @@ func (j phaseJob) cloudJob(namespace, endpoint string) *jobsv1alpha1.CloudJob {
 		Spec: jobsv1alpha1.CloudJobSpec{
 			ProjectID:            j.project,
 			JobID:                j.JobID,
-			Service:              jobsv1alpha1.Service(j.kind().service),
+			Service:              jobsv1alpha1.Service(kindOf(j.plannedJob).Service),
 			Endpoint:             endpoint,
 			CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: secretName},
 		},

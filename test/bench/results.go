@@ -24,6 +24,7 @@ import (
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/bench/anchor"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
+	"github.com/cloudjob-operator/cloudjob-operator/test/workload"
 )
 
 // pollerResult is one poller's figures. Lags and convergence are in simulated
@@ -130,11 +131,11 @@ func (b *bench) result(p *phase, stats cloudsim.Stats) pollerResult {
 		lags       []float64
 		lastDone   time.Time
 		lastEnd    time.Time
-		kindLags   = make([][]float64, len(workloadMix))
-		kindReqs   = make([]int64, len(workloadMix))
-		kindCounts = make([]int, len(workloadMix))
-		kindWrites = make([]int, len(workloadMix))
-		kindStates = make([]int, len(workloadMix))
+		kindLags   = make([][]float64, len(workload.Mix))
+		kindReqs   = make([]int64, len(workload.Mix))
+		kindCounts = make([]int, len(workload.Mix))
+		kindWrites = make([]int, len(workload.Mix))
+		kindStates = make([]int, len(workload.Mix))
 		states     int
 	)
 	for _, j := range p.jobs {
@@ -204,14 +205,14 @@ func (b *bench) result(p *phase, stats cloudsim.Stats) pollerResult {
 	}
 	r.AnchorStats = p.anchorStats
 	r.LogErrors = p.logErrors
-	for k, kind := range workloadMix {
+	for k, kind := range workload.Mix {
 		if kindCounts[k] == 0 {
 			continue
 		}
 		l := kindLags[k]
 		slices.Sort(l)
 		r.ByKind = append(r.ByKind, kindResult{
-			Service: string(kind.service), JobType: kind.jobType, Jobs: kindCounts[k],
+			Service: kind.Service, JobType: kind.JobType, Jobs: kindCounts[k],
 			LagP50: quantile(l, 0.5), RequestsPerJob: float64(kindReqs[k]) / float64(kindCounts[k]),
 			WritesPerJob: float64(kindWrites[k]) / float64(kindCounts[k]),
 			StatesPerJob: float64(kindStates[k]) / float64(kindCounts[k]),

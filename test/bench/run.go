@@ -33,6 +33,7 @@ import (
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
+	"github.com/cloudjob-operator/cloudjob-operator/test/workload"
 )
 
 // The simulator's access keys: one for the operator (shared by its replicas, as
@@ -165,7 +166,7 @@ func run(ctx context.Context, cfg config) (rep *report, err error) {
 		}
 	}()
 
-	b.plan = planWorkload(cfg.N, cfg.Seed, cfg.ArrivalWindow, cfg.MaxJobDuration)
+	b.plan = workload.Plan(cfg.N, cfg.Seed, cfg.ArrivalWindow, cfg.MaxJobDuration)
 	op := b.newPhase("operator", "bench-operator", operatorAccessKey, operatorSecretKey)
 	phases := []*phase{op}
 	var an *phase
@@ -309,7 +310,7 @@ func (b *bench) newPhase(name, namespace, accessKey, secretKey string) *phase {
 		if shards > 1 {
 			shard = b.cfg.shardOf(s)
 		}
-		for _, j := range planWarmup(b.cfg.Warmup, b.cfg.Seed+uint64(s), b.cfg.MaxJobDuration) {
+		for _, j := range workload.Warmup(b.cfg.Warmup, b.cfg.Seed+uint64(s), b.cfg.MaxJobDuration) {
 			p.warmup = append(p.warmup, phaseJob{plannedJob: j, name: fmt.Sprintf("warmup-%s%03d", shard, j.Index),
 				project: p.projects[s] + "-warmup", shard: shard})
 		}
@@ -324,7 +325,7 @@ func (b *bench) warmUp(ctx context.Context, p *phase, div float64, check func() 
 	}
 	specs := make([]cloudsim.JobSpec, len(p.warmup))
 	for i, j := range p.warmup {
-		specs[i] = j.spec(j.project, div)
+		specs[i] = jobSpec(j.plannedJob, j.project, div)
 	}
 	if _, err := b.sim.AddJobs(specs...); err != nil {
 		return fmt.Errorf("adding the warm-up jobs: %w", err)
@@ -438,7 +439,7 @@ func (b *bench) runPhase(ctx context.Context, p *phase) error {
 	}
 	specs := make([]cloudsim.JobSpec, len(p.jobs))
 	for i, j := range p.jobs {
-		specs[i] = j.spec(j.project, div)
+		specs[i] = jobSpec(j.plannedJob, j.project, div)
 	}
 	if _, err := b.sim.AddJobs(specs...); err != nil {
 		return fmt.Errorf("%s: adding the simulated jobs: %w", p.name, err)

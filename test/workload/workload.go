@@ -14,10 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package workload draws the seeded job durations that the poll policy's
-// simulations and the benchmark share: kinds by weight, log-normal durations,
-// and outliers that take 2 to 10 times their kind's usual time. The draws come
-// in a fixed order, so one seed gives the same jobs everywhere.
+// Package workload is the job mix that the poll policy's simulations and the
+// benchmark share, and its seeded draws: kinds by weight, log-normal
+// durations, and outliers that take 2 to 10 times their kind's usual time. The
+// draws come in a fixed order, so one seed gives the same jobs everywhere.
 package workload
 
 import (
