@@ -98,7 +98,6 @@ type tokenBucket struct {
 	sent *rate.Limiter
 	// reserved and waiting count the tickets that point here.
 	reserved, waiting int
-
 }
 
 // ticket is a job's standing with its bucket.
@@ -110,7 +109,6 @@ type ticket struct {
 	at          time.Time
 	// deadline is when a job turned away stops waiting for the lottery.
 	deadline time.Time
-
 }
 
 // QuotaOption configures a Quota.
