@@ -180,11 +180,11 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.DurationVar(&opts.policy.MaxInterval, "max-poll-interval", poll.DefaultMaxInterval,
 		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
 	fs.DurationVar(&opts.policy.MaxIntervalBeforeWindow, "max-poll-interval-before-window", poll.DefaultMaxIntervalBeforeWindow,
-		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 5% of them were done at its age); at least --max-poll-interval, and spec.pollInterval still caps it.")
+		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 3% of them were done at its age), and longest a quota backlog pushes a poll back; at least --max-poll-interval, and spec.pollInterval still caps it.")
 	fs.DurationVar(&opts.policy.AwaitingPaymentInterval, "awaiting-payment-poll-interval", poll.DefaultAwaitingPaymentInterval,
 		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
 	fs.DurationVar(&opts.policy.DetectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
-		"Detection lag that is good enough: where finished jobs of the same kind say completions are likely, polls are never closer than twice this. Lower notices short jobs sooner for more requests.")
+		"Detection lag that is good enough: where finished jobs of the same kind say a job is finishing fast enough, it is polled every twice this. Lower notices short jobs sooner for more requests.")
 	fs.DurationVar(&opts.requestTimeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "Timeout of one request to the cloud.")
 	fs.StringVar(&opts.cloudDomain, "cloud-domain", huaweicloud.DefaultDomain,
 		"API domain of the default endpoint https://{service}.{region}.{domain}, for CloudJobs that give spec.region only.")
