@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 )
 
@@ -73,12 +74,12 @@ func benchMain(cfg config) int {
 	}
 	fmt.Print(rep.text())
 	if cfg.ResultsDir != "" {
-		path, err := rep.write(cfg.ResultsDir)
+		paths, err := rep.write(cfg.ResultsDir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: writing the results:", err)
 			return 1
 		}
-		fmt.Printf("\nresults: %s\n", path)
+		fmt.Printf("\nresults: %s\n", strings.Join(paths, ", "))
 	}
 	if rep.Failed {
 		fmt.Fprintln(os.Stderr, "bench: a phase failed; its figures cover what was done until then")

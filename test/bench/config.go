@@ -22,6 +22,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cloudjob-operator/cloudjob-operator/test/harness"
@@ -58,6 +59,10 @@ type config struct {
 	ArrivalWindow  time.Duration // simulated; jobs arrive uniformly over it
 	MaxJobDuration time.Duration // simulated; longer draws are cut to it
 	AnchorPeriod   time.Duration // simulated
+	// FixedPeriods are the intervals (simulated) of the fixed pollers run
+	// besides the anchor, which draw with it the frontier the operator is
+	// compared on at equal cost.
+	FixedPeriods durationList
 	Warmup         int           // jobs of each kind the operator sees finish before the measured ones
 	Anchor         string
 	AnchorInflight int
@@ -82,6 +87,7 @@ func defaultConfig() config {
 		ArrivalWindow:  10 * time.Minute,
 		MaxJobDuration: time.Hour,
 		AnchorPeriod:   10 * time.Second,
+		FixedPeriods:   durationList{20 * time.Second, 40 * time.Second, 80 * time.Second},
 		Warmup:         10,
 		Anchor:         anchorParallel,
 		AnchorInflight: 64,
@@ -100,6 +106,8 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.ArrivalWindow, "arrival-window", c.ArrivalWindow, "simulated time over which the jobs start, uniformly (0: all at once)")
 	fs.DurationVar(&c.MaxJobDuration, "max-job-duration", c.MaxJobDuration, "simulated cap on a job's duration (outliers included)")
 	fs.DurationVar(&c.AnchorPeriod, "anchor-period", c.AnchorPeriod, "the fixed poller's interval, in simulated time")
+	fs.Var(&c.FixedPeriods, "fixed-periods",
+		"comma-separated intervals (simulated) of the fixed pollers run with the anchor, drawing the frontier of lag against requests per job that the operator is compared on at equal cost (empty: none)")
 	fs.IntVar(&c.Warmup, "warmup", c.Warmup,
 		"jobs of each kind (per replica) the operator sees finish before the measured jobs start, so its learner is warm as in a long-running operator; 0 measures a cold start")
 	fs.StringVar(&c.Anchor, "anchor", c.Anchor, "run the fixed-interval anchor: sequential (after the operator), parallel or off")
@@ -133,6 +141,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-anchor must be sequential, parallel or off")
 	case c.Clock != clockWorkload && c.Clock != clockSimulator:
 		return fmt.Errorf("-clock must be workload or simulator")
+	case !c.FixedPeriods.valid(c.AnchorPeriod):
+		return fmt.Errorf("-fixed-periods must be distinct positive durations, none equal to -anchor-period")
 	case c.AnchorInflight < 1:
 		return fmt.Errorf("-anchor-inflight must be at least 1")
 	case c.Warmup < 0:
@@ -164,4 +174,45 @@ func (c config) phaseTimeout() time.Duration {
 		return c.PhaseTimeout
 	}
 	return c.wall(c.ArrivalWindow+c.MaxJobDuration+30*time.Minute) + 2*time.Minute
+}
+
+// durationList is a flag of comma-separated durations.
+type durationList []time.Duration
+
+func (l *durationList) String() string {
+	if l == nil {
+		return ""
+	}
+	parts := make([]string, len(*l))
+	for i, d := range *l {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *durationList) Set(v string) error {
+	*l = nil
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil {
+			return err
+		}
+		*l = append(*l, d)
+	}
+	return nil
+}
+
+// valid: positive, distinct, and none the anchor's period.
+func (l durationList) valid(anchor time.Duration) bool {
+	seen := map[time.Duration]bool{anchor: true}
+	for _, d := range l {
+		if d <= 0 || seen[d] {
+			return false
+		}
+		seen[d] = true
+	}
+	return true
 }

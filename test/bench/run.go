@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,17 +47,25 @@ const (
 	anchorSecretKey   = "bench-anchor-secret-key-0123456789"
 )
 
-// maxJobs bounds N: the simulator holds both phases' jobs, at most
-// cloudsim.DefaultMaxJobs.
-const maxJobs = cloudsim.DefaultMaxJobs / 2
+// fixedKeys are the access and secret keys of the fixed poller of period.
+func fixedKeys(period time.Duration) (accessKey, secretKey string) {
+	s := strconv.FormatInt(int64(period/time.Millisecond), 10)
+	return "BENCHFIXED" + s + "MSACCESSKEY", "bench-fixed-" + s + "ms-secret-key-0123456789"
+}
 
-// phase is one poller (the operator's replicas, or the anchor) working through
-// its own copy of the workload in its own namespace and cloud project.
+// fixedName names the fixed poller of period: "fixed 20s".
+func fixedName(period time.Duration) string { return "fixed " + period.String() }
+
+// phase is one poller (the operator's replicas, the anchor or another fixed
+// poller) working through its own copy of the workload in its own namespace
+// and cloud project.
 type phase struct {
 	name      string
 	namespace string
 	accessKey string
 	secretKey string
+	// period is a fixed poller's interval (simulated); 0 for the operator.
+	period time.Duration
 	jobs      []phaseJob
 	projects  []string
 	// warmup are jobs the operator sees finish before the measured ones; they
@@ -123,8 +132,12 @@ func run(ctx context.Context, cfg config) (rep *report, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.N > maxJobs {
-		return nil, fmt.Errorf("-n %d is more than the simulator holds (%d)", cfg.N, maxJobs)
+	pollers := 1
+	if cfg.Anchor != anchorOff {
+		pollers += 1 + len(cfg.FixedPeriods)
+	}
+	if cfg.N*pollers > cloudsim.DefaultMaxJobs {
+		return nil, fmt.Errorf("-n %d for %d pollers is more than the simulator holds (%d jobs)", cfg.N, pollers, cloudsim.DefaultMaxJobs)
 	}
 	b := &bench{cfg: cfg, bins: map[string]string{}}
 	started := time.Now()
@@ -167,12 +180,19 @@ func run(ctx context.Context, cfg config) (rep *report, err error) {
 	}()
 
 	b.plan = workload.Plan(cfg.N, cfg.Seed, cfg.ArrivalWindow, cfg.MaxJobDuration)
-	op := b.newPhase("operator", "bench-operator", operatorAccessKey, operatorSecretKey)
+	op := b.newPhase("operator", "bench-operator", operatorAccessKey, operatorSecretKey, 0)
 	phases := []*phase{op}
 	var an *phase
+	var fixed []*phase
 	if cfg.Anchor != anchorOff {
-		an = b.newPhase("anchor", "bench-anchor", anchorAccessKey, anchorSecretKey)
+		an = b.newPhase("anchor", "bench-anchor", anchorAccessKey, anchorSecretKey, cfg.AnchorPeriod)
 		phases = append(phases, an)
+		for _, period := range cfg.FixedPeriods {
+			ak, sk := fixedKeys(period)
+			f := b.newPhase(fixedName(period), "bench-fixed-"+strings.ToLower(period.String()), ak, sk, period)
+			fixed = append(fixed, f)
+			phases = append(phases, f)
+		}
 	}
 	for _, p := range phases {
 		if err := b.prepare(ctx, watchCtx, p); err != nil {
@@ -202,7 +222,7 @@ func run(ctx context.Context, cfg config) (rep *report, err error) {
 			}
 		}
 	}
-	return b.report(started, op, an), nil
+	return b.report(started, op, an, fixed), nil
 }
 
 // setUp builds the operator, starts the control plane and the simulator.
@@ -262,6 +282,10 @@ func (b *bench) setUp(ctx context.Context) error {
 		},
 		Seed: b.cfg.Seed,
 	}
+	for _, period := range b.cfg.FixedPeriods {
+		ak, sk := fixedKeys(period)
+		simCfg.Credentials = append(simCfg.Credentials, cloudsim.Credential{AccessKey: ak, SecretKey: sk})
+	}
 	if b.cfg.Clock == clockWorkload {
 		simCfg.TimeScale = 1
 		simCfg.RequestsPerMinute = int(float64(b.cfg.Quota) * b.cfg.Scale)
@@ -279,14 +303,14 @@ func (b *bench) setUp(ctx context.Context) error {
 // newPhase lays out a phase's jobs: the same plan for every phase, each in its
 // own projects. With replicas, job i goes to shard a or b, and each shard lives
 // in a project of its own.
-func (b *bench) newPhase(name, namespace, accessKey, secretKey string) *phase {
-	p := &phase{name: name, namespace: namespace, accessKey: accessKey, secretKey: secretKey}
+func (b *bench) newPhase(name, namespace, accessKey, secretKey string, period time.Duration) *phase {
+	p := &phase{name: name, namespace: namespace, accessKey: accessKey, secretKey: secretKey, period: period}
 	shards := 1
 	if name == "operator" {
 		shards = b.cfg.Replicas
 	}
 	for s := range shards {
-		project := "bench-" + name
+		project := "bench-" + strings.ReplaceAll(name, " ", "-")
 		if shards > 1 {
 			project += "-shard-" + b.cfg.shardOf(s)
 		}
@@ -356,20 +380,21 @@ func (b *bench) prepare(ctx, watchCtx context.Context, p *phase) error {
 	return nil
 }
 
-// startPollers starts the phase's operator replicas or its anchor.
+// startPollers starts the phase's operator replicas or its fixed poller.
 func (b *bench) startPollers(ctx context.Context, p *phase) error {
-	if p.name == "anchor" {
+	if p.period > 0 {
 		c, err := harness.StartProcess(harness.ProcessOptions{
-			Name: "anchor",
+			Name: p.name,
 			Path: b.anchorBin,
 			Args: []string{
 				"--kubeconfig=" + b.kubeconfig,
 				"--namespace=" + p.namespace,
-				"--period=" + b.cfg.wall(b.cfg.AnchorPeriod).String(),
+				"--period=" + b.cfg.wall(p.period).String(),
 				"--max-inflight=" + strconv.Itoa(b.cfg.AnchorInflight),
+				"--name=" + p.agentName(),
 			},
 			Env:     []string{"HOME=" + b.work, "PATH=/usr/bin:/bin"},
-			LogPath: filepath.Join(b.logs, "anchor.log"),
+			LogPath: filepath.Join(b.logs, strings.ReplaceAll(p.name, " ", "-")+".log"),
 		})
 		if err != nil {
 			return err
@@ -393,10 +418,19 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 	return nil
 }
 
+// agentName is what a fixed poller adds to its User-Agent: nothing for the
+// anchor, its name for the others.
+func (p *phase) agentName() string {
+	if p.name == "anchor" {
+		return ""
+	}
+	return p.name
+}
+
 // userAgents are the User-Agents the phase's pollers send.
 func (p *phase) userAgents() []string {
 	if p.anchor != nil {
-		return []string{anchor.UserAgent}
+		return []string{anchor.UserAgentFor(p.agentName())}
 	}
 	var out []string
 	for _, o := range p.operators {

@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"testing"
+	"time"
 )
 
 // TestHarnessProducesFigures runs the whole harness on 50 jobs, the operator and
@@ -30,10 +31,18 @@ import (
 func TestHarnessProducesFigures(t *testing.T) {
 	c := testConfig(t, 50)
 	c.Anchor = anchorParallel
+	// One more fixed poller, a cheap one, draws a frontier of two points.
+	c.FixedPeriods = durationList{80 * time.Second}
 	rep := runForTest(t, c)
 
-	if len(rep.Results) != 2 || rep.Results[0].Poller != "operator" || rep.Results[1].Poller != "anchor" {
-		t.Fatalf("results for %v, want operator and anchor", rep.Results)
+	if len(rep.Results) != 3 || rep.Results[0].Poller != "operator" || rep.Results[1].Poller != "anchor" || rep.Results[2].Poller != "fixed 1m20s" {
+		t.Fatalf("results for %v, want operator, anchor and fixed 1m20s", rep.Results)
+	}
+	if f := rep.Frontier; f == nil || len(f.Curve) != 2 || (f.Comparison == nil && f.Error == "") {
+		t.Fatalf("frontier %+v, want two fixed pollers and a comparison or why there is none", f)
+	}
+	if fr := rep.Results[2]; fr.AgentRequests < fr.Requests || fr.AnchorStats == nil {
+		t.Errorf("fixed 1m20s: the simulator counted %d requests from it, %d for its jobs; its stats %+v", fr.AgentRequests, fr.Requests, fr.AnchorStats)
 	}
 	for _, r := range rep.Results {
 		if r.Finished != c.N {
@@ -76,14 +85,15 @@ func TestHarnessProducesFigures(t *testing.T) {
 		t.Errorf("%d ratios and %d targets", len(rep.Ratios), len(rep.Targets))
 	}
 
-	if _, err := rep.write(c.ResultsDir); err != nil {
+	written, err := rep.write(c.ResultsDir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(c.ResultsDir)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("results dir: %v, %d files", err, len(entries))
+	if err != nil || len(entries) != len(written) || (rep.Frontier.Comparison != nil) != (len(written) == 3) {
+		t.Fatalf("results dir: %v, %d files; written %v", err, len(entries), written)
 	}
-	b, err := os.ReadFile(c.ResultsDir + "/" + entries[0].Name())
+	b, err := os.ReadFile(written[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +101,7 @@ func TestHarnessProducesFigures(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("the results file does not decode: %v", err)
 	}
-	if back.Config.N != c.N || len(back.Results) != 2 || back.Results[0].Requests != rep.Results[0].Requests {
+	if back.Config.N != c.N || len(back.Results) != 3 || back.Results[0].Requests != rep.Results[0].Requests {
 		t.Errorf("the results file does not hold the run's figures")
 	}
 }

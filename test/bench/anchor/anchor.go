@@ -58,12 +58,21 @@ import (
 )
 
 const (
-	// UserAgent names the anchor's requests in the simulator's counts.
+	// UserAgent names the anchor's requests in the simulator's counts; each
+	// fixed poller of a run adds its period (UserAgentFor).
 	UserAgent = "cloudjob-bench-anchor/1"
 	// maxPolls bounds one job's polling loop; a job of the longest
 	// benchmark duration needs a few hundred.
 	maxPolls = 1_000_000
 )
+
+// UserAgentFor is the User-Agent of a fixed poller named name ("" for UserAgent).
+func UserAgentFor(name string) string {
+	if name == "" {
+		return UserAgent
+	}
+	return UserAgent + " (" + name + ")"
+}
 
 // config is the anchor's command line.
 type config struct {
@@ -72,6 +81,7 @@ type config struct {
 	period      time.Duration // wall clock
 	maxInflight int
 	timeout     time.Duration
+	name        string
 }
 
 // Main runs the anchor until SIGTERM; it returns the exit code.
@@ -83,6 +93,7 @@ func Main(args []string) int {
 	fs.DurationVar(&cfg.period, "period", 10*time.Second, "time between two polls of a job (wall clock)")
 	fs.IntVar(&cfg.maxInflight, "max-inflight", 64, "most polls (request and status write) in flight at once")
 	fs.DurationVar(&cfg.timeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "timeout of one request to the cloud")
+	fs.StringVar(&cfg.name, "name", "", "name of this fixed poller, added to its User-Agent")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -162,7 +173,7 @@ func run(ctx context.Context, cfg config) (Stats, error) {
 	a := &anchor{
 		cfg:   cfg,
 		kube:  kube,
-		cloud: huaweicloud.NewClient(huaweicloud.Options{UserAgent: UserAgent, Timeout: cfg.timeout, Transport: transport}),
+		cloud: huaweicloud.NewClient(huaweicloud.Options{UserAgent: UserAgentFor(cfg.name), Timeout: cfg.timeout, Transport: transport}),
 		slots: make(chan struct{}, cfg.maxInflight),
 		creds: map[string]signer.Credentials{},
 	}
