@@ -24,15 +24,26 @@ limitations under the License.
 // get one are sent away to a random moment spread over the bucket's backlog, so a
 // burst of new jobs cannot book the future ahead of the jobs already running: at
 // each moment the jobs asking have an equal chance, like a shuffled round-robin,
-// and a job left unlucky for a few backlogs gets to retry every horizon, which
-// bounds its wait.
+// and a job left unlucky for a backlog gets to retry every horizon, which bounds
+// its wait.
 //
 // Policy answers "when should this job be polled next?". A new job is polled at
-// once; then the interval grows with the job's age (short jobs are noticed fast,
-// long ones cost few calls), with jitter, capped by the CloudJob's
-// spec.pollInterval or the operator's default. When a Learner has seen enough
-// finished jobs of the same service and job type, the policy polls sparsely
-// before the window in which completions become likely and densely inside it.
+// once; then, for a kind of job (service and job type) the Learner has seen
+// finish often enough, the policy places each poll where it pays: straight to
+// the age at which the kind's completions begin, every twice DetectionLag
+// where its hazard of finishing (the share of the jobs still running that
+// finish per second) makes such a poll likely to find the job done, and at the
+// cap elsewhere, stragglers included. No job then waits longer than a fixed
+// poller at the cap would make it wait once it can be done, and the polls
+// skipped before pay for the dense ones. A kind not learned yet is polled by
+// age (short jobs are noticed fast, long ones cost few calls). Intervals carry
+// jitter and are capped by the CloudJob's spec.pollInterval or the operator's
+// default.
+//
+// When the quota is the bottleneck the two work together: polls unlikely to
+// find their job done wait for the quota's backlog, a new job's first poll
+// waits until it could be done, and the dense polls (Policy.Urgent) skip the
+// lottery (Quota.AdmitUrgent).
 //
 // The package knows nothing of Kubernetes or HTTP: callers pass keys, phases and
 // durations, and it returns durations.

@@ -32,7 +32,7 @@ const (
 	// quota has a backlog (see Policy.Next).
 	PhaseNotPolled Phase = iota
 	// PhaseActive: the job is pending, running, or in a state the caller does not
-	// know; it is polled by the learned window and by age.
+	// know; it is polled by its kind's learned model, or by age.
 	PhaseActive
 	// PhaseAwaitingPayment: the job waits for a person to pay its order.
 	PhaseAwaitingPayment
