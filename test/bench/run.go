@@ -392,6 +392,10 @@ func (b *bench) startPollers(ctx context.Context, p *phase) error {
 				"--period=" + b.cfg.wall(p.period).String(),
 				"--max-inflight=" + strconv.Itoa(b.cfg.AnchorInflight),
 				"--name=" + p.agentName(),
+				// The anchor writes every poll, as a naive poller does; the
+				// frontier's other pollers are compared on lag only, and write
+				// only what changed, to spare the API server they share.
+				"--write-changes-only=" + strconv.FormatBool(p.name != "anchor"),
 			},
 			Env:     []string{"HOME=" + b.work, "PATH=/usr/bin:/bin"},
 			LogPath: filepath.Join(b.logs, strings.ReplaceAll(p.name, " ", "-")+".log"),

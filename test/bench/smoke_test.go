@@ -43,6 +43,10 @@ func TestHarnessProducesFigures(t *testing.T) {
 	}
 	if fr := rep.Results[2]; fr.AgentRequests < fr.Requests || fr.AnchorStats == nil {
 		t.Errorf("fixed 1m20s: the simulator counted %d requests from it, %d for its jobs; its stats %+v", fr.AgentRequests, fr.Requests, fr.AnchorStats)
+	} else if fr.WritesPerJob > fr.StatesPerJob {
+		// The frontier's pollers write only what changed; the anchor writes
+		// every poll.
+		t.Errorf("fixed 1m20s: %.2f writes per job for %.2f states seen, want no more", fr.WritesPerJob, fr.StatesPerJob)
 	}
 	for _, r := range rep.Results {
 		if r.Finished != c.N {

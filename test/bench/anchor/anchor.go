@@ -82,6 +82,8 @@ type config struct {
 	maxInflight int
 	timeout     time.Duration
 	name        string
+	// writeChangesOnly skips the status write of a poll that saw nothing new.
+	writeChangesOnly bool
 }
 
 // Main runs the anchor until SIGTERM; it returns the exit code.
@@ -94,6 +96,8 @@ func Main(args []string) int {
 	fs.IntVar(&cfg.maxInflight, "max-inflight", 64, "most polls (request and status write) in flight at once")
 	fs.DurationVar(&cfg.timeout, "cloud-request-timeout", huaweicloud.DefaultTimeout, "timeout of one request to the cloud")
 	fs.StringVar(&cfg.name, "name", "", "name of this fixed poller, added to its User-Agent")
+	fs.BoolVar(&cfg.writeChangesOnly, "write-changes-only", false,
+		"write the status only when the cloud's answer changed (the frontier's pollers, whose lag, not writes, is compared), instead of on every poll")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -290,7 +294,11 @@ func (a *anchor) pollOnce(ctx context.Context, j *jobsv1alpha1.CloudJob, st *job
 		a.cloudErrors.Add(1)
 		return false, 0
 	}
-	body, err := json.Marshal(map[string]any{"status": st.update(cj, time.Now())})
+	seen := st.update(cj, time.Now())
+	if a.cfg.writeChangesOnly && !cj.Phase.Finished() && !st.changed(seen) {
+		return false, 0
+	}
+	body, err := json.Marshal(map[string]any{"status": seen})
 	if err == nil {
 		obj := &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{Namespace: j.Namespace, Name: j.Name}}
 		err = a.kube.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, body))
@@ -330,6 +338,19 @@ type jobStatus struct {
 	generation int64
 	conditions []metav1.Condition
 	start      *metav1.Time
+	// written is what the last status written said of the job.
+	written string
+}
+
+// changed tells whether st says something new of the job since the last call
+// that returned true: its state, times, error and sub-jobs, not the poll time.
+func (s *jobStatus) changed(st jobsv1alpha1.CloudJobStatus) bool {
+	b, _ := json.Marshal([]any{st.JobRecord, st.SubJobsTotal, st.SubJobCounts})
+	if string(b) == s.written {
+		return false
+	}
+	s.written = string(b)
+	return true
 }
 
 // update returns the status after a poll at now that found cj: the fields the

@@ -16,7 +16,12 @@ limitations under the License.
 
 package anchor
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
+)
 
 func TestParseStatsFindsTheLastWords(t *testing.T) {
 	out := "I1203 starting\nanchor stats {\"jobs\":3,\"polls\":12,\"throttled\":1,\"writes\":11}\n"
@@ -26,5 +31,28 @@ func TestParseStatsFindsTheLastWords(t *testing.T) {
 	}
 	if st := ParseStats("anchor: the API server is gone\n"); st != nil {
 		t.Errorf("ParseStats of output without counts = %+v, want nil", st)
+	}
+}
+
+// TestStatusChangedIgnoresThePollTime: a poll that sees the same job again
+// writes nothing with -write-changes-only; a new state or a sub-job does.
+func TestStatusChangedIgnoresThePollTime(t *testing.T) {
+	s := &jobStatus{}
+	running := &huaweicloud.Job{JobID: "j", State: "RUNNING", Phase: huaweicloud.PhaseRunning}
+	now := time.Now()
+	if !s.changed(s.update(running, now)) {
+		t.Error("the first answer is not a change")
+	}
+	if s.changed(s.update(running, now.Add(time.Minute))) {
+		t.Error("the same answer a minute later is a change")
+	}
+	withSub := &huaweicloud.Job{JobID: "j", State: "RUNNING", Phase: huaweicloud.PhaseRunning, SubJobsTotal: 1,
+		SubJobs: []huaweicloud.Job{{Phase: huaweicloud.PhaseSucceeded}}}
+	if !s.changed(s.update(withSub, now.Add(2*time.Minute))) {
+		t.Error("a sub-job done is not a change")
+	}
+	done := &huaweicloud.Job{JobID: "j", State: "SUCCESS", Phase: huaweicloud.PhaseSucceeded}
+	if !s.changed(s.update(done, now.Add(3*time.Minute))) {
+		t.Error("the end is not a change")
 	}
 }
