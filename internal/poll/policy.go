@@ -119,20 +119,20 @@ type Input struct {
 	Cap time.Duration
 	// Backlog is how long the job's quota bucket needs to serve the jobs already
 	// waiting on it (Quota.Backlog); 0 when the quota is not the bottleneck.
-	// While it is positive, polls that are unlikely to find the job done
-	// (sparse ones and those by age) wait at least Backlog, beyond
-	// MaxInterval though within Cap and MaxIntervalBeforeWindow: asking sooner
-	// would only queue them, and
-	// would take tokens from the jobs the learned models say are finishing.
-	// Dense polls keep their place, and a new job's first poll waits for the
-	// age at which it could be done.
+	// While it is positive, polls unlikely to find the job done (sparse ones
+	// and those by age) wait at least Backlog, beyond MaxInterval though
+	// within Cap and MaxIntervalBeforeWindow: asking sooner would only queue
+	// them, and would take tokens from the jobs the learned models say are
+	// finishing. Dense polls keep their place, and a new job's first poll
+	// waits for the age at which it could be done.
 	Backlog time.Duration
 }
 
 // Next returns the delay until the job's next poll. It is at least MinInterval
-// and at most min(Cap, MaxInterval) (MinInterval winning if the cap is lower),
-// or min(Cap, MaxIntervalBeforeWindow) before a learned window, or
-// min(Cap, Backlog) when that is longer (see Input.Backlog), except:
+// and at most the cap, min(Cap, MaxInterval) (MinInterval winning if the cap is
+// lower); before a learned window the cap is min(Cap, MaxIntervalBeforeWindow),
+// and under a quota backlog a poll unlikely to find the job done may wait up to
+// min(Cap, MaxIntervalBeforeWindow, Backlog) (see Input.Backlog). Except:
 //
 //   - PhaseNotPolled: 0, poll at once; but when the quota has a backlog and the
 //     learner knows the job's service, the time until the job is old enough

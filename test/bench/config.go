@@ -62,8 +62,8 @@ type config struct {
 	// FixedPeriods are the intervals (simulated) of the fixed pollers run
 	// besides the anchor, which draw with it the frontier the operator is
 	// compared on at equal cost.
-	FixedPeriods durationList
-	Warmup         int           // jobs of each kind the operator sees finish before the measured ones
+	FixedPeriods   durationList
+	Warmup         int // jobs of each kind the operator sees finish before the measured ones
 	Anchor         string
 	AnchorInflight int
 	Replicas       int

@@ -57,8 +57,8 @@ type report struct {
 	// Frontier compares the operator with the fixed pollers (the anchor and
 	// those of -fixed-periods) at its own cost.
 	Frontier *frontierReport `json:"frontier,omitempty"`
-	Targets []target       `json:"targets"`
-	Shards  *shardCheck    `json:"shards,omitempty"`
+	Targets  []target        `json:"targets"`
+	Shards   *shardCheck     `json:"shards,omitempty"`
 	// Failed is set when a poller died or CloudJobs could not be created: the
 	// figures then cover what was done until then.
 	Failed bool `json:"failed"`

@@ -65,9 +65,9 @@ type phase struct {
 	accessKey string
 	secretKey string
 	// period is a fixed poller's interval (simulated); 0 for the operator.
-	period time.Duration
-	jobs      []phaseJob
-	projects  []string
+	period   time.Duration
+	jobs     []phaseJob
+	projects []string
 	// warmup are jobs the operator sees finish before the measured ones; they
 	// live in projects of their own and count in no figure but CPU time.
 	warmup []phaseJob
