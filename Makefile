@@ -75,7 +75,7 @@ test: verify-generated vet lint envtest node image container-runtime ## Check ge
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: envtest ## Benchmark the operator against a fixed 10 s poller (N=1000 at 5x, operator and anchor side by side, about 20 min; more: BENCH_ARGS='-n 10000 -time-scale 3 -anchor off'). Writes bench/results/.
+bench: envtest ## Benchmark the operator against fixed pollers at 10, 20, 40 and 80 s (N=1000 at 5x, about 35 min; more: BENCH_ARGS='-n 10000 -time-scale 3 -anchor off'). Writes bench/results/ (JSON and the frontier's picture).
 	go run ./hack/bench $(BENCH_ARGS)
 
 .PHONY: fuzz
