@@ -59,7 +59,7 @@ var (
 	QuotaDeferrals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace,
 		Name:      "quota_deferrals_total",
-		Help:      "Polls postponed by the operator's own per-endpoint, per-access-key request quota, by service.",
+		Help:      "Polls postponed by the operator's own per-endpoint, per-access-key request quota (first polls held back by its backlog included), by service.",
 	}, []string{"service"})
 
 	// JobDuration is how long finished cloud jobs ran (cloud begin to end time).
