@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudjob-operator/cloudjob-operator/internal/poll"
 	"github.com/cloudjob-operator/cloudjob-operator/test/testenv"
 )
 
@@ -33,7 +34,7 @@ func TestFlagsScaledAndWith(t *testing.T) {
 	scaled := def.With("cloud-requests-per-minute", "1000").Scaled(4)
 	for name, want := range map[string]string{
 		"min-poll-interval":         "500ms",
-		"max-poll-interval":         "15s",
+		"max-poll-interval":         (poll.DefaultMaxInterval / 4).String(),
 		"auth-retry-interval":       "1m15s",
 		"cloud-requests-per-minute": "4000",
 		// Not a time setting of the policy: unchanged.
