@@ -18,7 +18,6 @@ package poll
 
 import (
 	"container/heap"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -108,7 +107,7 @@ func (r simResult) point(label string, jobs []simJob) frontier.Point {
 }
 
 func kindFigure(k int) string {
-	return fmt.Sprintf("p50 %s/%s", workload.Mix[k].Service, workload.Mix[k].JobType)
+	return frontier.KindFigure(workload.Mix[k].Service, workload.Mix[k].JobType)
 }
 
 // simFixed polls every job at its start and then every period.
@@ -155,11 +154,12 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 	for q.Len() > 0 {
 		e := heap.Pop(q).(simEvent)
 		key := strconv.Itoa(e.job)
+		j := jobs[e.job]
+		k := workload.Mix[j.kind]
 		if quota != nil && res.sent[e.job] == 0 && !asked[e.job] {
 			// Before its first poll, a job asks the policy whether the
 			// quota's backlog should move it.
 			asked[e.job] = true
-			k := workload.Mix[jobs[e.job].kind]
 			if d := p.Next(Input{Service: k.Service, JobType: k.JobType, Phase: PhaseNotPolled, Backlog: quota.Backlog("account")}); d > 0 {
 				heap.Push(q, simEvent{e.at + d, e.job})
 				continue
@@ -170,8 +170,7 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 			// A poll the learned model says is likely to find the job
 			// done skips the quota's lottery, as in the controller.
 			admit := quota.Admit
-			k := workload.Mix[jobs[e.job].kind]
-			if p.Urgent(Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: e.at - jobs[e.job].start}) {
+			if p.Urgent(Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: e.at - j.start}) {
 				admit = quota.AdmitUrgent
 			}
 			if wait := admit("account", key); wait > 0 {
@@ -179,8 +178,6 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 				continue
 			}
 		}
-		j := jobs[e.job]
-		k := workload.Mix[j.kind]
 		res.requests++
 		res.sent[e.job]++
 		age := e.at - j.start

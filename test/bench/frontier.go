@@ -17,6 +17,7 @@ limitations under the License.
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -47,16 +48,13 @@ type frontierReport struct {
 	Error      string               `json:"error,omitempty"`
 }
 
-// kindFigure names a kind's median lag among a point's figures.
-func kindFigure(k kindResult) string { return "p50 " + k.Service + "/" + k.JobType }
-
 // pointOf is a poller's result as a point of the frontier.
 func pointOf(r pollerResult) frontier.Point {
 	p := frontier.Point{Label: r.Poller, RequestsPerJob: r.RequestsPerJob, Lags: map[string]float64{
 		frontier.P50: float64(r.LagP50), frontier.P95: float64(r.LagP95), frontier.P99: float64(r.LagP99),
 	}}
 	for _, k := range r.ByKind {
-		p.Lags[kindFigure(k)] = float64(k.LagP50)
+		p.Lags[frontier.KindFigure(k.Service, k.JobType)] = float64(k.LagP50)
 	}
 	return p
 }
@@ -68,7 +66,7 @@ func newFrontierReport(op pollerResult, fixed []pollerResult) *frontierReport {
 	}
 	figures := slices.Clone(frontier.Percentiles)
 	for _, k := range op.ByKind {
-		figures = append(figures, kindFigure(k))
+		figures = append(figures, frontier.KindFigure(k.Service, k.JobType))
 	}
 	cmp, err := frontier.Compare(f.Curve, f.Operator, figures...)
 	if err != nil {
@@ -84,7 +82,7 @@ func newFrontierReport(op pollerResult, fixed []pollerResult) *frontierReport {
 func (f *frontierReport) kindFigures() []string {
 	var out []string
 	for fig := range f.Comparison.Ratio {
-		if strings.HasPrefix(fig, "p50 ") {
+		if _, ok := frontier.KindOf(fig); ok {
 			out = append(out, fig)
 		}
 	}
@@ -129,7 +127,7 @@ func (f *frontierReport) targets(quotaBound bool) []target {
 		}
 	}
 	out = append(out, target{Name: kinds, Holds: verdict(worstRatio <= maxKindRatio),
-		Detail: fmt.Sprintf("worst %s: %.1f s vs %.1f s (ratio %.2f)", strings.TrimPrefix(worst, "p50 "), c.Poller.Lags[worst], c.Matched.Lags[worst], worstRatio)})
+		Detail: fmt.Sprintf("worst %s: %.1f s vs %.1f s (ratio %.2f)", kindName(worst), c.Poller.Lags[worst], c.Matched.Lags[worst], worstRatio)})
 	return out
 }
 
@@ -139,7 +137,7 @@ func (f *frontierReport) text() string {
 	fmt.Fprintln(&b, "\nfrontier: fixed pollers, and the operator against the fixed poller of its cost (interpolated in log-log)")
 	lines := []string{"poller\trequests/job\tp50 (s)\tp95 (s)\tp99 (s)\t"}
 	pts := slices.Clone(f.Curve)
-	slices.SortFunc(pts, func(a, b frontier.Point) int { return cmpFloat(b.RequestsPerJob, a.RequestsPerJob) })
+	slices.SortFunc(pts, func(a, b frontier.Point) int { return cmp.Compare(b.RequestsPerJob, a.RequestsPerJob) })
 	row := func(p frontier.Point) string {
 		return fmt.Sprintf("%s\t%.2f\t%.1f\t%.1f\t%.1f\t", p.Label, p.RequestsPerJob, p.Lags[frontier.P50], p.Lags[frontier.P95], p.Lags[frontier.P99])
 	}
@@ -159,20 +157,16 @@ func (f *frontierReport) text() string {
 	fmt.Fprintln(&b, "\nby kind: p50 lag (s), operator against the fixed poller of its cost")
 	lines = []string{"kind\toperator\tsame cost\tratio\t"}
 	for _, fig := range f.kindFigures() {
-		lines = append(lines, fmt.Sprintf("%s\t%.1f\t%.1f\t%.2f\t", strings.TrimPrefix(fig, "p50 "), c.Poller.Lags[fig], c.Matched.Lags[fig], c.Ratio[fig]))
+		lines = append(lines, fmt.Sprintf("%s\t%.1f\t%.1f\t%.2f\t", kindName(fig), c.Poller.Lags[fig], c.Matched.Lags[fig], c.Ratio[fig]))
 	}
 	b.WriteString(table(lines))
 	return b.String()
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// kindName is the kind a per-kind figure is about.
+func kindName(figure string) string {
+	kind, _ := frontier.KindOf(figure)
+	return kind
 }
 
 // plot draws the frontier into path (.svg or .png): for p50, p95 and p99, the
@@ -195,7 +189,7 @@ func (f *frontierReport) plot(path, title string) error {
 		frontier.P99: color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 	}
 	pts := slices.Clone(f.Curve)
-	slices.SortFunc(pts, func(a, b frontier.Point) int { return cmpFloat(a.RequestsPerJob, b.RequestsPerJob) })
+	slices.SortFunc(pts, func(a, b frontier.Point) int { return cmp.Compare(a.RequestsPerJob, b.RequestsPerJob) })
 	lo, hi := math.Inf(1), 0.0
 	for _, fig := range frontier.Percentiles {
 		xy := make(plotter.XYs, 0, len(pts))

@@ -21,9 +21,11 @@ limitations under the License.
 package frontier
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // The figures every Point carries.
@@ -35,6 +37,16 @@ const (
 
 // Percentiles are the figures the comparison is made on, in order.
 var Percentiles = []string{P50, P95, P99}
+
+// kindPrefix starts the figure of one kind's median lag.
+const kindPrefix = "p50 "
+
+// KindFigure names the median lag of one kind of job among a point's figures.
+func KindFigure(service, jobType string) string { return kindPrefix + service + "/" + jobType }
+
+// KindOf returns the kind ("service/jobType") a figure is the median lag of; ok
+// is false for the other figures.
+func KindOf(figure string) (kind string, ok bool) { return strings.CutPrefix(figure, kindPrefix) }
 
 // Point is what one poller cost and achieved.
 type Point struct {
@@ -55,15 +67,7 @@ type Point struct {
 // figure, rather than guess by extrapolating.
 func At(curve []Point, requestsPerJob float64, figure string) (float64, error) {
 	pts := slices.Clone(curve)
-	slices.SortFunc(pts, func(a, b Point) int {
-		switch {
-		case a.RequestsPerJob < b.RequestsPerJob:
-			return -1
-		case a.RequestsPerJob > b.RequestsPerJob:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(pts, func(a, b Point) int { return cmp.Compare(a.RequestsPerJob, b.RequestsPerJob) })
 	if len(pts) < 2 {
 		return 0, fmt.Errorf("a frontier needs at least 2 fixed pollers, got %d", len(pts))
 	}
