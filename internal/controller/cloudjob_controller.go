@@ -149,6 +149,12 @@ type CloudJobReconciler struct {
 	// unreadTimesReported holds the CloudJobs whose unreadable times were
 	// reported, until they are deleted.
 	unreadTimesReported sync.Map
+	// lastPolls holds, per CloudJob still running, when a poll last found it
+	// running (time.Time), for the policy's claim on the quota. The status
+	// does not carry it: it is written only when something changed. After a
+	// restart a job counts as unpolled since it began, which only brings its
+	// next poll forward.
+	lastPolls sync.Map
 }
 
 // target is where and as whom a job is polled.
@@ -195,14 +201,12 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		// which are watched, or until an identity may be asked again.
 		return r.report(ctx, job, *prob, now, prob.retry)
 	}
-	in := pollInput(job, &job.Status, now, r.Quota.Backlog(t.bucket))
-	if in.Phase == poll.PhaseNotPolled {
-		// Under a quota backlog a new job's first poll waits until it could
-		// find the job done (no status write: none would say more).
-		if wait := r.Policy.Next(in); wait > 0 {
-			metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
-			return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
-		}
+	in := r.pollInput(job, &job.Status, now, t.bucket)
+	// Under a quota price, or a backlog for a new job, the poll may wait until
+	// it is worth a token (no status write: none would say more).
+	if wait := r.Policy.Defer(in); wait > 0 {
+		metrics.QuotaDeferrals.WithLabelValues(string(job.Spec.Service)).Inc()
+		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, wait)}, nil
 	}
 	ans, held := r.gatedGet(ctx, job, t, now, r.Policy.Urgent(in))
 	switch {
@@ -227,10 +231,12 @@ func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alp
 	st := statusFromJob(job.Status, job.Generation, cj, now)
 	if cj.Phase.Finished() {
 		r.Quota.Forget(key.String())
+		r.lastPolls.Delete(key)
 		r.learn(job, cj, now)
 		return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
 	}
-	next := r.Policy.Next(pollInput(job, &st, now, r.Quota.Backlog(t.bucket)))
+	r.lastPolls.Store(key, now)
+	next := r.Policy.Next(r.pollInput(job, &st, now, t.bucket))
 	return r.finish(ctx, job, st, r.untilDeadline(job, now, next))
 }
 
@@ -535,6 +541,7 @@ func (r *CloudJobReconciler) forget(key types.NamespacedName) {
 	r.failures.Forget(key)
 	r.Quota.Forget(key.String())
 	r.unreadTimesReported.Delete(key)
+	r.lastPolls.Delete(key)
 }
 
 // reportUnreadTimes tells, once per CloudJob, that the cloud gave times the
@@ -613,16 +620,23 @@ func jobStart(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus) time.
 	return job.CreationTimestamp.Time
 }
 
-// pollInput is what the poll policy needs to know of a job whose status is st.
-func pollInput(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time, backlog time.Duration) poll.Input {
-	return poll.Input{
+// pollInput is what the poll policy needs to know of a job whose status is st,
+// polled through the quota's bucket.
+func (r *CloudJobReconciler) pollInput(job *jobsv1alpha1.CloudJob, st *jobsv1alpha1.CloudJobStatus, now time.Time, bucket string) poll.Input {
+	start := jobStart(job, st)
+	in := poll.Input{
 		Service: string(job.Spec.Service),
 		JobType: st.JobType,
 		Phase:   pollPhase(st),
-		Age:     now.Sub(jobStart(job, st)),
+		Age:     now.Sub(start),
 		Cap:     pollCap(job),
-		Backlog: backlog,
+		Backlog: r.Quota.Backlog(bucket),
+		Price:   r.Quota.Price(bucket),
 	}
+	if at, ok := r.lastPolls.Load(client.ObjectKeyFromObject(job)); ok {
+		in.LastPoll = at.(time.Time).Sub(start)
+	}
+	return in
 }
 
 // pollPhase is what the poll policy needs to know of a job's phase. A job the

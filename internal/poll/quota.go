@@ -51,6 +51,17 @@ const (
 	// sweepEvery is how often Admit looks for stale jobs and idle buckets; the
 	// sweep is linear in their number, so it runs rarely.
 	sweepEvery = time.Minute
+
+	// The price (see Quota.Price) grows by a factor e every priceTime while the
+	// bucket's tokens are booked more than a quarter of the horizon ahead, and
+	// shrinks as fast while half a burst of tokens is unused; below priceFloor
+	// it is 0. A few seconds: fast enough to follow a burst of new jobs, slow
+	// enough that the jobs it holds back come back spread out.
+	priceTime  = 5 * time.Second
+	priceFloor = 0.01 // seconds
+	// priceCeiling only keeps the arithmetic finite: a claim past an hour is
+	// past every cap.
+	priceCeiling = 3600.0
 )
 
 // Quota shares the cloud's request quota between jobs: one token bucket per
@@ -98,6 +109,9 @@ type tokenBucket struct {
 	sent *rate.Limiter
 	// reserved and waiting count the tickets that point here.
 	reserved, waiting int
+	// price, in seconds, and when it was last brought up to date.
+	price   float64
+	priceAt time.Time
 }
 
 // ticket is a job's standing with its bucket.
@@ -199,6 +213,7 @@ func (q *Quota) admit(bucket, job string, urgent bool) time.Duration {
 		}
 		q.buckets[bucket] = b
 	}
+	q.updatePrice(b, now)
 	t := q.jobs[job]
 	if t != nil && t.bucket != b {
 		// The job's endpoint or key changed: its old standing means nothing.
@@ -340,6 +355,44 @@ func (q *Quota) Backlog(bucket string) time.Duration {
 	return q.backlog(b)
 }
 
+// Price returns the bucket's price: 0 while the bucket serves every poll asked
+// of it, and while it cannot, a duration that grows until the polls asked fit
+// the bucket's rate again. The policy holds a job's poll until its claim (the
+// chance it finds the job done, times the time since its last poll) reaches
+// the price (Input.Price), so that the polls sent are the ones worth most, and
+// the bucket is never booked far ahead. No well-kept library prices a shared
+// rate limit this way; it is a feedback loop on the bucket's own state.
+func (q *Quota) Price(bucket string) time.Duration {
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	b := q.buckets[bucket]
+	if b == nil {
+		return 0
+	}
+	q.updatePrice(b, now)
+	return secondsToDuration(b.price)
+}
+
+// updatePrice brings b's price up to now.
+func (q *Quota) updatePrice(b *tokenBucket, now time.Time) {
+	dt := now.Sub(b.priceAt)
+	if b.priceAt.IsZero() || dt < 0 {
+		dt = 0
+	}
+	b.priceAt = now
+	tokens := b.book.TokensAt(now)
+	switch {
+	case -tokens > float64(q.limit)*q.horizon.Seconds()/4:
+		b.price = min(max(b.price, priceFloor)*math.Exp(dt.Seconds()/priceTime.Seconds()), priceCeiling)
+	case tokens >= float64(q.burst)/2 && b.price > 0:
+		b.price *= math.Exp(-dt.Seconds() / priceTime.Seconds())
+		if b.price < priceFloor {
+			b.price = 0
+		}
+	}
+}
+
 // QuotaStats counts what a Quota holds, for metrics and tests.
 type QuotaStats struct {
 	Buckets  int // buckets in memory
@@ -371,7 +424,8 @@ func (q *Quota) sweep(now time.Time) {
 	}
 	full := float64(q.burst)
 	for name, b := range q.buckets {
-		if b.reserved+b.waiting == 0 && b.book.TokensAt(now) >= full && b.sent.TokensAt(now) >= full {
+		q.updatePrice(b, now)
+		if b.reserved+b.waiting == 0 && b.price == 0 && b.book.TokensAt(now) >= full && b.sent.TokensAt(now) >= full {
 			delete(q.buckets, name)
 		}
 	}

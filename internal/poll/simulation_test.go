@@ -135,10 +135,13 @@ func simPolicy(jobs []simJob, p Policy) simResult {
 	return res
 }
 
-// simRun is simPolicy with a quota on clock (nil: none): a job due for a poll
-// asks the Quota; turned away, it comes back when told; let through, it polls,
-// and the Policy, told the quota's backlog, says when next. It also returns the
-// longest backlog seen.
+// simRun is simPolicy with a quota on clock (nil: none). Each job goes through
+// the controller's steps: due for a poll, it asks the Policy whether to wait
+// (Defer); then it asks the Quota (AdmitUrgent if Policy.Urgent); turned away,
+// it comes back when told; let through, it polls, and the Policy says when
+// next. The Policy is told what the controller tells it: the quota's backlog
+// and price, the age at the job's last poll, and the job type only once the
+// first answer gave it. It also returns the longest backlog seen.
 func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock) (res simResult, peakBacklog time.Duration) {
 	res = simResult{lags: make([]time.Duration, len(jobs)), sent: make([]int, len(jobs))}
 	q := &eventQueue[simEvent]{less: func(a, b simEvent) bool { return a.at < b.at }}
@@ -150,27 +153,26 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 	if clock != nil {
 		t0 = clock.Now()
 	}
-	asked := make([]bool, len(jobs))
+	lastPoll := make([]time.Duration, len(jobs))
 	for q.Len() > 0 {
 		e := heap.Pop(q).(simEvent)
 		key := strconv.Itoa(e.job)
 		j := jobs[e.job]
 		k := workload.Mix[j.kind]
-		if quota != nil && res.sent[e.job] == 0 && !asked[e.job] {
-			// Before its first poll, a job asks the policy whether the
-			// quota's backlog should move it.
-			asked[e.job] = true
-			if d := p.Next(Input{Service: k.Service, JobType: k.JobType, Phase: PhaseNotPolled, Backlog: quota.Backlog("account")}); d > 0 {
-				heap.Push(q, simEvent{e.at + d, e.job})
-				continue
-			}
+		age := e.at - j.start
+		in := Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: age, LastPoll: lastPoll[e.job]}
+		if res.sent[e.job] == 0 {
+			in.JobType, in.Phase = "", PhaseNotPolled
 		}
 		if quota != nil {
 			clock.SetTime(t0.Add(e.at))
-			// A poll the learned model says is likely to find the job
-			// done skips the quota's lottery, as in the controller.
+			in.Backlog, in.Price = quota.Backlog("account"), quota.Price("account")
+			if d := p.Defer(in); d > 0 {
+				heap.Push(q, simEvent{e.at + d, e.job})
+				continue
+			}
 			admit := quota.Admit
-			if p.Urgent(Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: e.at - j.start}) {
+			if p.Urgent(in) {
 				admit = quota.AdmitUrgent
 			}
 			if wait := admit("account", key); wait > 0 {
@@ -180,7 +182,6 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 		}
 		res.requests++
 		res.sent[e.job]++
-		age := e.at - j.start
 		if age >= j.duration {
 			res.lags[e.job] = age - j.duration
 			if p.Learner != nil {
@@ -191,11 +192,11 @@ func simRun(jobs []simJob, p Policy, quota *Quota, clock *clocktesting.FakeClock
 			}
 			continue
 		}
-		// The job answered, so it is active: the first poll, at its
-		// creation, is the one at its start.
-		in := Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: age}
+		// The job answered, so it is active, and its type is known.
+		lastPoll[e.job] = age
+		in = Input{Service: k.Service, JobType: k.JobType, Phase: PhaseActive, Age: age, LastPoll: age}
 		if quota != nil {
-			in.Backlog = quota.Backlog("account")
+			in.Backlog, in.Price = quota.Backlog("account"), quota.Price("account")
 			peakBacklog = max(peakBacklog, in.Backlog)
 		}
 		heap.Push(q, simEvent{e.at + p.Next(in), e.job})
