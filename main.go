@@ -405,9 +405,13 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		Cloud:      cloud,
 		Identities: broker,
 		Recorder:   recorder,
-		Quota:      poll.NewQuota(opts.requestsPerMinute),
-		Policy:     policy,
-		Config:     cfg,
+		// A reservation is a promise to poll at that moment: none reaches
+		// further ahead than the least time between two polls of a job. With
+		// the defaults that is the quota's own horizon; with intervals
+		// shortened (a run in compressed time) it keeps the same proportion.
+		Quota:  poll.NewQuota(opts.requestsPerMinute, poll.WithHorizon(min(poll.DefaultHorizon, opts.policy.MinInterval))),
+		Policy: policy,
+		Config: cfg,
 	}
 	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
 		return err

@@ -42,6 +42,21 @@ func BenchmarkPolicyNext(b *testing.B) {
 	}
 }
 
+// BenchmarkPolicyDeferPriced: a reconcile under a quota price asks Defer, whose
+// bisection finds when the job's claim reaches the price.
+func BenchmarkPolicyDeferPriced(b *testing.B) {
+	p := Policy{Learner: learnedKind(90*time.Second, 0.4), Rand: noJitter}
+	b.ReportAllocs()
+	in := Input{Service: "svc", JobType: "job", Phase: PhaseActive, Price: 20 * time.Second}
+	var sink time.Duration
+	for i := 0; b.Loop(); i++ {
+		in.Age = time.Duration(i%300) * time.Second
+		in.LastPoll = in.Age - time.Duration(i%40)*time.Second
+		sink += p.Defer(in)
+	}
+	_ = sink
+}
+
 // BenchmarkQuotaAdmit: 10,000 jobs over 10 buckets, each coming back when told,
 // the clock moving 1 ms per call.
 func BenchmarkQuotaAdmit(b *testing.B) {

@@ -40,10 +40,17 @@ limitations under the License.
 // jitter and are capped by the CloudJob's spec.pollInterval or the operator's
 // default.
 //
-// When the quota is the bottleneck the two work together: polls unlikely to
-// find their job done wait for the quota's backlog, a new job's first poll
-// waits until it could be done, and the dense polls (Policy.Urgent) skip the
-// lottery (Quota.AdmitUrgent).
+// When the quota is the bottleneck the two work together. A bucket asked for
+// more polls than its rate for a few seconds sets a price (Quota.Price), which
+// rises until the polls asked fit the rate and falls back to 0 once tokens go
+// unused. While it is positive, a job of a learned kind is polled only once its
+// claim reaches the price (Policy.Defer): the chance that it finished since its
+// last poll, times the time since. The quota's tokens then go to the polls
+// worth most: those likely to find their job done, which keeps the median lag
+// low, and those of jobs left unpolled long, which bounds the tail. Such polls
+// skip the lottery (Policy.Urgent, Quota.AdmitUrgent). Before a price forms,
+// polls unlikely to find their job done wait for the quota's backlog, and a
+// new job's first poll waits until it could be done.
 //
 // The package knows nothing of Kubernetes or HTTP: callers pass keys, phases and
 // durations, and it returns durations.

@@ -148,7 +148,9 @@ type Input struct {
 // and at most the cap, min(Cap, MaxInterval) (MinInterval winning if the cap is
 // lower); before a learned window the cap is min(Cap, MaxIntervalBeforeWindow),
 // and under a quota backlog a poll unlikely to find the job done may wait up to
-// min(Cap, MaxIntervalBeforeWindow, Backlog) (see Input.Backlog). Except:
+// min(Cap, MaxIntervalBeforeWindow, Backlog) (see Input.Backlog); under a
+// quota price a job of a learned kind waits until its claim reaches the price
+// instead (see Defer), never less than the learned placement says. Except:
 //
 //   - PhaseNotPolled: 0, poll at once; but when the quota has a backlog and the
 //     learner knows the job's service, the time until the job is old enough
@@ -226,8 +228,9 @@ func (p Policy) Urgent(in Input) bool {
 // Defer returns how much longer a job due for a poll should wait, 0 to poll
 // now. While the quota has a price, a job of a learned kind waits until its
 // claim reaches the price (see untilPrice for the bound): the job's turn comes
-// when a poll of it is worth as much as the others'. Otherwise only a job never polled waits, under a quota backlog,
-// until it could be done (see Next).
+// when a poll of it is worth as much as the others'. Otherwise only a job
+// never polled waits, under a quota backlog, until it could be done (see
+// Next).
 func (p Policy) Defer(in Input) time.Duration {
 	p = p.withDefaults()
 	switch {

@@ -361,6 +361,11 @@ func TestPolicyUrgent(t *testing.T) {
 		{"straggler", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 5 * time.Minute}, false},
 		{"awaiting payment", Input{Service: "svc", JobType: "job", Phase: PhaseAwaitingPayment, Age: 20 * time.Second}, false},
 		{"kind not learned", Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: 20 * time.Second}, false},
+		{"first poll, job type not told yet: by the service's kinds", Input{Service: "svc", Phase: PhaseNotPolled, Age: 20 * time.Second}, true},
+		{"first poll before the window", Input{Service: "svc", Phase: PhaseNotPolled, Age: 5 * time.Second}, false},
+		{"price: the claim reaches it", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 40 * time.Second, LastPoll: 20 * time.Second, Price: time.Second}, true},
+		{"price: the claim falls short", Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 22 * time.Second, LastPoll: 20 * time.Second, Price: 10 * time.Second}, false},
+		{"price, kind not learned", Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: time.Hour, Price: time.Second}, false},
 	} {
 		if got := p.Urgent(tt.in); got != tt.want {
 			t.Errorf("%s: Urgent = %v, want %v", tt.name, got, tt.want)
@@ -368,5 +373,102 @@ func TestPolicyUrgent(t *testing.T) {
 	}
 	if (Policy{}).Urgent(Input{Phase: PhaseActive, Age: time.Minute}) {
 		t.Error("Urgent without a learner = true, want false")
+	}
+}
+
+// TestPolicyClaim: a poll's claim is the chance that the job finished since its
+// last poll times the time since; it grows with age, is 0 right after a poll,
+// and a job never polled claims by the likeliest of its service's kinds.
+func TestPolicyClaim(t *testing.T) {
+	m := logNormal{mu: math.Log(60), sigma: 0.3}
+	p := Policy{Learner: learnedKind(time.Minute, 0.3)}
+	in := func(age, last time.Duration) Input {
+		return Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: age, LastPoll: last}
+	}
+	for _, tt := range []struct {
+		name      string
+		age, last time.Duration
+		want      float64 // seconds
+	}{
+		{"right after a poll", time.Minute, time.Minute, 0},
+		{"never polled, at the median", time.Minute, 0, 0.5 * 60},
+		{"since the median", 2 * time.Minute, time.Minute, (1 - (1-m.cdf(120))/0.5) * 60},
+		{"a last poll past the age counts as now", time.Minute, 2 * time.Minute, 0},
+	} {
+		got := p.Claim(in(tt.age, tt.last)).Seconds()
+		if math.Abs(got-tt.want) > 0.05*tt.want+0.01 {
+			t.Errorf("%s: Claim = %.3fs, want %.3fs", tt.name, got, tt.want)
+		}
+	}
+	prev := time.Duration(0)
+	for age := 10 * time.Second; age <= 10*time.Minute; age += 10 * time.Second {
+		c := p.Claim(in(age, 5*time.Second))
+		if c < prev {
+			t.Fatalf("Claim at age %v = %v, below %v at the age before: it must grow with age", age, c, prev)
+		}
+		prev = c
+	}
+	if c := p.Claim(Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: time.Hour}); c != 0 {
+		t.Errorf("Claim of a kind not learned = %v, want 0", c)
+	}
+	// Before its first answer a job claims by its service's likeliest kind.
+	l := learnedKind(time.Minute, 0.3)
+	slow := logNormal{mu: math.Log(600), sigma: 0.3}
+	for i := 1; i < learnerWindow; i++ {
+		l.Observe("svc", "slow", secondsToDuration(slow.quantile(float64(i)/learnerWindow)))
+	}
+	q := Policy{Learner: l}
+	unknown := q.Claim(Input{Service: "svc", Phase: PhaseNotPolled, Age: time.Minute})
+	fast := q.Claim(Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: time.Minute})
+	if unknown != fast {
+		t.Errorf("Claim of a job of unknown type = %v, want the fast kind's %v", unknown, fast)
+	}
+}
+
+// TestPolicyPrice: under a quota price a job waits until its claim reaches the
+// price, however long that is past the cap, within priceHoldFactor caps before
+// the window or its own spec.pollInterval; without a price only a new job
+// under a backlog waits.
+func TestPolicyPrice(t *testing.T) {
+	p := Policy{Learner: learnedKind(10*time.Minute, 0.5), Rand: noJitter}
+	base := Input{Service: "svc", JobType: "job", Phase: PhaseActive, Age: 8 * time.Minute, LastPoll: 8 * time.Minute}
+	if d := p.Defer(base); d != 0 {
+		t.Errorf("no price: Defer = %v, want 0", d)
+	}
+	for _, price := range []time.Duration{time.Second, 10 * time.Second, time.Minute} {
+		in := base
+		in.Price = price
+		d := p.Defer(in)
+		if d <= 0 {
+			t.Fatalf("price %v: Defer = %v, want a wait right after a poll", price, d)
+		}
+		at, before := in, in
+		at.Age += d
+		before.Age += d - 50*time.Millisecond
+		if p.Claim(at) < price || p.Claim(before) >= price {
+			t.Errorf("price %v: Defer = %v, but the claim is %v then and %v just before; want the moment it reaches the price",
+				price, d, p.Claim(at), p.Claim(before))
+		}
+		if next := p.Next(in); next < d-p.withDefaults().MinInterval/10 {
+			t.Errorf("price %v: Next = %v, before the claim reaches the price (%v)", price, next, d)
+		}
+		if at := in; p.Defer(func() Input { at.Age += d; return at }()) != 0 {
+			t.Errorf("price %v: Defer at the moment the claim reaches it is not 0", price)
+		}
+	}
+	huge := base
+	huge.Price = time.Hour
+	if d, limit := p.Defer(huge), priceHoldFactor*DefaultMaxIntervalBeforeWindow; d != limit {
+		t.Errorf("price past every claim: Defer = %v, want the bound %v", d, limit)
+	}
+	huge.Cap = time.Minute
+	if d := p.Defer(huge); d != time.Minute {
+		t.Errorf("price past every claim, spec.pollInterval 1m: Defer = %v, want 1m", d)
+	}
+	if d := p.Defer(Input{Service: "svc", JobType: "other", Phase: PhaseActive, Age: time.Hour, Price: time.Hour}); d != 0 {
+		t.Errorf("kind not learned: Defer = %v, want 0 (it is polled by age)", d)
+	}
+	if d := p.Defer(Input{Service: "svc", JobType: "job", Phase: PhaseAwaitingPayment, Age: time.Hour, Price: time.Hour}); d != 0 {
+		t.Errorf("awaiting payment: Defer = %v, want 0", d)
 	}
 }

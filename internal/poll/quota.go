@@ -80,6 +80,10 @@ const (
 // horizon, which wins it one of the next tokens and bounds its wait. Urgent polls
 // (AdmitUrgent) skip the lottery.
 //
+// Price: a bucket asked for more than its rate sets a price (Price) that the
+// policy weighs each job's poll against, so that the polls asked fit the rate
+// again and the ones sent are those worth most.
+//
 // Memory: a job is remembered only while it holds a reservation or waits; jobs
 // that never come back and idle buckets are swept away.
 type Quota struct {

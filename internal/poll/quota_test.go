@@ -21,6 +21,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -462,5 +463,46 @@ func TestQuotaLateReservationsDoNotBunch(t *testing.T) {
 	clock.Step(got)
 	if got := q.Admit("ep", "c"); got != 0 {
 		t.Errorf("c after its wait: %v, want 0", got)
+	}
+}
+
+// TestQuotaPrice: a bucket's price is 0 while it serves every poll asked; it
+// rises while polls are asked faster than the rate, and falls back to 0 once
+// the bucket has tokens to spare. Other buckets keep theirs.
+func TestQuotaPrice(t *testing.T) {
+	clock := newFakeClock()
+	q := NewQuota(600, WithClock(clock.Now), WithSeed(1)) // 10 a second
+	if p := q.Price("b"); p != 0 {
+		t.Fatalf("price of an unknown bucket = %v, want 0", p)
+	}
+	// 5 polls a second: within the rate.
+	for i := range 100 {
+		q.AdmitUrgent("b", strconv.Itoa(i))
+		clock.Step(200 * time.Millisecond)
+	}
+	if p := q.Price("b"); p != 0 {
+		t.Fatalf("price at half the rate = %v, want 0", p)
+	}
+	// 40 polls a second, each job back when told: four times the rate.
+	var prices []time.Duration
+	for i := range 800 {
+		q.AdmitUrgent("b", strconv.Itoa(1000+i%50))
+		clock.Step(25 * time.Millisecond)
+		if i%200 == 199 {
+			prices = append(prices, q.Price("b"))
+		}
+	}
+	if !slices.IsSorted(prices) || prices[0] <= 0 || prices[len(prices)-1] <= prices[0] {
+		t.Fatalf("prices while overbooked, every 5 s: %v; want positive and rising", prices)
+	}
+	if p := q.Price("other"); p != 0 {
+		t.Errorf("another bucket's price = %v, want 0", p)
+	}
+	// Nobody asks: the bucket fills and the price decays to 0.
+	clock.Step(time.Second)
+	q.Price("b")
+	clock.Step(time.Minute)
+	if p := q.Price("b"); p != 0 {
+		t.Errorf("price a minute after the last poll = %v, want 0", p)
 	}
 }

@@ -46,9 +46,8 @@ func simQuotaBound(jobs []simJob, p Policy, seed uint64) (simResult, time.Durati
 // TestSimulatedQuotaBound checks the benchmark's quota-bound targets on the
 // policy and the quota alone: a median detection lag below 0.05 N/Q (15 s),
 // where uniform round-robin polling would give half of N/Q, and a p99 below
-// 0.4 N/Q (120 s). The benchmark's own p99 target is 0.3 N/Q; this simulation,
-// which serves every admitted poll at once and lets no job wait for a worker,
-// finds about 0.35 N/Q.
+// 0.3 N/Q (90 s). It serves every admitted poll at once and lets no job wait
+// for a worker; the benchmark adds those.
 func TestSimulatedQuotaBound(t *testing.T) {
 	perPoll := time.Duration(float64(qbJobs) / qbPerMinute * float64(time.Minute)) // N/Q
 	var all simResult
@@ -62,8 +61,8 @@ func TestSimulatedQuotaBound(t *testing.T) {
 	if got, limit := all.lag(0.5), perPoll/20; got >= limit {
 		t.Errorf("quota-bound p50 detection lag %v, want < %v (0.05 N/Q)", got.Round(time.Second), limit)
 	}
-	if got, limit := all.lag(0.99), perPoll*4/10; got >= limit {
-		t.Errorf("quota-bound p99 detection lag %v, want < %v (0.4 N/Q)", got.Round(time.Second), limit)
+	if got, limit := all.lag(0.99), perPoll*3/10; got >= limit {
+		t.Errorf("quota-bound p99 detection lag %v, want < %v (0.3 N/Q)", got.Round(time.Second), limit)
 	}
 }
 
