@@ -180,7 +180,7 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	fs.DurationVar(&opts.policy.MaxInterval, "max-poll-interval", poll.DefaultMaxInterval,
 		"Longest time between two polls of a running job, unless its spec.pollInterval says otherwise.")
 	fs.DurationVar(&opts.policy.MaxIntervalBeforeWindow, "max-poll-interval-before-window", poll.DefaultMaxIntervalBeforeWindow,
-		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 3% of them were done at its age), and longest a quota backlog pushes a poll back; at least --max-poll-interval, and spec.pollInterval still caps it.")
+		"Longest time between two polls of a running job while finished jobs of its kind say it is unlikely to be done yet (fewer than 3% of them were done at its age), and longest a quota backlog pushes a poll back (the quota's price, ten times this); at least --max-poll-interval, and spec.pollInterval still caps it.")
 	fs.DurationVar(&opts.policy.AwaitingPaymentInterval, "awaiting-payment-poll-interval", poll.DefaultAwaitingPaymentInterval,
 		"Time between two polls of a job waiting for payment (PENDING_PAYMENT).")
 	fs.DurationVar(&opts.policy.DetectionLag, "poll-detection-lag", poll.DefaultDetectionLag,
