@@ -131,8 +131,9 @@ type Input struct {
 	// within Cap and MaxIntervalBeforeWindow: asking sooner would only queue
 	// them, and would take tokens from the jobs the learned models say are
 	// finishing. Dense polls keep their place, and a new job's first poll
-	// waits for the age at which it could be done. Ignored while Price is
-	// positive.
+	// waits for the age at which it could be done. For a job of a learned
+	// kind it is ignored while Price is positive; a kind not learned is still
+	// held back by it then.
 	Backlog time.Duration
 	// LastPoll is the job's age at the last poll that found it running; 0 for
 	// a job never polled, or when the caller does not remember (the job was
@@ -212,13 +213,13 @@ func (p Policy) Urgent(in Input) bool {
 	if in.Phase != PhaseActive && in.Phase != PhaseNotPolled {
 		return false
 	}
-	models := p.models(in)
-	if in.Price > 0 {
-		return len(models) > 0 && p.Claim(in) >= in.Price
-	}
-	age := max(in.Age, 0).Seconds()
-	for _, m := range models {
-		if m.cdf(age) < windowEnd && m.hazard(age)*p.dense() >= denseShare {
+	last, age := lastPoll(in), max(in.Age, 0).Seconds()
+	for _, m := range p.models(in) {
+		if in.Price > 0 {
+			if claim(m, last, age) >= in.Price.Seconds() {
+				return true
+			}
+		} else if m.cdf(age) < windowEnd && m.hazard(age)*p.dense() >= denseShare {
 			return true
 		}
 	}
@@ -318,12 +319,12 @@ func lastPoll(in Input) float64 {
 
 // first is Next for a job never polled.
 func (p Policy) first(in Input) time.Duration {
-	if in.Backlog <= 0 || p.Learner == nil {
+	if in.Backlog <= 0 {
 		return 0
 	}
 	b := p.bounds(in)
 	at := math.Inf(1)
-	for _, m := range p.Learner.models(in.Service, in.JobType) {
+	for _, m := range p.models(in) {
 		d, _ := p.place(m, 0, b)
 		at = min(at, d)
 	}
