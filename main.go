@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -121,6 +122,7 @@ type options struct {
 	shardSelector     string
 	metadataEndpoint  string
 	identityPerMinute float64
+	externalIDKeyFile string
 	// policy holds the poll intervals; its Learner is set at start.
 	policy poll.Policy
 	// controller holds the reconciler's settings; its Domains are set at start
@@ -213,6 +215,20 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 		"The operator's projected service-account token, for CloudCredentials with federation; re-read at every exchange, so the kubelet's rotations are seen. Empty disables federation.")
 	fs.BoolVar(&opts.controller.AllowNodeMetadata, "allow-node-metadata-credentials", false,
 		"Let CloudCredentials use the node's identity from the metadata service. Every pod on the node has that identity: leave off unless the node is the operator's alone.")
+	fs.StringVar(&opts.controller.IAMEndpoint, "iam-endpoint", "",
+		"IAM endpoint of credentials that name none, and the only one besides canonical IAM hosts (https://iam.{domain}, https://iam.{region}.{domain}) to which the operator sends its ID token for a namespace's federation. Empty: https://iam.{first allowed domain}.")
+	fs.Func("namespace-agencies", "Comma-separated {domain id}/{agency name} glob patterns (path.Match) of the agencies a namespace's CloudCredentials may assume with the operator's identity, for example 0a1b*/cloudjob-*. Empty: any agency of another account that the cluster default does not use.",
+		func(v string) error {
+			for _, p := range strings.Split(v, ",") {
+				if _, err := path.Match(p, ""); err != nil || !strings.Contains(p, "/") {
+					return fmt.Errorf("%q is not a {domain id}/{agency name} glob pattern", p)
+				}
+				opts.controller.NamespaceAgencies = append(opts.controller.NamespaceAgencies, p)
+			}
+			return nil
+		})
+	fs.StringVar(&opts.externalIDKeyFile, "external-id-key-file", "",
+		"File holding the key (16 bytes or more) the namespaces' external ids are derived from, for example a mounted Secret. Empty: the UID of the operator's namespace (--operator-namespace).")
 	fs.StringVar(&opts.metadataEndpoint, "node-metadata-endpoint", "http://169.254.169.254",
 		"The node's metadata service, for CloudCredentials with nodeMetadata.")
 	fs.Float64Var(&opts.identityPerMinute, "identity-requests-per-minute", 60,
@@ -234,6 +250,11 @@ func validate(opts options) error {
 	}
 	if opts.controller.ClusterCredentials != "" && opts.controller.OperatorNamespace == "" {
 		return errors.New("--cluster-credentials needs --operator-namespace (or $POD_NAMESPACE): the namespace of the Secrets it names")
+	}
+	if ep := opts.controller.IAMEndpoint; ep != "" {
+		if err := huaweicloud.HostAllowed(ep, opts.controller.Domains, opts.controller.AllowLoopback); err != nil {
+			return fmt.Errorf("--iam-endpoint %s: %w; add its domain to --allowed-endpoint-domains", ep, err)
+		}
 	}
 	if opts.maxConcurrent < 1 || opts.maxConcurrent > maxConcurrentReconciles {
 		return fmt.Errorf("--max-concurrent-reconciles must be from 1 to %d, got %d", maxConcurrentReconciles, opts.maxConcurrent)
@@ -400,11 +421,16 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		Limit:            rate.NewLimiter(rate.Limit(opts.identityPerMinute/60), 10),
 	}
 	metrics.SetIdentityExpiry(broker.Expiry)
+	externalIDs := &controller.ExternalIDs{Reader: mgr.GetAPIReader(), KeyFile: opts.externalIDKeyFile, OperatorNamespace: cfg.OperatorNamespace}
+	if err := (&controller.CloudCredentialsReconciler{Client: mgr.GetClient(), ExternalIDs: externalIDs, Identities: broker}).SetupWithManager(mgr); err != nil {
+		return err
+	}
 	r := &controller.CloudJobReconciler{
-		Client:     mgr.GetClient(),
-		Cloud:      cloud,
-		Identities: broker,
-		Recorder:   recorder,
+		Client:      mgr.GetClient(),
+		Cloud:       cloud,
+		Identities:  broker,
+		ExternalIDs: externalIDs,
+		Recorder:    recorder,
 		// A reservation is a promise to poll at that moment: none reaches
 		// further ahead than the least time between two polls of a job. With
 		// the defaults that is the quota's own horizon; with intervals

@@ -64,8 +64,11 @@ type CredentialsSource struct {
 	Region string `json:"region,omitempty"`
 
 	// iamEndpoint is the IAM endpoint for federation and agencies; defaults to
-	// the global https://iam.{cloud domain}. The operator's allowed endpoint
-	// domains apply.
+	// the operator's --iam-endpoint, else the global https://iam.{cloud
+	// domain}. The operator's allowed endpoint domains apply. With federation
+	// in a CloudCredentials it may only be a canonical IAM host
+	// (https://iam.{cloud domain} or https://iam.{region}.{cloud domain}),
+	// since the operator's ID token is sent there.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['https', 'http'] && url(self).getHostname() != ''",message="iamEndpoint must be an absolute URL such as https://iam.myhuaweicloud.com"
@@ -134,10 +137,12 @@ type AssumeAgency struct {
 	// +kubebuilder:validation:MaxLength=64
 	DomainName string `json:"domainName,omitempty"`
 
-	// externalIDSecretRef names the key of a Secret (in the same namespace as
-	// the Secret of secretRef) that holds the external id the agency's trust
-	// policy requires. With it the agency is assumed through STS
-	// (POST /v5/agencies/assume); without it through IAM (assume_role).
+	// externalIDSecretRef names the key of a Secret (in the operator's
+	// namespace) that holds the external id the agency's trust policy
+	// requires; only in a ClusterCloudCredentials: a CloudCredentials gets
+	// its namespace's external id from the operator (status.externalID). With
+	// an external id the agency is assumed through STS
+	// (POST /v5/agencies/assume); without one through IAM (assume_role).
 	// +optional
 	ExternalIDSecretRef *SecretKeyReference `json:"externalIDSecretRef,omitempty"`
 
@@ -170,17 +175,25 @@ type SecretKeyReference struct {
 // all of them, when it is named "default"), where their keys come from.
 //
 // federation and nodeMetadata are the operator's own identity, the same for
-// every namespace: a CloudCredentials may use them only to assume an agency
-// that requires an external id, so that a namespace reaches only the agencies
-// whose external id it holds. To let namespaces use the operator's identity
-// itself, an administrator lists them in a ClusterCloudCredentials.
+// every namespace: a CloudCredentials may use them only to assume an agency in
+// another account, through STS, with the external id the operator assigns to
+// its namespace (status.externalID), which the agency's trust policy must
+// require. The operator refuses agencies in its own account, agencies a
+// ClusterCloudCredentials uses, and agencies outside the patterns an
+// administrator allows (--namespace-agencies). To let namespaces use the
+// operator's identity itself, an administrator lists them in a
+// ClusterCloudCredentials.
 // +kubebuilder:object:root=true
-// +kubebuilder:validation:XValidation:rule="!(has(self.spec.federation) || has(self.spec.nodeMetadata)) || (has(self.spec.assumeAgency) && has(self.spec.assumeAgency.externalIDSecretRef))",message="in a CloudCredentials, spec.federation and spec.nodeMetadata (the operator's own identity, shared by every namespace) may only assume an agency with an external id (spec.assumeAgency.externalIDSecretRef); to use that identity directly, an administrator lists the namespace in a ClusterCloudCredentials"
+// +kubebuilder:validation:XValidation:rule="!(has(self.spec.federation) || has(self.spec.nodeMetadata)) || (has(self.spec.assumeAgency) && has(self.spec.assumeAgency.domainID) && (has(self.spec.region) || has(self.spec.stsEndpoint)))",message="in a CloudCredentials, spec.federation and spec.nodeMetadata (the operator's own identity, shared by every namespace) may only assume an agency of another account named by spec.assumeAgency.domainID, through STS (set spec.region or spec.stsEndpoint), which the operator asks with the namespace's external id (status.externalID); to use that identity directly, an administrator lists the namespace in a ClusterCloudCredentials"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.assumeAgency) || !has(self.spec.assumeAgency.externalIDSecretRef)",message="spec.assumeAgency.externalIDSecretRef is not accepted in a CloudCredentials: the operator assigns each namespace its external id, shown in status.externalID; remove the field and require that id in the agency's trust policy"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.federation) || !has(self.spec.iamEndpoint) || (url(self.spec.iamEndpoint).getScheme() == 'https' && url(self.spec.iamEndpoint).getHostname().startsWith('iam.') && size(url(self.spec.iamEndpoint).getPort()) == 0 && size(url(self.spec.iamEndpoint).getEscapedPath()) <= 1)",message="with spec.federation, spec.iamEndpoint may only be a canonical IAM host such as https://iam.cn-north-4.myhuaweicloud.com, without port or path: the operator's ID token goes nowhere else (leave it empty for the operator's configured IAM endpoint)"
 // +kubebuilder:resource:shortName=cloudcreds,categories=cloud
 // +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.spec.secretRef.name`
 // +kubebuilder:printcolumn:name="Federation",type=string,JSONPath=`.spec.federation.identityProviderID`
 // +kubebuilder:printcolumn:name="Agency",type=string,JSONPath=`.spec.assumeAgency.agencyName`
+// +kubebuilder:printcolumn:name="External ID",type=string,JSONPath=`.status.externalID`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:subresource:status
 type CloudCredentials struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -188,6 +201,24 @@ type CloudCredentials struct {
 	// spec says where the keys come from.
 	// +required
 	Spec CredentialsSource `json:"spec"`
+
+	// status is written by the operator.
+	// +optional
+	Status CloudCredentialsStatus `json:"status,omitempty"`
+}
+
+// CloudCredentialsStatus is what the operator tells the namespace about its
+// credentials.
+type CloudCredentialsStatus struct {
+	// externalID is the external id the operator sends, for this namespace,
+	// whenever it assumes an agency with its own identity (federation or node
+	// metadata). Require it in the trust policy of the agency the namespace
+	// assumes: no other namespace is ever given it. The operator derives it
+	// from the namespace's UID, so it is the same for every CloudCredentials
+	// of the namespace, across restarts and replicas, and a namespace deleted
+	// and created again gets a new one.
+	// +optional
+	ExternalID string `json:"externalID,omitempty"`
 }
 
 // CloudCredentialsList is a list of CloudCredentials.

@@ -82,19 +82,55 @@ func TestInvalidCredentialsAreRejected(t *testing.T) {
 		{"two bases", jobsv1alpha1.CredentialsSource{SecretRef: secret, Federation: fed}, "set exactly one of secretRef, federation and nodeMetadata"},
 		{"agency without an account", jobsv1alpha1.CredentialsSource{SecretRef: secret,
 			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops"}}, "set exactly one of assumeAgency.domainID and assumeAgency.domainName"},
+		{"external id chosen by the tenant", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d",
+				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "x", Key: "id"}}}, "externalIDSecretRef is not accepted in a CloudCredentials"},
+		{"short keys", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp", DurationSeconds: ptr[int32](60)}}, "spec.federation.durationSeconds"},
+		{"identity provider with a slash", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "a/b"}}, "spec.federation.identityProviderID"},
+		{"iam endpoint not a URL", jobsv1alpha1.CredentialsSource{Federation: fed, IAMEndpoint: "iam.example"}, "iamEndpoint must be an absolute URL"},
+		{"the operator's identity itself", jobsv1alpha1.CredentialsSource{Federation: fed}, "may only assume an agency of another account"},
+		{"the node's identity itself", jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}}, "may only assume an agency of another account"},
+		{"the operator's identity for an agency by account name", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainName: "d"}}, "may only assume an agency of another account"},
+		{"the operator's identity for an agency without STS", jobsv1alpha1.CredentialsSource{Federation: fed,
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "set spec.region or spec.stsEndpoint"},
+		{"the ID token to a path", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4", IAMEndpoint: "https://iam.myhuaweicloud.com/collect",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "spec.iamEndpoint may only be a canonical IAM host"},
+		{"the ID token to another host", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4", IAMEndpoint: "https://collector.myhuaweicloud.com",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "spec.iamEndpoint may only be a canonical IAM host"},
+		{"the ID token over plain http", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4", IAMEndpoint: "http://iam.myhuaweicloud.com",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "spec.iamEndpoint may only be a canonical IAM host"},
+		{"the ID token to a port", jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4", IAMEndpoint: "https://iam.myhuaweicloud.com:8443",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "spec.iamEndpoint may only be a canonical IAM host"},
+	}
+	cluster := []struct {
+		name string
+		spec jobsv1alpha1.CredentialsSource
+		want string
+	}{
 		{"external id by account name", jobsv1alpha1.CredentialsSource{SecretRef: secret, Region: "cn-north-4",
 			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainName: "tenant",
 				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "x", Key: "id"}}}, "assumeAgency.externalIDSecretRef needs assumeAgency.domainID"},
 		{"external id without a region", jobsv1alpha1.CredentialsSource{SecretRef: secret,
 			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d",
 				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "x", Key: "id"}}}, "set region or stsEndpoint"},
-		{"short keys", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp", DurationSeconds: ptr[int32](60)}}, "spec.federation.durationSeconds"},
-		{"identity provider with a slash", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: "a/b"}}, "spec.federation.identityProviderID"},
-		{"iam endpoint not a URL", jobsv1alpha1.CredentialsSource{Federation: fed, IAMEndpoint: "iam.example"}, "iamEndpoint must be an absolute URL"},
-		{"the operator's identity itself", jobsv1alpha1.CredentialsSource{Federation: fed}, "may only assume an agency with an external id"},
-		{"the node's identity itself", jobsv1alpha1.CredentialsSource{NodeMetadata: &jobsv1alpha1.NodeMetadata{}}, "may only assume an agency with an external id"},
-		{"the operator's identity for an agency without an external id", jobsv1alpha1.CredentialsSource{Federation: fed,
-			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}, "may only assume an agency with an external id"},
+	}
+	for i, tc := range cluster {
+		ccc := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-bad-%d", ns, i)},
+			Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{CredentialsSource: tc.spec, Namespaces: []string{ns}}}
+		err := env.Client.Create(ctx(t), ccc)
+		if err == nil {
+			_ = env.Client.Delete(ctx(t), ccc)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ClusterCloudCredentials %s: %v; want a rejection saying %q", tc.name, err, tc.want)
+		}
+	}
+	good := &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "federated-agency"},
+		Spec: jobsv1alpha1.CredentialsSource{Federation: fed, Region: "cn-north-4", IAMEndpoint: "https://iam.cn-north-4.myhuaweicloud.com",
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "d"}}}
+	if err := env.Client.Create(ctx(t), good); err != nil {
+		t.Errorf("federation to another account's agency through STS, with a canonical IAM host, was rejected: %v", err)
 	}
 	for i, tc := range cases {
 		cc := &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("bad-%d", i)}, Spec: tc.spec}

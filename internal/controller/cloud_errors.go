@@ -32,7 +32,9 @@ import (
 type failedPoll struct {
 	err *huaweicloud.Error
 	job *jobsv1alpha1.CloudJob
-	now time.Time
+	// origin is where the rejected credentials came from.
+	origin credentialsOrigin
+	now    time.Time
 	// transientInARow is how many transient errors in a row came before this
 	// one.
 	transientInARow int
@@ -71,7 +73,7 @@ func reactionTo(cfg Config, f failedPoll) reaction {
 			message: fmt.Sprintf("the cloud's rate limit was reached (%s); retrying in %s", e.Code, wait.Round(time.Second))}}
 
 	case huaweicloud.ErrAuthenticationFailed:
-		p := authProblem(cfg, job, e)
+		p := authProblem(cfg, job, f.origin, e)
 		return reaction{wait: cfg.AuthRetryInterval, problem: &p}
 
 	case huaweicloud.ErrNotFound:
@@ -126,18 +128,24 @@ func notFoundReaction(cfg Config, f failedPoll) reaction {
 	return reaction{wait: cfg.StalledRetryInterval, problem: &problem{reason: jobsv1alpha1.ReasonJobNotFound, message: msg, stalled: true}}
 }
 
-// authProblem is the AuthenticationFailed problem. Without a cloud error (a job
-// held back by another job's rejection of the same credentials) a job keeps the
-// message it has, so that waiting writes nothing.
-func authProblem(cfg Config, job *jobsv1alpha1.CloudJob, e *huaweicloud.Error) problem {
+// authProblem is the AuthenticationFailed problem, naming where the rejected
+// credentials came from and what to fix there. Without a cloud error (a job
+// held back by another job's rejection of the same credentials) a job keeps
+// the message it has, so that waiting writes nothing.
+func authProblem(cfg Config, job *jobsv1alpha1.CloudJob, origin credentialsOrigin, e *huaweicloud.Error) problem {
 	detail := ""
 	if e != nil {
 		detail = " (" + e.Error() + ")"
 	} else if c := findCondition(&job.Status, jobsv1alpha1.ConditionStalled); c != nil && c.Reason == jobsv1alpha1.ReasonAuthenticationFailed {
 		return problem{reason: c.Reason, message: c.Message, stalled: true}
 	}
+	if origin.secret == "" {
+		return problem{reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true,
+			message: fmt.Sprintf("the cloud rejected the %s%s: the operator obtains new keys at most every %s; check that the identity and the agency still exist and trust each other",
+				origin, detail, cfg.AuthRetryInterval)}
+	}
 	return problem{reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true,
-		message: fmt.Sprintf("the cloud rejected the credentials in Secret %s%s: fix the Secret's %s and %s; "+
+		message: fmt.Sprintf("the cloud rejected the credentials in %s%s: fix the Secret's %s and %s; "+
 			"the operator retries at most every %s, since repeated failures lock the access key",
-			job.Spec.CredentialsSecretRef.Name, detail, SecretKeyAccessKey, SecretKeySecretKey, cfg.AuthRetryInterval)}
+			origin, detail, SecretKeyAccessKey, SecretKeySecretKey, cfg.AuthRetryInterval)}
 }

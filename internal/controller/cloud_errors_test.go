@@ -136,14 +136,48 @@ func TestReactionTo(t *testing.T) {
 
 func TestAuthProblemKeepsTheMessageWhileHeldBack(t *testing.T) {
 	job := &jobsv1alpha1.CloudJob{Spec: jobsv1alpha1.CloudJobSpec{CredentialsSecretRef: jobsv1alpha1.SecretReference{Name: "creds"}}}
-	first := authProblem(DefaultConfig(), job, &huaweicloud.Error{Class: huaweicloud.ErrAuthenticationFailed, Code: "APIGW.0301"})
+	origin := credentialsOrigin{secret: "ns/creds", namedBy: "spec.credentialsSecretRef"}
+	first := authProblem(DefaultConfig(), job, origin, &huaweicloud.Error{Class: huaweicloud.ErrAuthenticationFailed, Code: "APIGW.0301"})
 	job.Status = statusFromProblem(job.Status, 1, first, time.Now())
-	held := authProblem(DefaultConfig(), job, nil)
+	held := authProblem(DefaultConfig(), job, origin, nil)
 	if held != first {
 		t.Errorf("held back: %+v, want the message it has: %+v", held, first)
 	}
-	fresh := authProblem(DefaultConfig(), &jobsv1alpha1.CloudJob{Spec: job.Spec}, nil)
+	fresh := authProblem(DefaultConfig(), &jobsv1alpha1.CloudJob{Spec: job.Spec}, origin, nil)
 	if fresh.reason != jobsv1alpha1.ReasonAuthenticationFailed || !fresh.stalled || strings.Contains(fresh.message, "APIGW") {
 		t.Errorf("held back before its own rejection: %+v", fresh)
+	}
+}
+
+// TestAuthProblemNamesWhereTheCredentialsCameFrom: whatever gave the keys (a
+// CloudJob's own Secret, a CloudCredentials' or the cluster default's Secret,
+// an identity's temporary keys), the message names it and says what to fix,
+// never an empty Secret name.
+func TestAuthProblemNamesWhereTheCredentialsCameFrom(t *testing.T) {
+	rejected := &huaweicloud.Error{Class: huaweicloud.ErrAuthenticationFailed, Code: "APIGW.0301"}
+	for _, c := range []struct {
+		origin credentialsOrigin
+		want   []string
+	}{
+		{credentialsOrigin{secret: "team/keys", namedBy: "spec.credentialsSecretRef"},
+			[]string{"Secret team/keys named by spec.credentialsSecretRef", "fix the Secret's accessKey and secretKey"}},
+		{credentialsOrigin{secret: "team/keys", namedBy: "CloudCredentials team/default spec.secretRef"},
+			[]string{"Secret team/keys named by CloudCredentials team/default spec.secretRef", "fix the Secret's"}},
+		{credentialsOrigin{secret: "ops/platform", namedBy: "ClusterCloudCredentials platform spec.secretRef"},
+			[]string{"Secret ops/platform named by ClusterCloudCredentials platform", "fix the Secret's"}},
+		{credentialsOrigin{identity: "CloudCredentials team/federated"},
+			[]string{"temporary keys of CloudCredentials team/federated", "obtains new keys"}},
+	} {
+		// A CloudJob that names no Secret: the message must not be built
+		// from spec.credentialsSecretRef.
+		p := authProblem(DefaultConfig(), &jobsv1alpha1.CloudJob{}, c.origin, rejected)
+		for _, w := range c.want {
+			if !strings.Contains(p.message, w) {
+				t.Errorf("%+v: message %q lacks %q", c.origin, p.message, w)
+			}
+		}
+		if strings.Contains(p.message, "Secret  ") || strings.Contains(p.message, "Secret (") {
+			t.Errorf("%+v: message names an empty Secret: %q", c.origin, p.message)
+		}
 	}
 }

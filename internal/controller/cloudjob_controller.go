@@ -90,6 +90,14 @@ type Config struct {
 	FederationTokenFile string
 	// AllowNodeMetadata lets CloudCredentials use the node's identity.
 	AllowNodeMetadata bool
+	// IAMEndpoint is the IAM endpoint of sources that name none, the only
+	// non-canonical one a namespace's federation may use; "" for
+	// https://iam.{first domain}.
+	IAMEndpoint string
+	// NamespaceAgencies, when set, are the agencies ("{domain id}/{agency
+	// name}" glob patterns) a namespace's CloudCredentials may assume with the
+	// operator's identity.
+	NamespaceAgencies []string
 }
 
 // DefaultGracefulShutdownTimeout bounds the operator's graceful stop: reconciles
@@ -136,10 +144,12 @@ type CloudJobReconciler struct {
 	// Identities obtains temporary keys for federation, agencies and node
 	// metadata; nil refuses those sources.
 	Identities Identities
-	Recorder   events.EventRecorder
-	Quota      *poll.Quota
-	Policy     poll.Policy
-	Config     Config
+	// ExternalIDs assigns the namespaces their external ids.
+	ExternalIDs *ExternalIDs
+	Recorder    events.EventRecorder
+	Quota       *poll.Quota
+	Policy      poll.Policy
+	Config      Config
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -165,6 +175,8 @@ type target struct {
 	creds    credentials
 	// identity is the source of temporary keys, "" for static ones.
 	identity string
+	// origin is where the credentials came from.
+	origin credentialsOrigin
 }
 
 // Reconcile loads the CloudJob and runs its steps: finished jobs only wait for
@@ -211,11 +223,11 @@ func (r *CloudJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	ans, held := r.gatedGet(ctx, job, t, now, r.Policy.Urgent(in))
 	switch {
 	case held.rejectedCredentials:
-		return r.report(ctx, job, authProblem(r.Config, job, nil), now, held.wait)
+		return r.report(ctx, job, authProblem(r.Config, job, t.origin, nil), now, held.wait)
 	case held.wait > 0, held.parked:
 		return ctrl.Result{RequeueAfter: r.untilDeadline(job, now, held.wait)}, nil
 	case ans.err != nil:
-		return r.reconcileCloudError(ctx, job, ans.err)
+		return r.reconcileCloudError(ctx, job, t.origin, ans.err)
 	}
 	return r.reconcileAnswer(ctx, job, t, ans.job)
 }
@@ -244,7 +256,7 @@ func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alp
 // reactionTo says: Throttled or CloudAPIUnavailable while it is transient;
 // AuthenticationFailed, JobNotFound, Forbidden or InvalidRequest when it
 // stalls.
-func (r *CloudJobReconciler) reconcileCloudError(ctx context.Context, job *jobsv1alpha1.CloudJob, err error) (ctrl.Result, error) {
+func (r *CloudJobReconciler) reconcileCloudError(ctx context.Context, job *jobsv1alpha1.CloudJob, origin credentialsOrigin, err error) (ctrl.Result, error) {
 	key := client.ObjectKeyFromObject(job)
 	var cloudErr *huaweicloud.Error
 	if !errors.As(err, &cloudErr) {
@@ -255,11 +267,11 @@ func (r *CloudJobReconciler) reconcileCloudError(ctx context.Context, job *jobsv
 	case huaweicloud.ErrThrottled:
 		metrics.CloudThrottled.WithLabelValues(string(job.Spec.Service)).Inc()
 	case huaweicloud.ErrAuthenticationFailed:
-		log.Info("the cloud rejected the credentials", "secret", job.Spec.CredentialsSecretRef.Name, "error", cloudErr.Error())
+		log.Info("the cloud rejected the credentials", "credentials", origin.String(), "error", cloudErr.Error())
 	}
 	now := r.now()
 	re := reactionTo(r.Config, failedPoll{
-		err: cloudErr, job: job, now: now,
+		err: cloudErr, job: job, now: now, origin: origin,
 		transientInARow: r.failures.NumRequeues(key),
 		backoff:         func() time.Duration { return r.backoff(key) },
 	})
@@ -426,6 +438,7 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 		bucket:   bucketKey(endpoint, cred.account),
 		creds:    credentialsOf(cred.creds),
 		identity: cred.identity,
+		origin:   cred.origin,
 		request: huaweicloud.Request{
 			Endpoint:            endpoint,
 			Service:             huaweicloud.Service(job.Spec.Service),

@@ -65,13 +65,6 @@ func indexSecretRef(obj client.Object) []string {
 	return []string{job.Spec.CredentialsSecretRef.Name}
 }
 
-// loadCredentials finds and reads the CloudJob's credentials, the most
-// specific first: its spec.credentialsSecretRef or spec.credentialsRef, else
-// the CloudCredentials "default" of its namespace, else the cluster's default
-// (--cluster-credentials) if that lists the namespace. No reference leaves the
-// CloudJob's namespace, but for the cluster default's Secrets, which are in the
-// operator's. Finding none is a problem with reason CredentialsNotFound that
-// says what was looked for.
 // resolvedCredentials are the keys a CloudJob signs with, and the account
 // they stand for in the quota: the access key of static keys, the source of
 // temporary keys (which change at every renewal).
@@ -80,7 +73,38 @@ type resolvedCredentials struct {
 	account string
 	// identity is the identity source of temporary keys; "" for static keys.
 	identity string
+	// origin says where the keys came from, for messages and logs.
+	origin credentialsOrigin
+	// secretUID is the UID of the Secret of static keys.
+	secretUID string
 }
+
+// credentialsOrigin names where a CloudJob's keys came from, never a value:
+// the Secret and what named it, or the CloudCredentials whose identity gave
+// temporary keys.
+type credentialsOrigin struct {
+	// secret is the Secret of static keys ("" for temporary keys of an
+	// identity), namedBy what named it.
+	secret, namedBy string
+	// identity is the CloudCredentials or ClusterCloudCredentials whose
+	// identity gave temporary keys.
+	identity string
+}
+
+func (o credentialsOrigin) String() string {
+	if o.secret != "" {
+		return "Secret " + o.secret + " named by " + o.namedBy
+	}
+	return "temporary keys of " + o.identity
+}
+
+// loadCredentials finds and reads the CloudJob's credentials, the most
+// specific first: its spec.credentialsSecretRef or spec.credentialsRef, else
+// the CloudCredentials "default" of its namespace, else the cluster's default
+// (--cluster-credentials) if that lists the namespace. No reference leaves the
+// CloudJob's namespace, but for the cluster default's Secrets, which are in the
+// operator's. Finding none is a problem with reason CredentialsNotFound that
+// says what was looked for.
 
 func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alpha1.CloudJob) (resolvedCredentials, *problem, error) {
 	if name := job.Spec.CredentialsSecretRef.Name; name != "" {
@@ -94,12 +118,12 @@ func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alp
 	err := r.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: name}, &cc)
 	switch {
 	case err == nil:
-		owner := credentialsOwner{kind: "CloudCredentials", key: client.ObjectKeyFromObject(&cc), secretNamespace: job.Namespace}
+		owner := credentialsOwner{kind: "CloudCredentials", key: client.ObjectKeyFromObject(&cc), uid: string(cc.UID), secretNamespace: job.Namespace}
 		if operatorIdentityUnscoped(&cc.Spec) {
 			// The CRD refuses this; an object stored before the rule was
 			// installed is refused here.
 			return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonIdentityUnavailable, stalled: true,
-				message: owner.String() + ": federation and nodeMetadata (the operator's own identity) may only assume an agency with an external id in a CloudCredentials; an administrator can list the namespace in a ClusterCloudCredentials instead"}, nil
+				message: owner.String() + ": federation and nodeMetadata (the operator's own identity) may only assume an agency of another account (spec.assumeAgency with domainID) in a CloudCredentials; an administrator can list the namespace in a ClusterCloudCredentials instead"}, nil
 		}
 		return r.loadSource(ctx, &cc.Spec, owner)
 	case !apierrors.IsNotFound(err):
@@ -112,10 +136,16 @@ func (r *CloudJobReconciler) loadCredentials(ctx context.Context, job *jobsv1alp
 }
 
 // operatorIdentityUnscoped reports whether a namespaced source would use the
-// operator's own identity other than to assume an agency with an external id.
+// operator's own identity other than to assume an agency named by its
+// account's id.
 func operatorIdentityUnscoped(src *jobsv1alpha1.CredentialsSource) bool {
-	own := src.Federation != nil || src.NodeMetadata != nil
-	return own && (src.AssumeAgency == nil || src.AssumeAgency.ExternalIDSecretRef == nil)
+	return usesOperatorIdentity(src) && (src.AssumeAgency == nil || src.AssumeAgency.DomainID == "")
+}
+
+// usesOperatorIdentity reports whether a source's base is the operator's own
+// identity (federation or node metadata), the same for every namespace.
+func usesOperatorIdentity(src *jobsv1alpha1.CredentialsSource) bool {
+	return src.Federation != nil || src.NodeMetadata != nil
 }
 
 // loadClusterDefault reads the cluster's default credentials for a CloudJob
@@ -141,7 +171,7 @@ func (r *CloudJobReconciler) loadClusterDefault(ctx context.Context, job *jobsv1
 		return resolvedCredentials{}, &problem{reason: jobsv1alpha1.ReasonCredentialsNotFound, stalled: true,
 			message: none + fmt.Sprintf(", and the cluster default ClusterCloudCredentials %s does not list namespace %s in spec.namespaces", name, job.Namespace)}, nil
 	}
-	return r.loadSource(ctx, &ccc.Spec.CredentialsSource, credentialsOwner{kind: "ClusterCloudCredentials", key: types.NamespacedName{Name: name}, secretNamespace: r.Config.OperatorNamespace})
+	return r.loadSource(ctx, &ccc.Spec.CredentialsSource, credentialsOwner{kind: "ClusterCloudCredentials", key: types.NamespacedName{Name: name}, uid: string(ccc.UID), secretNamespace: r.Config.OperatorNamespace})
 }
 
 // credentialsOwner is the CloudCredentials or ClusterCloudCredentials a
@@ -149,6 +179,7 @@ func (r *CloudJobReconciler) loadClusterDefault(ctx context.Context, job *jobsv1
 type credentialsOwner struct {
 	kind            string
 	key             types.NamespacedName
+	uid             string
 	secretNamespace string
 }
 
@@ -195,7 +226,8 @@ func (r *CloudJobReconciler) loadSecretKeys(ctx context.Context, key types.Names
 		return resolvedCredentials{}, nil, fmt.Errorf("reading Secret %s: %w", key, err)
 	}
 	creds, prob := credentialsFrom(data, key.Namespace, key.Name)
-	return resolvedCredentials{creds: creds, account: creds.AccessKey}, prob, nil
+	return resolvedCredentials{creds: creds, account: creds.AccessKey, secretUID: string(meta.UID),
+		origin: credentialsOrigin{secret: key.String(), namedBy: namedBy}}, prob, nil
 }
 
 // credentialsFrom checks a Secret's credential values and makes credentials of
@@ -275,8 +307,12 @@ func (r *CloudJobReconciler) secretEvents() handler.EventHandler {
 			}
 		},
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			// The jobs using it notice at their next poll.
+			// The jobs using it notice at their next poll; temporary keys
+			// obtained with it go at once.
 			r.secrets.forget(client.ObjectKeyFromObject(e.Object))
+			if r.Identities != nil {
+				r.Identities.ForgetOwner(string(e.Object.GetUID()))
+			}
 		},
 	}
 }

@@ -33,6 +33,7 @@ import (
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/controller"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/metrics"
 	"github.com/cloudjob-operator/cloudjob-operator/test/cloudsim"
 )
@@ -176,21 +177,19 @@ func federation(t *testing.T, s *cloudsim.Instance, idpID string) (tokenFile str
 // lists sign with temporary keys obtained for the operator's service-account
 // token, checked by the simulator against the issuer's keys; no key is
 // stored anywhere. A namespace can reach the operator's identity itself only
-// to assume an agency with its external id.
+// to assume an agency of another account.
 func TestFederatedCredentials(t *testing.T) {
 	f := newFixture(t)
 	idp := "idp-" + f.project
 	tokenFile := federation(t, sim, idp)
 	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL,
 		Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}}, f.ns)
-	cfg.FederationTokenFile = tokenFile
+	cfg.FederationTokenFile, cfg.IAMEndpoint = tokenFile, sim.APIURL
 	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok"))
-	f.secretData("external-id", map[string]string{"id": "an-external-id"})
-	f.credentials("unknown-idp", jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
-		Federation: &jobsv1alpha1.Federation{IdentityProviderID: "idp-nobody-trusts"},
-		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "tenant",
-			ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}})
+	f.credentials("unknown-idp", jobsv1alpha1.CredentialsSource{STSEndpoint: sim.APIURL,
+		Federation:   &jobsv1alpha1.Federation{IdentityProviderID: "idp-nobody-trusts"},
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "ops", DomainID: "tenant"}})
 	f.jobWithout("federated-1")
 	f.jobWithout("federated-2")
 	f.jobWithout("refused", refTo("unknown-idp"))
@@ -208,26 +207,138 @@ func TestFederatedCredentials(t *testing.T) {
 	}
 }
 
-// TestAgencyCredentials: agencies assumed through IAM (with the namespace's
-// static keys) and through STS with an external id; a wrong external id
-// stalls the CloudJob until the Secret is fixed. The session names the
-// namespace and the CloudCredentials.
+// externalIDOf waits for the operator to publish a CloudCredentials'
+// external id.
+func externalIDOf(t *testing.T, ns, name string) string {
+	t.Helper()
+	var cc jobsv1alpha1.CloudCredentials
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := env.Client.Get(context.Background(), keyIn(ns, name), &cc); err == nil && cc.Status.ExternalID != "" {
+			return cc.Status.ExternalID
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("CloudCredentials %s/%s has no status.externalID after 15 s", ns, name)
+	return ""
+}
+
+// TestNamespaceAssumesOnlyItsOwnAgency: with the operator's federated
+// identity, a namespace names the platform's own agency (in the operator's
+// account, requiring no external id), another tenant's agency, the cluster
+// default's agency (requiring none either), an agency outside the
+// administrator's patterns, and its own. Only its own works; each refusal
+// says why, and none of the refused agencies is ever assumed. The external
+// ids are the operator's, one per namespace, published in status.
+func TestNamespaceAssumesOnlyItsOwnAgency(t *testing.T) {
+	a, b := newFixture(t), newFixture(t)
+	idp := "idp-tenants-" + b.project
+	tokenFile := federation(t, sim, idp)
+	platform, shared := "platform"+b.project, "shared"+b.project
+	sim.SetIdentityProviderDomain(idp, platform)
+	trusted := []string{"idp:" + idp}
+	sim.AddAgency(cloudsim.Agency{DomainID: platform, Name: "ops", Trusted: trusted})
+	sim.AddAgency(cloudsim.Agency{DomainID: shared, Name: "deploy", Trusted: trusted})
+	cfg := clusterDefault(t, b.ns, jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
+		STSEndpoint: sim.APIURL, AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "deploy", DomainID: shared}}, "another-namespace")
+	cfg.FederationTokenFile, cfg.IAMEndpoint = tokenFile, sim.APIURL
+	cfg.NamespaceAgencies = []string{"tenant*/cloudjob", platform + "/*", shared + "/*"}
+	startManager(t, managerOptions{shard: b.shard, cfg: cfg})
+	agency := func(name, domain string) jobsv1alpha1.CredentialsSource {
+		return jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp}, STSEndpoint: sim.APIURL,
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: name, DomainID: domain}}
+	}
+	// Each tenant's agency requires the external id the operator shows it.
+	a.credentials("default", agency("cloudjob", "tenant"+a.project))
+	b.credentials("own", agency("cloudjob", "tenant"+b.project))
+	idA, idB := externalIDOf(t, a.ns, "default"), externalIDOf(t, b.ns, "own")
+	if idA == idB {
+		t.Fatalf("two namespaces share the external id %q", idA)
+	}
+	sim.AddAgency(cloudsim.Agency{DomainID: "tenant" + a.project, Name: "cloudjob", ExternalID: idA, Trusted: trusted})
+	sim.AddAgency(cloudsim.Agency{DomainID: "tenant" + b.project, Name: "cloudjob", ExternalID: idB, Trusted: trusted})
+	b.credentials("platform", agency("ops", platform))
+	b.credentials("other-tenant", agency("cloudjob", "tenant"+a.project))
+	b.credentials("cluster-default", agency("deploy", shared))
+	b.credentials("unlisted", agency("admin", "tenant"+b.project))
+	refusals := map[string]string{
+		"platform":        "is in the operator's own account " + platform,
+		"other-tenant":    "external id does not match",
+		"cluster-default": "is the one the cluster default ClusterCloudCredentials",
+		"unlisted":        "is not among the agencies the operator lets namespaces assume (--namespace-agencies=",
+	}
+	for _, name := range []string{"own", "platform", "other-tenant", "cluster-default", "unlisted"} {
+		b.jobWithout(name, refTo(name))
+	}
+	b.waitFor("own", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	for name, why := range refusals {
+		stalled := b.waitFor(name, 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+		if msg := cond(stalled, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, why) {
+			t.Errorf("%s: message %q does not say %q", name, msg, why)
+		}
+	}
+	names := sim.SessionNames()
+	if !slices.Contains(names, "cloudjob."+b.ns+".own") {
+		t.Errorf("session names %v lack the namespace's own agency", names)
+	}
+	for _, refused := range []string{"platform", "cluster-default", "unlisted"} {
+		if slices.Contains(names, "cloudjob."+b.ns+"."+refused) {
+			t.Errorf("agency of CloudCredentials %s was assumed, though refused", refused)
+		}
+	}
+	var cc jobsv1alpha1.CloudCredentials
+	if err := env.Client.Get(context.Background(), keyIn(b.ns, "platform"), &cc); err != nil || cc.Status.ExternalID != idB {
+		t.Errorf("CloudCredentials %s/platform shows external id %q, want the namespace's %q (%v)", b.ns, cc.Status.ExternalID, idB, err)
+	}
+}
+
+// TestFederationSendsTheIDTokenOnlyToCanonicalIAM: a namespace's federation
+// naming an IAM host that the API server admits but that is not canonical
+// stalls without a single identity request: the operator's ID token never
+// leaves for it.
+func TestFederationSendsTheIDTokenOnlyToCanonicalIAM(t *testing.T) {
+	f := newFixture(t)
+	idp := "idp-iam-" + f.project
+	cfg := testConfig()
+	cfg.FederationTokenFile, cfg.IAMEndpoint = federation(t, sim, idp), sim.APIURL
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
+	before := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok"))
+	f.credentials("collector", jobsv1alpha1.CredentialsSource{Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
+		IAMEndpoint: "https://iam.collector.example." + huaweicloud.DefaultDomain, STSEndpoint: sim.APIURL,
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "tenant" + f.project}})
+	f.jobWithout("collected", refTo("collector"))
+	stalled := f.waitFor("collected", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
+	if msg := cond(stalled, jobsv1alpha1.ConditionStalled).Message; !strings.Contains(msg, "is not a canonical IAM host") || !strings.Contains(msg, "--iam-endpoint") {
+		t.Errorf("message %q does not say the IAM endpoint is refused and what to do", msg)
+	}
+	if n := testutil.ToFloat64(metrics.IdentityRequests.WithLabelValues("iam-federated-token", "ok")) - before; n != 0 {
+		t.Errorf("%v token exchanges, want none", n)
+	}
+}
+
+// TestAgencyCredentials: an agency assumed through IAM with the namespace's
+// static keys, its session named by IAM's rules after the namespace and the
+// CloudCredentials; and the cluster default's agency assumed through STS
+// with an external id from a Secret: a wrong id stalls the CloudJob, and the
+// fixed Secret is a new identity, tried at once rather than after the
+// rejection's retry interval (5 minutes here).
 func TestAgencyCredentials(t *testing.T) {
 	f := newFixture(t)
-	startManager(t, managerOptions{shard: f.shard})
 	domain := "tenant" + f.project
 	sim.AddAgency(cloudsim.Agency{DomainID: domain, DomainName: domain + "-name", Name: "cloudjob-ops", Trusted: []string{"key:" + accessKey}})
 	sim.AddAgency(cloudsim.Agency{DomainID: domain, Name: "cloudjob-sts", ExternalID: "the-right-external-id", Trusted: []string{"key:" + accessKey}})
 	f.secretData("external-id", map[string]string{"id": "a-wrong-external-id"})
+	cfg := clusterDefault(t, f.ns, jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, STSEndpoint: sim.APIURL,
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob-sts", DomainID: domain, DurationSeconds: ptr.To[int32](900),
+			ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}, f.ns)
+	cfg.AuthRetryInterval = 5 * time.Minute
+	startManager(t, managerOptions{shard: f.shard, cfg: cfg})
 	f.credentials("iam-agency", jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, IAMEndpoint: sim.APIURL,
 		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob-ops", DomainName: domain + "-name"}})
-	f.credentials("sts-agency", jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, STSEndpoint: sim.APIURL,
-		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob-sts", DomainID: domain, DurationSeconds: ptr.To[int32](900),
-			ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}})
 	f.jobWithout("via-iam", refTo("iam-agency"))
-	f.jobWithout("via-sts", refTo("sts-agency"))
+	f.jobWithout("via-sts")
 	f.waitFor("via-iam", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
-	if want := "cloudjob." + f.ns + ".iam-agency"; !slices.Contains(sim.SessionNames(), want) {
+	if want := "cloudjob_" + f.ns + "_iam-agency"; !slices.Contains(sim.SessionNames(), want) {
 		t.Errorf("session names %v lack %q", sim.SessionNames(), want)
 	}
 	stalled := f.waitFor("via-sts", 15*time.Second, "stalled", stalledWith(jobsv1alpha1.ReasonIdentityUnavailable))
@@ -242,7 +353,45 @@ func TestAgencyCredentials(t *testing.T) {
 	if err := env.Client.Update(context.Background(), &secret); err != nil {
 		t.Fatal(err)
 	}
-	f.waitFor("via-sts", 20*time.Second, "succeeded once the external id is right", succeededIs(metav1.ConditionTrue))
+	f.waitFor("via-sts", 15*time.Second, "succeeded once the external id is right, well within the 5 min retry", succeededIs(metav1.ConditionTrue))
+}
+
+// TestRecreatedCredentialsStartAfresh: temporary keys belong to the objects
+// they were obtained for. A CloudCredentials deleted and created again under
+// the same name (by anyone who can write the namespace) assumes its agency
+// anew instead of using the keys of the one before.
+func TestRecreatedCredentialsStartAfresh(t *testing.T) {
+	f := newFixture(t)
+	startManager(t, managerOptions{shard: f.shard})
+	domain := "tenant" + f.project
+	sim.AddAgency(cloudsim.Agency{DomainID: domain, Name: "recreated", Trusted: []string{"key:" + accessKey}})
+	spec := jobsv1alpha1.CredentialsSource{SecretRef: staticKeys.SecretRef, IAMEndpoint: sim.APIURL,
+		AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "recreated", DomainID: domain}}
+	session := "cloudjob_" + f.ns + "_agency"
+	assumed := func() int {
+		n := 0
+		for _, s := range sim.SessionNames() {
+			if s == session {
+				n++
+			}
+		}
+		return n
+	}
+	f.credentials("agency", spec)
+	f.jobWithout("first", refTo("agency"))
+	f.waitFor("first", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if n := assumed(); n != 1 {
+		t.Fatalf("agency assumed %d times for the first CloudCredentials, want 1", n)
+	}
+	if err := env.Client.Delete(context.Background(), &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "agency"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.credentials("agency", spec)
+	f.jobWithout("second", refTo("agency"))
+	f.waitFor("second", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
+	if n := assumed(); n != 2 {
+		t.Errorf("agency assumed %d times in all, want 2: the re-created CloudCredentials used its predecessor's keys", n)
+	}
 }
 
 // TestNodeMetadataIsOptIn: the node's identity is refused unless the operator

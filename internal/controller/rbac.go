@@ -19,9 +19,13 @@ package controller
 // The least the operator needs. CloudJobs are deleted only for
 // spec.ttlSecondsAfterFinished; Secrets are only read. Leader election's leases are
 // granted in config/rbac/leader_election_role.yaml, in the operator's own namespace.
+// A Namespace is only read, by name, for the UID its external id is made of;
+// a CloudCredentials' status only carries that id.
 //
 // +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudjobs,verbs=get;list;watch;update;patch;delete
 // +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudjobs/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudcredentials;clustercloudcredentials,verbs=get;list;watch
+// +kubebuilder:rbac:groups=jobs.cloudjob.io,resources=cloudcredentials/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create

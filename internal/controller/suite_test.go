@@ -165,12 +165,19 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 		// Temporary keys expire in simulated time.
 		Now: o.sim.SimNow,
 	}
+	// Every manager derives the same external ids: from the UID of the
+	// namespace "default", standing for the operator's.
+	externalIDs := &controller.ExternalIDs{Reader: mgr.GetAPIReader(), OperatorNamespace: "default"}
+	if err := (&controller.CloudCredentialsReconciler{Client: kube, ExternalIDs: externalIDs, Identities: broker}).SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
 	r := &controller.CloudJobReconciler{
-		Client:     kube,
-		Cloud:      cloud,
-		Identities: broker,
-		Recorder:   rec,
-		Quota:      poll.NewQuota(o.perMinute),
+		Client:      kube,
+		Cloud:       cloud,
+		Identities:  broker,
+		ExternalIDs: externalIDs,
+		Recorder:    rec,
+		Quota:       poll.NewQuota(o.perMinute),
 		Policy: poll.Policy{
 			MinInterval:             200 * time.Millisecond,
 			MaxInterval:             time.Second,

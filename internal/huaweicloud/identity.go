@@ -152,6 +152,25 @@ func (c *Client) AssumeAgencySTS(ctx context.Context, stsEndpoint string, base s
 	return resp.keys(k.AccessKeyID, k.SecretAccessKey, k.SecurityToken, k.Expiration)
 }
 
+// CallerIdentity names the account (domain id) that keys belong to: GET
+// /v5/caller-identity at STS, signed with them (model GetCallerIdentityResponse).
+func (c *Client) CallerIdentity(ctx context.Context, stsEndpoint string, keys signer.Credentials) (string, error) {
+	resp, err := c.identityCall(ctx, identityRequest{endpoint: stsEndpoint, path: "/v5/caller-identity", method: http.MethodGet, sign: &keys})
+	if err != nil {
+		return "", err
+	}
+	var answer struct {
+		AccountID string `json:"account_id"`
+	}
+	if err := json.Unmarshal(resp.body, &answer); err != nil {
+		return "", resp.malformed(err)
+	}
+	if answer.AccountID == "" {
+		return "", resp.malformed(errors.New("the answer names no account_id"))
+	}
+	return answer.AccountID, nil
+}
+
 // NodeKeys reads the temporary keys of the agency bound to the node from the
 // metadata service: GET {endpoint}/openstack/latest/securitykey, with the
 // session token of PUT /meta-data/latest/api/token when the service issues

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,7 @@ type Cloud interface {
 	AssumeAgencyIAM(ctx context.Context, iamEndpoint string, base signer.Credentials, a huaweicloud.Agency) (huaweicloud.TemporaryKeys, error)
 	AssumeAgencySTS(ctx context.Context, stsEndpoint string, base signer.Credentials, a huaweicloud.Agency) (huaweicloud.TemporaryKeys, error)
 	NodeKeys(ctx context.Context, metadataEndpoint string) (huaweicloud.TemporaryKeys, error)
+	CallerIdentity(ctx context.Context, stsEndpoint string, keys signer.Credentials) (string, error)
 }
 
 // Source says how to obtain temporary keys: one base (Static, Federation or
@@ -60,6 +62,13 @@ type Source struct {
 	Agency       *huaweicloud.Agency
 	// ExternalID reads the agency's external id when it is needed; nil for none.
 	ExternalID func(ctx context.Context) (string, error)
+	// NotInBaseAccount refuses an agency in the base identity's own account
+	// (asked at STS's caller-identity before assuming it): a namespace may
+	// assume agencies with the operator's identity, never act as the operator.
+	NotInBaseAccount bool
+	// Owners are the UIDs of the objects the source is made of; ForgetOwner
+	// drops its keys when one of them is deleted.
+	Owners []string
 
 	IAMEndpoint, STSEndpoint string
 }
@@ -111,8 +120,9 @@ type Broker struct {
 
 // entry is one source's keys and its last failure.
 type entry struct {
-	name string
-	mu   sync.Mutex // one attempt at a time
+	name   string
+	owners []string
+	mu     sync.Mutex // one attempt at a time
 
 	keys     huaweicloud.TemporaryKeys
 	obtained time.Time
@@ -201,10 +211,23 @@ func (b *Broker) entry(src Source) *entry {
 	}
 	e := b.entries[src.Key]
 	if e == nil {
-		e = &entry{name: src.Name, lastUsed: now}
+		e = &entry{name: src.Name, lastUsed: now, owners: src.Owners}
 		b.entries[src.Key] = e
 	}
 	return e
+}
+
+// ForgetOwner drops the keys of every source made of the object with this
+// UID (a deleted CloudCredentials or Secret): an object re-created under the
+// same name by someone else never inherits them.
+func (b *Broker) ForgetOwner(uid string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for k, e := range b.entries {
+		if slices.Contains(e.owners, uid) {
+			delete(b.entries, k)
+		}
+	}
 }
 
 // Forget drops a source's keys, which the cloud rejected (the identity was
@@ -264,6 +287,11 @@ func (b *Broker) obtain(ctx context.Context, src Source) (huaweicloud.TemporaryK
 		return base, nil
 	}
 	a := *src.Agency
+	if src.NotInBaseAccount {
+		if err := b.checkAccount(ctx, src, base.Credentials); err != nil {
+			return huaweicloud.TemporaryKeys{}, err
+		}
+	}
 	if src.ExternalID != nil {
 		id, err := src.ExternalID(ctx)
 		if err != nil {
@@ -285,6 +313,24 @@ func (b *Broker) obtain(ctx context.Context, src Source) (huaweicloud.TemporaryK
 		return huaweicloud.TemporaryKeys{}, b.fail(src, "assuming agency "+a.Name+" through IAM", err)
 	}
 	return keys, nil
+}
+
+// checkAccount refuses an agency in the base keys' own account.
+func (b *Broker) checkAccount(ctx context.Context, src Source, base signer.Credentials) *Error {
+	a := src.Agency
+	if src.STSEndpoint == "" || a.DomainID == "" {
+		return &Error{Source: src.Name, Step: "checking the agency's account", Rejected: true,
+			Err: errors.New("an agency assumed with the operator's identity needs assumeAgency.domainID and an STS endpoint (region or stsEndpoint)")}
+	}
+	account, err := call(ctx, b, "sts-caller-identity", func() (string, error) { return b.Cloud.CallerIdentity(ctx, src.STSEndpoint, base) })
+	if err != nil {
+		return b.fail(src, "asking STS which account the operator's identity is in", err)
+	}
+	if account == a.DomainID {
+		return &Error{Source: src.Name, Step: "checking the agency's account", Rejected: true,
+			Err: fmt.Errorf("agency %s is in the operator's own account %s: a namespace may not assume the operator's agencies; name an agency in the namespace's own account", a.Name, account)}
+	}
+	return nil
 }
 
 // federate exchanges the operator's service-account token for an IAM token,

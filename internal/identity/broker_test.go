@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,65 @@ func (c *fakeCloud) AssumeAgencySTS(context.Context, string, signer.Credentials,
 
 func (c *fakeCloud) NodeKeys(context.Context, string) (huaweicloud.TemporaryKeys, error) {
 	return c.keys("node")
+}
+
+// fakeAccount is the account every key of the fake cloud belongs to.
+const fakeAccount = "operator-domain"
+
+func (c *fakeCloud) CallerIdentity(context.Context, string, signer.Credentials) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int{}
+	}
+	c.calls["caller-identity"]++
+	return fakeAccount, nil
+}
+
+// TestAgencyInTheBaseAccountIsRefused: a source that may not act as its base
+// identity is refused an agency of the base's own account, before any
+// assume call, and gets an agency of another account.
+func TestAgencyInTheBaseAccountIsRefused(t *testing.T) {
+	b, cloud, _ := newBroker(t)
+	own := federated
+	own.Key, own.NotInBaseAccount, own.STSEndpoint = "own", true, "https://sts.example"
+	own.ExternalID = func(context.Context) (string, error) { return "cloudjob-x", nil }
+	own.Agency = &huaweicloud.Agency{Name: "platform", DomainID: fakeAccount}
+	_, err := b.Credentials(context.Background(), own)
+	var ie *Error
+	if !errors.As(err, &ie) || !ie.Rejected || !strings.Contains(err.Error(), "operator's own account") {
+		t.Fatalf("agency in the operator's own account: %v, want a rejection naming the account", err)
+	}
+	if cloud.calls["sts"] != 0 {
+		t.Errorf("the agency was assumed %d times before the refusal", cloud.calls["sts"])
+	}
+	other := own
+	other.Key, other.Agency = "other", &huaweicloud.Agency{Name: "tenant", DomainID: "tenant-domain"}
+	if _, err := b.Credentials(context.Background(), other); err != nil {
+		t.Fatalf("agency of another account: %v", err)
+	}
+	if cloud.calls["sts"] != 1 || cloud.calls["caller-identity"] != 2 {
+		t.Errorf("calls %v, want one assume and two caller-identity", cloud.calls)
+	}
+}
+
+// TestForgetOwnerDropsTheKeys: the keys of a source go with any object it is
+// made of, so that a new object under the same name obtains its own.
+func TestForgetOwnerDropsTheKeys(t *testing.T) {
+	b, cloud, _ := newBroker(t)
+	src := federated
+	src.Owners = []string{"uid-1"}
+	if _, err := b.Credentials(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	b.ForgetOwner("uid-2")
+	if _, err := b.Credentials(context.Background(), src); err != nil || cloud.calls["token"] != 1 {
+		t.Fatalf("another owner's deletion dropped the keys: %v, %d obtained", err, cloud.calls["token"])
+	}
+	b.ForgetOwner("uid-1")
+	if _, err := b.Credentials(context.Background(), src); err != nil || cloud.calls["token"] != 2 {
+		t.Fatalf("after the owner's deletion: %v, %d obtained, want new keys", err, cloud.calls["token"])
+	}
 }
 
 func newBroker(t *testing.T) (*Broker, *fakeCloud, *time.Time) {

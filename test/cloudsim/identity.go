@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -49,7 +50,16 @@ type IdentityProvider struct {
 	// Subjects are the token subjects its mapping rule maps to a user; empty
 	// maps every subject.
 	Subjects []string `json:"subjects,omitempty"`
+	// DomainID is the account the provider belongs to, which STS's
+	// caller-identity names for its federated users; DefaultDomainID when
+	// empty.
+	DomainID string `json:"domainId,omitempty"`
 }
+
+// DefaultDomainID is the account of every principal the simulator is not
+// told the account of: static keys, the node, identity providers without
+// one.
+const DefaultDomainID = "sim-domain"
 
 // Agency is an agency that can be assumed, by the keys of its Trusted
 // principals ("key:{access key}", "idp:{id}", "node"; empty trusts any).
@@ -116,6 +126,17 @@ func (s *Server) AddIdentityProvider(p IdentityProvider) {
 	s.ids.idps[p.ID] = p
 }
 
+// SetIdentityProviderDomain puts an identity provider in an account, which
+// STS's caller-identity then names for its federated users.
+func (s *Server) SetIdentityProviderDomain(id, domainID string) {
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	if p, ok := s.ids.idps[id]; ok {
+		p.DomainID = domainID
+		s.ids.idps[id] = p
+	}
+}
+
 // AddAgency registers an agency.
 func (s *Server) AddAgency(a Agency) {
 	s.ids.mu.Lock()
@@ -159,6 +180,38 @@ var identityPaths = map[string]string{
 	"POST /v5/agencies/assume":                "sts",
 	"GET /openstack/latest/securitykey":       "metadata",
 	"PUT /meta-data/latest/api/token":         "metadata-token",
+	"GET /v5/caller-identity":                 "caller-identity",
+}
+
+// Session names as Huawei's API reference and SDK models allow them: IAM's
+// assume_role session_user.name (model AssumeroleSessionuser) takes 5-64
+// letters, digits, '-' and '_', starting with a letter; STS v5's
+// agency_session_name (model AssumeAgencyReqBody) 2-128 letters, digits and
+// _+=,.@-.
+var (
+	iamSessionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{4,63}$`)
+	stsSessionName = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]{2,128}$`)
+	// externalIDPattern is STS's external_id: 2-1224 of these characters
+	// (the length is checked apart: regexp repeats at most 1000 times).
+	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_+=,.@:/-]+$`)
+)
+
+// accountOf is the account (domain id) a principal belongs to.
+func (s *Server) accountOf(principal string) string {
+	kind, rest, _ := strings.Cut(principal, ":")
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	switch kind {
+	case "idp":
+		if p, ok := s.ids.idps[rest]; ok && p.DomainID != "" {
+			return p.DomainID
+		}
+	case "agency":
+		if domain, _, ok := strings.Cut(rest, "/"); ok {
+			return domain
+		}
+	}
+	return DefaultDomainID
 }
 
 // serveIdentity answers an identity request; false when the path is not one.
@@ -239,6 +292,10 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 				return true
 			}
 			ar := id.AssumeRole
+			if !iamSessionName.MatchString(ar.Session.Name) {
+				iamError(http.StatusBadRequest, "IAM.0011", "Request parameter error: auth.identity.assume_role.session_user.name must be 5-64 letters, digits, '-' and '_', starting with a letter.")
+				return true
+			}
 			agency, msg := s.agencyFor(ar.DomainID, ar.DomainName, ar.AgencyName, s.auth.principalOf(caller))
 			if msg != "" {
 				iamError(http.StatusForbidden, "IAM.0002", msg)
@@ -265,6 +322,14 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 			iamError(http.StatusBadRequest, "STS.0001", "Invalid request body.")
 			return true
 		}
+		switch {
+		case !stsSessionName.MatchString(req.Session):
+			iamError(http.StatusBadRequest, "STS.0001", "Invalid agency_session_name: 2-128 letters, digits and _+=,.@- are allowed.")
+			return true
+		case req.ExternalID != "" && (len(req.ExternalID) < 2 || len(req.ExternalID) > 1224 || !externalIDPattern.MatchString(req.ExternalID)):
+			iamError(http.StatusBadRequest, "STS.0001", "Invalid external_id: 2-1224 letters, digits and _+=,.@:/- are allowed.")
+			return true
+		}
 		// iam::{account id}:agency:{name}
 		parts := strings.Split(req.URN, ":")
 		if len(parts) != 5 || parts[0] != "iam" || parts[1] != "" || parts[3] != "agency" {
@@ -281,6 +346,14 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, body []by
 			s.noteSession(req.Session)
 			s.writeKeys(w, "credentials", agency.principal(), durationOf(req.Duration), simNow)
 		}
+	case "caller-identity":
+		caller, aerr := s.auth.authenticate(r, body, wallNow, simNow)
+		if aerr != nil {
+			iamError(http.StatusUnauthorized, aerr.code, aerr.msg)
+			return true
+		}
+		principal := s.auth.principalOf(caller)
+		writeJSON(w, http.StatusOK, object{{"account_id", s.accountOf(principal)}, {"principal_urn", "iam::" + s.accountOf(principal) + ":" + principal}, {"principal_id", caller}})
 	case "metadata-token":
 		token := "mt-" + s.newID()
 		s.ids.mu.Lock()

@@ -38,43 +38,25 @@ import (
 // TestCredentialsStayInTheirNamespace runs the operator binary with
 // federation and a cluster default over five namespaces: two tenants, each
 // with its own agency reached from the operator's federated identity (with
-// the tenant's external id), a namespace the cluster default lists, one it
-// does not, and the operator's own. Every CloudJob must be polled only with
-// its own namespace's identity: the simulator records whose keys polled
-// each job. It runs before the secrets test, which then also scans for the
-// ID token, the IAM tokens and every temporary key the cloud issued here.
+// the external id the operator assigns the tenant's namespace), a namespace
+// the cluster default lists, one it does not, and the operator's own. Tenant
+// b also names the platform's own agency (in the operator's account, no
+// external id required) and tenant a's agency. Every CloudJob must be polled
+// only with its own namespace's identity: the simulator records whose keys
+// polled each job. It runs before the secrets test, which then also scans for
+// the ID token, the IAM tokens and every temporary key the cloud issued here.
 func TestCredentialsStayInTheirNamespace(t *testing.T) {
 	start := time.Now()
 	sim := startSimulator(t, 20260112)
-	const idp = "cluster-oidc"
+	const idp, platform = "cluster-oidc", "platform-domain"
 	tokenFile := federate(t, sim, idp)
+	sim.SetIdentityProviderDomain(idp, platform)
+	sim.AddAgency(cloudsim.Agency{DomainID: platform, Name: "operator", Trusted: []string{"idp:" + idp}})
 
 	operatorNS := newFixture(t, "creds-operator", sim)
 	shard := operatorNS.ns
 	tenants := map[string]*fixture{"a": newFixture(t, "creds-tenant-a", sim), "b": newFixture(t, "creds-tenant-b", sim)}
 	listed, unlisted := newFixture(t, "creds-listed", sim), newFixture(t, "creds-unlisted", sim)
-	for name, f := range tenants {
-		external := "external-id-of-tenant-" + name + "-0a1b2c3d"
-		registerSecretValue(external)
-		sim.AddAgency(cloudsim.Agency{DomainID: "domain" + name, Name: "cloudjob", ExternalID: external, Trusted: []string{"idp:" + idp}})
-		f.secret("external-id", map[string]string{"id": external})
-		create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
-			Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
-				Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
-				AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "domain" + name,
-					ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}})
-	}
-	// Tenant b tries tenant a's agency without a's external id, and a's
-	// CloudCredentials by name.
-	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "borrowed"},
-		Spec: jobsv1alpha1.CredentialsSource{IAMEndpoint: sim.APIURL, STSEndpoint: sim.APIURL,
-			Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
-			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: "cloudjob", DomainID: "domaina",
-				ExternalIDSecretRef: &jobsv1alpha1.SecretKeyReference{Name: "external-id", Key: "id"}}}})
-	// ... and a Secret that only tenant a has.
-	tenants["a"].secret("a-only-keys", map[string]string{"accessKey": accessKey, "secretKey": secretKey, "securityToken": securityToken})
-	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "a-secret"},
-		Spec: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: "a-only-keys"}}})
 	clusterDefault := &jobsv1alpha1.ClusterCloudCredentials{ObjectMeta: metav1.ObjectMeta{Name: "platform-" + shard},
 		Spec: jobsv1alpha1.ClusterCloudCredentialsSpec{
 			CredentialsSource: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: secretName}},
@@ -82,8 +64,45 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 	create(t, clusterDefault)
 	t.Cleanup(func() { _ = suite.client.Delete(context.Background(), clusterDefault) })
 
-	op := startOperator(t, "credentials", "--shard-selector="+shardLabel+"="+shard,
+	op := startOperator(t, "credentials", "--shard-selector="+shardLabel+"="+shard, "--iam-endpoint="+sim.APIURL,
 		"--federation-token-file="+tokenFile, "--cluster-credentials="+clusterDefault.Name, "--operator-namespace="+operatorNS.ns)
+
+	tenantAgency := func(domain, name string) jobsv1alpha1.CredentialsSource {
+		return jobsv1alpha1.CredentialsSource{STSEndpoint: sim.APIURL, Federation: &jobsv1alpha1.Federation{IdentityProviderID: idp},
+			AssumeAgency: &jobsv1alpha1.AssumeAgency{AgencyName: name, DomainID: domain}}
+	}
+	// Each tenant's agency requires the external id the operator publishes
+	// in its CloudCredentials' status.
+	externalIDs := map[string]string{}
+	for name, f := range tenants {
+		create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName},
+			Spec: tenantAgency("domain"+name, "cloudjob")})
+	}
+	for name, f := range tenants {
+		var cc jobsv1alpha1.CloudCredentials
+		if _, ok := harness.WaitUntil(context.Background(), 30*time.Second, 100*time.Millisecond, func() bool {
+			err := suite.client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: jobsv1alpha1.DefaultCredentialsName}, &cc)
+			return err == nil && cc.Status.ExternalID != ""
+		}); !ok {
+			t.Fatalf("the operator published no external id for %s/default", f.ns)
+		}
+		externalIDs[name] = cc.Status.ExternalID
+		sim.AddAgency(cloudsim.Agency{DomainID: "domain" + name, Name: "cloudjob", ExternalID: cc.Status.ExternalID, Trusted: []string{"idp:" + idp}})
+	}
+	if externalIDs["a"] == externalIDs["b"] {
+		t.Fatalf("both tenants were given external id %q", externalIDs["a"])
+	}
+	// Tenant b tries tenant a's agency (its trust requires a's external id),
+	// the platform's own agency (which requires none), and a's
+	// CloudCredentials by name ...
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "borrowed"},
+		Spec: tenantAgency("domaina", "cloudjob")})
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "platform"},
+		Spec: tenantAgency(platform, "operator")})
+	// ... and a Secret that only tenant a has.
+	tenants["a"].secret("a-only-keys", map[string]string{"accessKey": accessKey, "secretKey": secretKey, "securityToken": securityToken})
+	create(t, &jobsv1alpha1.CloudCredentials{ObjectMeta: metav1.ObjectMeta{Namespace: tenants["b"].ns, Name: "a-secret"},
+		Spec: jobsv1alpha1.CredentialsSource{SecretRef: &jobsv1alpha1.SecretReference{Name: "a-only-keys"}}})
 
 	type want struct {
 		f          *fixture
@@ -95,6 +114,7 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 		"tenant-a":           {f: tenants["a"], principal: "agency:domaina/cloudjob"},
 		"tenant-b":           {f: tenants["b"], principal: "agency:domainb/cloudjob"},
 		"b-borrows-a-agency": {f: tenants["b"], ref: "borrowed", stalledWhy: "external id does not match"},
+		"b-names-platform":   {f: tenants["b"], ref: "platform", stalledWhy: "is in the operator's own account " + platform},
 		"b-names-a-default":  {f: tenants["b"], ref: "a-default", stalledWhy: "named by spec.credentialsRef does not exist"},
 		"b-names-a-secret":   {f: tenants["b"], ref: "a-secret", stalledWhy: "Secret " + tenants["b"].ns + "/a-only-keys named by CloudCredentials"},
 		"listed":             {f: listed, principal: "key:" + accessKey},
@@ -165,6 +185,9 @@ func TestCredentialsStayInTheirNamespace(t *testing.T) {
 		if w.principal == "" {
 			stalled++
 		}
+	}
+	if slices.Contains(sessions, "cloudjob."+tenants["b"].ns+".platform") {
+		t.Errorf("the platform's agency was assumed for tenant b: %v", sessions)
 	}
 	summary(t, start, "namespaces=5 jobs=%d polled-only-by-their-own-identity=%v refused=%d issued-secrets=%d sessions=%d",
 		len(jobs), !t.Failed(), stalled, len(issued), len(sessions))
