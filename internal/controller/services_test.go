@@ -116,21 +116,37 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 		}
 	}},
 	"geip": {success: "FINISH_SUCC", failure: "FINISH_ROLLBACK_SUCC", script: func(s *cloudsim.JobSpec) {
-		s.Resources = cloudsim.Resources{ResourceID: "geip-1"}
+		s.JobType = "bindGeip"
 	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
-		if st.ResourceID != "geip-1" {
-			t.Errorf("geip resource %q", st.ResourceID)
+		// The job's action and start_time (the common checks want a begin time).
+		if st.JobType != "bindGeip" {
+			t.Errorf("geip job type %q, want the action bindGeip", st.JobType)
 		}
 	}},
 	"cfw": {success: "Success", failure: "Failed", noReason: true},
-	"swr": {success: "Success", failure: "Failed"},
+	"swr": {success: "Success", failure: "Failed", script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{InstanceID: "swr-" + s.JobID[:8], ResourceID: "repo-1", ResourceName: "registry"}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		if !strings.HasPrefix(st.InstanceID, "swr-") || st.ResourceID != "repo-1" || st.ResourceName != "registry" {
+			t.Errorf("swr ids: instance %q resource %q (%q)", st.InstanceID, st.ResourceID, st.ResourceName)
+		}
+	}},
 	"cae": {success: "success", failure: "failed", script: func(s *cloudsim.JobSpec) {
 		s.EnvironmentID = "env-1"
 		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "Build", Running: secs(0.5)}}
 	}},
 	"cse": {success: "Finished", failure: "Error", noReason: true, script: func(s *cloudsim.JobSpec) {
 		s.InstanceID = "engine-1"
-		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: secs(0.5)}}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: secs(0.5),
+			SubJobs: []cloudsim.SubJobSpec{{JobType: "CreateECS", Running: secs(0.5)}}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// engineId is the engine; a stage's steps are its sub-jobs.
+		if st.InstanceID != "engine-1" {
+			t.Errorf("cse engine %q", st.InstanceID)
+		}
+		if st.SubJobsTotal != 2 || len(st.SubJobs) != 2 || st.SubJobs[0].JobType != "CreateVM" || st.SubJobs[1].JobType != "CreateECS" {
+			t.Errorf("cse stages and steps: total %d, %+v", st.SubJobsTotal, st.SubJobs)
+		}
 	}},
 	"bss": {success: "5", failure: "4", order: true, script: func(s *cloudsim.JobSpec) {
 		s.ResourcesAfter = secs(0.5)

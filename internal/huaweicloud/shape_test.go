@@ -211,8 +211,7 @@ func TestReferenceExamples(t *testing.T) {
 			want: Job{
 				JobID: "5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a", JobType: "bindGeip", State: "FINISH_ROLLBACK_SUCC", Phase: PhaseFailed,
 				ErrorCode: "GEIP.1002", FailReason: "the instance is in another region",
-				BeginTime: at("2025-02-03T04:05:06Z"), EndTime: at("2025-02-03T04:06:07Z"),
-				Resources: ResourceIDs{ResourceID: "geip-2a3b"},
+				BeginTime: at("2025-02-03T04:05:06Z"), EndTime: at("2025-02-03T04:06:07Z"), // start_time, end_time
 			},
 		},
 		{
@@ -229,6 +228,17 @@ func TestReferenceExamples(t *testing.T) {
 			want: Job{
 				JobID: "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", JobType: "CreateInstance", State: "Failed", Phase: PhaseFailed,
 				FailReason: "the VPC quota is exhausted", BeginTime: at("2025-03-01T08:00:00Z"), EndTime: at("2025-03-01T08:04:00Z"),
+			},
+		},
+		{
+			// The created instance is instance_id.
+			service: ServiceSWR, fixture: "swr-success.json", ref: JobRef{JobID: "b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e"},
+			path: "/v2/" + project + "/jobs/b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e",
+			want: Job{
+				JobID: "b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e", JobType: "CreateInstance", State: "Success", Phase: PhaseSucceeded,
+				BeginTime: at("2025-03-01T08:00:00Z"), EndTime: at("2025-03-01T08:12:00Z"),
+				Resources: ResourceIDs{InstanceID: "4f1d8a3c-2b7e-4e5f-9a1b-6c8d0e2f4a6b", ResourceID: "4f1d8a3c-2b7e-4e5f-9a1b-6c8d0e2f4a6b",
+					ResourceName: "registry-prod"},
 			},
 		},
 		{
@@ -252,9 +262,17 @@ func TestReferenceExamples(t *testing.T) {
 			want: Job{
 				JobID: "1742", JobType: "Create", State: "Executing", Phase: PhaseRunning,
 				BeginTime: at("2024-06-01T10:40:00Z"), SubJobsTotal: 2,
+				Resources: ResourceIDs{InstanceID: "engine-7"}, // engineId
 				SubJobs: []Job{
-					{JobType: "CreateVM", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z")},
-					{JobType: "InstallEngine", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z")},
+					{JobType: "CreateVM", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z"),
+						SubJobsTotal: 1, SubJobs: []Job{
+							{JobID: "90001", JobType: "CreateECS", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z")},
+						}},
+					{JobType: "InstallEngine", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z"),
+						SubJobsTotal: 2, SubJobs: []Job{
+							{JobID: "90002", JobType: "InstallServiceComb", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z")},
+							{JobID: "90003", JobType: "CheckHealth", State: "Init", Phase: PhasePending},
+						}},
 				},
 			},
 		},

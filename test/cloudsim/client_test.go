@@ -472,22 +472,32 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 				t.Errorf("cbr ids %+v", r)
 			}
 		}},
-		{service: cloudsim.ServiceGEIP, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
-			s.Resources = cloudsim.Resources{ResourceID: "geip-1"}
-		}, check: func(t *testing.T, job *huaweicloud.Job) {
-			if job.Resources.ResourceID != "geip-1" {
-				t.Errorf("geip ids %+v", job.Resources)
+		{service: cloudsim.ServiceGEIP, pending: huaweicloud.PhasePending, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.JobType != "bindGeip" {
+				t.Errorf("geip action %q", job.JobType)
 			}
 		}},
 		{service: cloudsim.ServiceCFW, noReason: true, pending: huaweicloud.PhaseRunning},
-		{service: cloudsim.ServiceSWR, pending: huaweicloud.PhasePending},
+		{service: cloudsim.ServiceSWR, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.Resources = cloudsim.Resources{InstanceID: "swr-instance", ResourceID: "repo-1", ResourceName: "registry"}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if r := job.Resources; r.InstanceID != "swr-instance" || r.ResourceID != "repo-1" || r.ResourceName != "registry" {
+				t.Errorf("swr ids %+v", r)
+			}
+		}},
 		{service: cloudsim.ServiceCAE, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
 			s.EnvironmentID = "env-1"
 			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "Build", Running: d(time.Minute), FailReason: "build failed"}}
 		}},
 		{service: cloudsim.ServiceCSE, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
 			s.InstanceID = "engine-1"
-			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: d(time.Minute)}}
+			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: d(time.Minute),
+				SubJobs: []cloudsim.SubJobSpec{{JobType: "CreateECS", Running: d(time.Minute)}}}}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.Resources.InstanceID != "engine-1" || len(job.SubJobs) != 1 || len(job.SubJobs[0].SubJobs) != 1 ||
+				job.SubJobs[0].SubJobs[0].JobType != "CreateECS" {
+				t.Errorf("cse engine %q, stages %+v", job.Resources.InstanceID, job.SubJobs)
+			}
 		}},
 	}
 	refOf := func(s cloudsim.JobSpec) huaweicloud.JobRef {

@@ -33,6 +33,7 @@ func dbTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04:05-
 func epochText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 func sfsTime(t time.Time) string   { return t.UTC().Format("2006-01-02 15:04:05") }
 func cbrTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000-07:00") }
+func geipTime(t time.Time) string  { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // percent is the progress as a whole percentage.
 func (v jobView) percent() int {
@@ -206,13 +207,15 @@ func (v jobView) cbrBody() object {
 	return object{{"operation_log", log}}
 }
 
-// geipBody wraps the job; errors are error_code and error_message.
+// geipBody is the SDK's ShowJobsResponse: the job wrapped beside the request
+// id, its operation in action, its begin in start_time, times in the SDK's
+// "2006-01-02T15:04:05Z", and no resource id.
 func (v jobView) geipBody() object {
 	s := &v.job.spec
-	job := object{{"id", s.JobID}, {"job_type", s.JobType}, {"status", v.say(v.state)},
-		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}, {"resource_id", s.Resources.ResourceID},
-		{"error_code", nullable(v.errorCode)}, {"error_message", nullable(v.reason)}}
-	return object{{"job", job}, {"request_id", v.requestID}}
+	job := object{{"id", s.JobID}, {"action", s.JobType}, {"status", v.say(v.state)},
+		{"error_task", nil}, {"error_code", nullable(v.errorCode)}, {"error_message", nullable(v.reason)},
+		{"start_time", geipTime(v.tl.begin)}, {"end_time", v.endTime(geipTime, nil)}}
+	return object{{"request_id", v.requestID}, {"job", job}}
 }
 
 // cfwBody wraps the job in data.
@@ -222,10 +225,13 @@ func (v jobView) cfwBody() object {
 		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}}}}
 }
 
-// swrBody: reason, created_at and updated_at.
+// swrBody is the SDK's ShowInstanceJobResponse: the instance the job acts
+// on and the resource inside it, reason, created_at and updated_at.
 func (v jobView) swrBody() object {
 	s := &v.job.spec
-	return object{{"id", s.JobID}, {"type", s.JobType}, {"status", v.say(v.state)}, {"reason", v.reason},
+	r := s.Resources
+	return object{{"id", s.JobID}, {"instance_id", r.InstanceID}, {"resource_id", r.ResourceID}, {"resource_name", r.ResourceName},
+		{"type", s.JobType}, {"status", v.say(v.state)}, {"reason", v.reason},
 		{"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}}
 }
 
@@ -245,26 +251,59 @@ func (v jobView) caeBody() object {
 	}
 }
 
-// cseBody: a numeric id where the job id is a number, epoch-millisecond
-// times (0 while running) and tasks.
+// cseBody is the SDK's ShowEngineJobResponse: a numeric id where the job id
+// is a number, the engine, epoch-millisecond times (0 while running), and
+// the sub-jobs as stages whose own sub-jobs are their steps.
 func (v jobView) cseBody() object {
 	s := &v.job.spec
-	millis := func(t time.Time) any { return t.UnixMilli() }
-	tasks := make([]object, len(v.subJobs))
+	stages := make([]object, len(v.subJobs))
 	for i, sj := range v.subJobs {
-		end := any(0)
-		if !sj.end.IsZero() {
-			end = sj.end.UnixMilli()
-		}
-		tasks[i] = object{{"taskName", sj.spec.JobType}, {"status", v.say(sj.state)}, {"startTime", sj.begin.UnixMilli()}, {"endTime", end}}
-	}
-	var id any = s.JobID
-	if n, err := strconv.ParseInt(s.JobID, 10, 64); err == nil {
-		id = n
+		stages[i] = v.cseStage(sj)
 	}
 	end := any(0)
 	if v.ended {
-		end = millis(v.end)
+		end = v.end.UnixMilli()
 	}
-	return object{{"id", id}, {"type", s.JobType}, {"status", v.say(v.state)}, {"startTime", millis(v.tl.begin)}, {"endTime", end}, {"tasks", tasks}}
+	scheduling := 0
+	if v.state == StateRunning {
+		scheduling = 1
+	}
+	return object{{"id", numericID(s.JobID, 0)}, {"engineId", s.InstanceID}, {"type", s.JobType}, {"description", ""},
+		{"status", v.say(v.state)}, {"scheduling", scheduling}, {"createUser", "cloudsim"},
+		{"startTime", v.tl.begin.UnixMilli()}, {"endTime", end}, {"context", ""}, {"tasks", stages}}
+}
+
+// cseStage is a stage of a CSE job (TaskSteps): its steps are the sub-job's
+// own sub-jobs.
+func (v jobView) cseStage(sj subJobView) object {
+	names := make([]string, len(sj.subs))
+	steps := make([]object, len(sj.subs))
+	for i, step := range sj.subs {
+		names[i] = step.spec.JobType
+		steps[i] = object{{"jobId", numericID(v.job.spec.JobID, 0)}, {"id", numericID(step.spec.JobID, int64(i+1))},
+			{"type", v.job.spec.JobType}, {"taskName", step.spec.JobType}, {"taskOrder", i + 1}, {"status", v.say(step.state)},
+			{"startTime", step.begin.UnixMilli()}, {"endTime", millisOrZero(step.end)}}
+	}
+	return object{{"taskName", sj.spec.JobType}, {"taskNames", names}, {"status", v.say(sj.state)},
+		{"startTime", sj.begin.UnixMilli()}, {"endTime", millisOrZero(sj.end)}, {"tasks", steps}}
+}
+
+// numericID is id as a number, as CSE's ids are, or fallback when id is not
+// one.
+func numericID(id string, fallback int64) any {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n
+	}
+	if fallback == 0 {
+		return id
+	}
+	return fallback
+}
+
+// millisOrZero is t in epoch milliseconds, 0 for the zero time (not ended).
+func millisOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
