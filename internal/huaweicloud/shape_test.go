@@ -21,7 +21,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestReferenceExamples fetches each service's example answer from the API
@@ -246,13 +248,18 @@ func TestReferenceExamples(t *testing.T) {
 			path:   "/v1/" + project + "/cae/jobs/e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b",
 			header: map[string]string{"X-Environment-Id": "env-42"},
 			want: Job{
-				JobID: "e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed,
+				// No id, type or times of its own: the id asked for, and the
+				// tasks' first creation and last end.
+				JobID: "e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b", State: "failed", Phase: PhaseFailed,
 				FailReason: "image pull failed: manifest unknown", // the failed task's detail
-				BeginTime:  at("2025-04-02T10:00:00Z"), EndTime: at("2025-04-02T10:02:30Z"),
-				SubJobsTotal: 2,
+				BeginTime:  at("2025-04-02T10:00:00.125Z"), EndTime: at("2025-04-02T10:02:30.950175Z"),
+				SubJobsTotal: 3,
 				SubJobs: []Job{
-					{JobID: "1", JobType: "BuildImage", State: "success", Phase: PhaseSucceeded},
-					{JobID: "2", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed, FailReason: "image pull failed: manifest unknown"},
+					{JobID: "1", JobType: "BuildImage", State: "success", Phase: PhaseSucceeded,
+						BeginTime: at("2025-04-02T10:00:00.125Z"), EndTime: at("2025-04-02T10:01:10Z")},
+					{JobID: "2", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed, FailReason: "image pull failed: manifest unknown",
+						BeginTime: at("2025-04-02T10:00:00.5Z"), EndTime: at("2025-04-02T10:02:30.950175Z")},
+					{JobID: "3", JobType: "CheckHealth", State: "init", Phase: PhasePending, BeginTime: at("2025-04-02T10:00:01Z")},
 				},
 			},
 		},
@@ -502,5 +509,54 @@ func TestParseProgress(t *testing.T) {
 		if fmtProgress(got) != want {
 			t.Errorf("parseProgress(%s) = %s, want %s", in, fmtProgress(got), want)
 		}
+	}
+}
+
+// TestCAEJobIsDatedByItsTasks: a CAE job has no times of its own; it begins
+// with its first task and, once finished, ends with its last.
+func TestCAEJobIsDatedByItsTasks(t *testing.T) {
+	task := func(status, created, updated string) string {
+		return `{"index":1,"name":"t","status":"` + status + `","created_at":"` + created + `","updated_at":"` + updated + `"}`
+	}
+	tests := []struct {
+		name       string
+		status     string
+		tasks      []string
+		begin, end string // "" for none
+	}{
+		{name: "running: no end though a task ended", status: "running",
+			tasks: []string{task("success", "2025-04-02T10:00:05Z", "2025-04-02T10:01:00Z"), task("running", "2025-04-02T10:00:01Z", "2025-04-02T10:01:00Z")},
+			begin: "2025-04-02T10:00:01Z"},
+		{name: "succeeded: the last task's end", status: "success",
+			tasks: []string{task("success", "2025-04-02T10:00:00Z", "2025-04-02T10:03:00Z"), task("skip", "2025-04-02T10:00:00Z", "2025-04-02T10:02:00Z")},
+			begin: "2025-04-02T10:00:00Z", end: "2025-04-02T10:03:00Z"},
+		{name: "failed before a task ran: no end", status: "failed",
+			tasks: []string{task("init", "2025-04-02T10:00:00Z", "2025-04-02T10:00:00Z")},
+			begin: "2025-04-02T10:00:00Z"},
+		{name: "no tasks: no times", status: "success"},
+		{name: "unreadable task times are left out", status: "success",
+			tasks: []string{task("success", "soon", "later"), task("success", "2025-04-02T10:00:00Z", "2025-04-02T10:00:30Z")},
+			begin: "2025-04-02T10:00:00Z", end: "2025-04-02T10:00:30Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"api_version":"v1","kind":"Job","spec":{"status":"` + tt.status + `","tasks":[` + strings.Join(tt.tasks, ",") + `]}}`
+			job, err := caeAdapter.Decode([]byte(body), JobRef{JobID: "j"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			atOrNil := func(s string) *time.Time {
+				if s == "" {
+					return nil
+				}
+				return at(s)
+			}
+			if got, want := fmtTime(job.BeginTime), fmtTime(atOrNil(tt.begin)); got != want {
+				t.Errorf("begin %s, want %s", got, want)
+			}
+			if got, want := fmtTime(job.EndTime), fmtTime(atOrNil(tt.end)); got != want {
+				t.Errorf("end %s, want %s", got, want)
+			}
+		})
 	}
 }

@@ -556,7 +556,7 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 		pr := specs[tt.service]
 		ok, failed := get(pr.ok), get(pr.fail)
 		if ok.Phase != huaweicloud.PhaseSucceeded || ok.EndTime == nil || ok.JobID != pr.ok.JobID && tt.service != cloudsim.ServiceCSE ||
-			ok.JobType == "" && tt.service != cloudsim.ServiceCFW {
+			ok.JobType == "" && tt.service != cloudsim.ServiceCFW && tt.service != cloudsim.ServiceCAE {
 			t.Errorf("%s ended: %+v", tt.service, ok)
 		}
 		if tt.progress && (ok.Progress == nil || *ok.Progress != 100) && tt.service != cloudsim.ServiceRDS {

@@ -34,6 +34,7 @@ func epochText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10)
 func sfsTime(t time.Time) string   { return t.UTC().Format("2006-01-02 15:04:05") }
 func cbrTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000-07:00") }
 func geipTime(t time.Time) string  { return t.UTC().Format("2006-01-02T15:04:05Z") }
+func caeTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
 // percent is the progress as a whole percentage.
 func (v jobView) percent() int {
@@ -235,19 +236,33 @@ func (v jobView) swrBody() object {
 		{"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}}
 }
 
-// caeBody: the sub-jobs are tasks; a failed task's detail says why.
+// caeBody is the SDK's ShowJobResponse: no id, type or times of the job's
+// own, its progress, and the sub-jobs as tasks, each with its times; a failed
+// task's detail says why. The tasks exist from the job's creation, waiting in
+// init until the job runs.
 func (v jobView) caeBody() object {
 	s := &v.job.spec
-	tasks := make([]object, len(v.subJobs))
-	for i, sj := range v.subJobs {
+	subs := v.subJobs
+	if subs == nil && v.tl.resolved && !v.tl.cancelled {
+		subs = subJobViews(s.SubJobs, v.tl.runStart, v.at)
+	}
+	tasks := make([]object, len(subs))
+	for i, sj := range subs {
 		_, reason := subJobErrors(sj)
-		tasks[i] = object{{"index", i + 1}, {"name", sj.spec.JobType}, {"status", v.say(sj.state)}, {"detail", reason}}
+		updated := v.tl.begin
+		if sj.state != StateInit {
+			updated = sj.begin
+		}
+		if !sj.end.IsZero() {
+			updated = sj.end
+		}
+		tasks[i] = object{{"index", i + 1}, {"name", sj.spec.JobType}, {"status", v.say(sj.state)}, {"detail", reason},
+			{"created_at", caeTime(v.tl.begin)}, {"updated_at", caeTime(updated)}}
 	}
 	return object{
 		{"api_version", "v1"},
 		{"kind", "Job"},
-		{"metadata", object{{"id", s.JobID}, {"name", s.JobType}}},
-		{"spec", object{{"status", v.say(v.state)}, {"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}, {"tasks", tasks}}},
+		{"spec", object{{"progress", v.percent()}, {"status", v.say(v.state)}, {"tasks", tasks}}},
 	}
 }
 
