@@ -63,10 +63,18 @@ var dbCase = serviceCase{success: "Completed", failure: "Failed", progress: true
 
 // serviceCases has a row for every service the operator knows.
 var serviceCases = map[huaweicloud.Service]serviceCase{
-	"bms":   {success: "SUCCESS", failure: "FAIL"},
-	"ecs":   {success: "SUCCESS", failure: "FAIL"},
-	"evs":   {success: "SUCCESS", failure: "FAIL"},
-	"ims":   {success: "SUCCESS", failure: "FAIL", progress: true},
+	"bms": {success: "SUCCESS", failure: "FAIL"},
+	"ecs": {success: "SUCCESS", failure: "FAIL"},
+	"evs": {success: "SUCCESS", failure: "FAIL"},
+	"ims": {success: "SUCCESS", failure: "FAIL", progress: true, script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{ImageID: "img-" + s.JobID[:8], ImageName: "golden"}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "createImage", Running: secs(0.5), Resources: cloudsim.Resources{ImageID: "img-sub"}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// IMS's sub-jobs are entities.sub_jobs_result.
+		if !strings.HasPrefix(st.ImageID, "img-") || st.SubJobsTotal != 1 || len(st.SubJobs) != 1 || st.SubJobs[0].ImageID != "img-sub" {
+			t.Errorf("ims image %q, sub-jobs %d %+v", st.ImageID, st.SubJobsTotal, st.SubJobs)
+		}
+	}},
 	"vpc":   {success: "SUCCESS", failure: "FAIL"},
 	"elb":   {success: "SUCCESS", failure: "FAIL"},
 	"elbv3": {success: "SUCCESS", failure: "FAIL"},

@@ -161,6 +161,36 @@ func TestGetJobPerService(t *testing.T) {
 			finished: true,
 		},
 		{
+			// The SDK's sub-jobs of an IMS job are entities.sub_jobs_result;
+			// entities.error_code and error say why it failed.
+			name: "IMS batch with sub_jobs_result", service: ServiceIMS, fixture: "ims-batch-failed.json",
+			path: "/v1/" + project + "/jobs/4010b39b5281d3590152874bfa3b1700",
+			wantJob: Job{
+				JobID: "4010b39b5281d3590152874bfa3b1700", JobType: "batchAddMembers",
+				State: "FAIL", Phase: PhaseFailed,
+				BeginTime: at("2023-03-02T08:00:00Z"), EndTime: at("2023-03-02T08:00:40Z"),
+				ErrorCode: "IMG.0050", FailReason: "1 of 2 images could not be shared",
+				Entities:     raw(`{"current_task":"","error":"1 of 2 images could not be shared","error_code":"IMG.0050"}`),
+				SubJobsTotal: 2, RequestID: "req-4010b39b5281d3590152874bfa3b1700",
+				SubJobs: []Job{
+					{
+						JobID: "4010b39b5281d3590152874bfa3b1701", JobType: "addMember", State: "SUCCESS", Phase: PhaseSucceeded,
+						BeginTime: at("2023-03-02T08:00:01Z"), EndTime: at("2023-03-02T08:00:20Z"),
+						Entities:  raw(`{"image_id":"c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e11","image_name":"web-golden"}`),
+						Resources: ResourceIDs{ImageID: "c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e11"},
+					},
+					{
+						JobID: "4010b39b5281d3590152874bfa3b1702", JobType: "addMember", State: "FAIL", Phase: PhaseFailed,
+						BeginTime: at("2023-03-02T08:00:01Z"), EndTime: at("2023-03-02T08:00:39Z"),
+						ErrorCode: "IMG.0051", FailReason: "the member project does not exist",
+						Entities:  raw(`{"image_id":"c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e12","image_name":"db-golden"}`),
+						Resources: ResourceIDs{ImageID: "c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e12"},
+					},
+				},
+			},
+			finished: true,
+		},
+		{
 			name: "VPC initializing", service: ServiceVPC, fixture: "vpc-init.json",
 			path: "/v1/" + project + "/jobs/ff8080826c9c4bd6016c9e8a6a5a0000",
 			wantJob: Job{
@@ -381,5 +411,41 @@ func TestGetJobRequestIDHeaderWins(t *testing.T) {
 	}
 	if job.SubJobs[0].RequestID != "" {
 		t.Errorf("sub-job RequestID = %q, want empty", job.SubJobs[0].RequestID)
+	}
+}
+
+// TestIMSSubJobResults: IMS's sub-jobs (entities.sub_jobs_result) and their
+// count (entities.sub_jobs_list) are read leniently, as other sub-job lists
+// are; a sub-job whose status is not a string makes the answer malformed.
+func TestIMSSubJobResults(t *testing.T) {
+	tests := []struct {
+		name         string
+		entities     string
+		wantErr      bool
+		wantSubJobs  int
+		wantTotal    int
+		wantEntities string
+	}{
+		{name: "more ids than results", entities: `{"sub_jobs_list":["a","b","c"],"sub_jobs_result":[{"status":"RUNNING","job_id":"a"}]}`,
+			wantSubJobs: 1, wantTotal: 3},
+		{name: "results not a list", entities: `{"sub_jobs_result":"none","image_id":"i"}`, wantEntities: `{"image_id":"i"}`},
+		{name: "list not a list", entities: `{"sub_jobs_list":3,"sub_jobs_result":[{"status":"INIT"},"x"]}`, wantSubJobs: 1, wantTotal: 1},
+		{name: "a result's status a number", entities: `{"sub_jobs_result":[{"status":1}]}`, wantErr: true},
+		{name: "no results", entities: `{"image_id":"i","error":""}`, wantEntities: `{"error":"","image_id":"i"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			job, err := imsAdapter.Decode([]byte(`{"status":"RUNNING","entities":`+tt.entities+`}`), JobRef{JobID: "j"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if len(job.SubJobs) != tt.wantSubJobs || job.SubJobsTotal != tt.wantTotal || string(job.Entities) != tt.wantEntities {
+				t.Errorf("sub-jobs %d of %d, entities %s; want %d of %d, %s", len(job.SubJobs), job.SubJobsTotal, job.Entities,
+					tt.wantSubJobs, tt.wantTotal, tt.wantEntities)
+			}
+		})
 	}
 }

@@ -319,19 +319,39 @@ func (v jobView) evsBody() object {
 	return v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, ""), v.errorCode, v.reason)
 }
 
-// imsBody: image entities with progress, and IMS's own time style.
+// imsBody: image entities with progress, IMS's own time style, and the
+// sub-jobs as the SDK models them: entities.sub_jobs_result, their ids in
+// entities.sub_jobs_list.
 func (v jobView) imsBody() object {
 	s := &v.job.spec
-	entities := object{}
-	if s.Resources.ImageID != "" {
-		entities.set("image_id", s.Resources.ImageID)
-	}
-	if s.Resources.ImageName != "" {
-		entities.set("image_name", s.Resources.ImageName)
-	}
+	entities := imsImage(s.Resources)
 	entities.set("process_percent", v.progress)
+	if len(s.SubJobs) > 0 {
+		ids := make([]string, len(v.subJobs))
+		results := make([]object, len(v.subJobs))
+		for i, sj := range v.subJobs {
+			code, reason := subJobErrors(sj)
+			ids[i] = sj.spec.JobID
+			results[i] = v1Job(sj.state, imsImage(sj.spec.Resources), sj.spec.JobID, sj.spec.JobType,
+				imsTime(sj.begin), subJobEnd(sj, imsTime, ""), code, reason)
+		}
+		entities.set("sub_jobs_list", ids)
+		entities.set("sub_jobs_result", results)
+	}
 	mergeFields(&entities, s.Entities)
 	return v1Job(v.state, entities, s.JobID, s.JobType, imsTime(v.tl.begin), v.endTime(imsTime, ""), v.errorCode, v.reason)
+}
+
+// imsImage is the image_id and image_name of IMS entities, where scripted.
+func imsImage(r Resources) object {
+	o := object{}
+	if r.ImageID != "" {
+		o.set("image_id", r.ImageID)
+	}
+	if r.ImageName != "" {
+		o.set("image_name", r.ImageName)
+	}
+	return o
 }
 
 // elbBody is the classic ELB shape of the ELB seed document: free-form
