@@ -78,9 +78,16 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 	"vpc":   {success: "SUCCESS", failure: "FAIL"},
 	"elb":   {success: "SUCCESS", failure: "FAIL"},
 	"elbv3": {success: "SUCCESS", failure: "FAIL"},
-	"sdrs":  {success: "SUCCESS", failure: "FAIL"},
-	"deh":   {success: "SUCCESS", failure: "FAIL"},
-	"dcs":   {success: "SUCCESS", failure: "FAIL"},
+	"sdrs": {success: "SUCCESS", failure: "FAIL", script: func(s *cloudsim.JobSpec) {
+		s.Entities = json.RawMessage(`{"server_group_id":"pg-` + s.JobID[:8] + `"}`)
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// The protection group the job created is its resource.
+		if !strings.HasPrefix(st.ResourceID, "pg-") || st.ResourceType != "protection_group" {
+			t.Errorf("sdrs resource %q (%q)", st.ResourceID, st.ResourceType)
+		}
+	}},
+	"deh": {success: "SUCCESS", failure: "FAIL"},
+	"dcs": {success: "SUCCESS", failure: "FAIL"},
 	"cce": {success: "Success", failure: "Failed", script: func(s *cloudsim.JobSpec) {
 		s.JobType = "CreateNodePool"
 		s.Resources = cloudsim.Resources{ClusterID: "cluster-" + s.JobID[:8], ResourceID: "pool-" + s.JobID[:8]}

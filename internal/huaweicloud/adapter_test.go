@@ -191,6 +191,30 @@ func TestGetJobPerService(t *testing.T) {
 			finished: true,
 		},
 		{
+			// SDRS names what a job acted on by kind: the protected instance
+			// before the group it is in; native_server_id is its server.
+			name: "SDRS protected instances", service: ServiceSDRS, fixture: "sdrs-protected-instance.json",
+			path: "/v1/" + project + "/jobs/0000000079c5b4b2017a0a8e9a0b0100",
+			wantJob: Job{
+				JobID: "0000000079c5b4b2017a0a8e9a0b0100", JobType: "batchCreateProtectedInstancesNoCG",
+				State: "SUCCESS", Phase: PhaseSucceeded,
+				BeginTime: at("2021-06-10T02:00:00Z"), EndTime: at("2021-06-10T02:03:05Z"),
+				Entities:     raw(`{"server_group_id":"a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21"}`),
+				Resources:    ResourceIDs{ResourceID: "a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21", ResourceType: "protection_group"},
+				SubJobsTotal: 1, RequestID: "req-0000000079c5b4b2017a0a8e9a0b0100",
+				SubJobs: []Job{{
+					JobID: "0000000079c5b4b2017a0a8e9a0b0101", JobType: "createProtectedInstanceNoCG",
+					State: "SUCCESS", Phase: PhaseSucceeded,
+					BeginTime: at("2021-06-10T02:00:01Z"), EndTime: at("2021-06-10T02:03:00Z"),
+					Entities: raw(`{"server_group_id":"a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21","protected_instance_id":"5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716",` +
+						`"native_server_id":"0f1e2d3c-4b5a-4968-8776-655443322110"}`),
+					Resources: ResourceIDs{ResourceID: "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", ResourceType: "protected_instance",
+						ServerID: "0f1e2d3c-4b5a-4968-8776-655443322110"},
+				}},
+			},
+			finished: true,
+		},
+		{
 			name: "VPC initializing", service: ServiceVPC, fixture: "vpc-init.json",
 			path: "/v1/" + project + "/jobs/ff8080826c9c4bd6016c9e8a6a5a0000",
 			wantJob: Job{
