@@ -207,6 +207,19 @@ func TestReferenceExamples(t *testing.T) {
 			},
 		},
 		{
+			// A restore names its backup and its target in extra_info.restore.
+			service: ServiceCBR, fixture: "cbr-restore.json", ref: JobRef{JobID: "4827f2da-b008-4507-ab7d-42d0df5ed913"},
+			path: "/v3/" + project + "/operation-logs/4827f2da-b008-4507-ab7d-42d0df5ed913",
+			want: Job{
+				JobID: "4827f2da-b008-4507-ab7d-42d0df5ed913", JobType: "restore", State: "success", Phase: PhaseSucceeded, Progress: pct(100),
+				BeginTime: at("2020-02-23T01:00:32Z"), EndTime: at("2020-02-23T01:10:32Z"),
+				Resources: ResourceIDs{BackupID: "6df2b54c-dd62-4059-a07c-1b8f24f2725d", ResourceID: "94eba8b2-acc9-4d82-badc-127144cc5526",
+					ResourceName: "ecs-restored"},
+				Entities: raw(`{"restore":{"backup_id":"6df2b54c-dd62-4059-a07c-1b8f24f2725d","backup_name":"manualbk_1234",` +
+					`"target_resource_id":"94eba8b2-acc9-4d82-badc-127144cc5526","target_resource_name":"ecs-restored"}}`),
+			},
+		},
+		{
 			service: ServiceGEIP, fixture: "geip-rollback.json", ref: JobRef{ProjectID: "-", DomainID: "0970dd7a1300f5672ff2c003c60ae115", JobID: "5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a"},
 			path:   "/v3/0970dd7a1300f5672ff2c003c60ae115/geip/jobs/5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a",
 			header: map[string]string{"X-Domain-Id": "0970dd7a1300f5672ff2c003c60ae115"},
@@ -558,5 +571,35 @@ func TestCAEJobIsDatedByItsTasks(t *testing.T) {
 				t.Errorf("end %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// TestCBRIdsOfEachOperation: each operation names its backup and resource in
+// its own part of extra_info (cbr/v1 OpExtraInfo).
+func TestCBRIdsOfEachOperation(t *testing.T) {
+	tests := []struct {
+		operation, extra     string
+		backup, resource     string
+		resourceName, rsType string
+	}{
+		{operation: "backup", extra: `{"backup":{"backup_id":"b1"},"resource":{"id":"r1","type":"OS::Nova::Server","name":"web"}}`,
+			backup: "b1", resource: "r1", resourceName: "web", rsType: "OS::Nova::Server"},
+		{operation: "replication", extra: `{"replication":{"source_backup_id":"b1","destination_backup_id":"b2","destination_region":"eu-west-101"}}`,
+			backup: "b2"},
+		{operation: "restore", extra: `{"restore":{"backup_id":"b1","target_resource_id":"r2","target_resource_name":"web-2"}}`,
+			backup: "b1", resource: "r2", resourceName: "web-2"},
+		{operation: "delete", extra: `{"delete":{"backup_id":"b3","backup_name":"old"}}`, backup: "b3"},
+		{operation: "sync", extra: `{"sync":{"sync_backup_num":2}}`},
+	}
+	for _, tt := range tests {
+		body := `{"operation_log":{"status":"success","operation_type":"` + tt.operation + `","extra_info":` + tt.extra + `}}`
+		job, err := cbrAdapter.Decode([]byte(body), JobRef{JobID: "j"})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.operation, err)
+		}
+		want := ResourceIDs{BackupID: tt.backup, ResourceID: tt.resource, ResourceName: tt.resourceName, ResourceType: tt.rsType}
+		if job.Resources != want {
+			t.Errorf("%s: ids %+v, want %+v", tt.operation, job.Resources, want)
+		}
 	}
 }

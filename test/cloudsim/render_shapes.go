@@ -192,20 +192,34 @@ func (v jobView) dwsBody() object {
 		{"failed_code", nullable(v.errorCode)}, {"failed_detail", nullable(v.reason)}}
 }
 
-// cbrBody is an operation log: error_info, and extra_info with the resource,
-// the backup and the progress.
+// cbrBody is the SDK's ShowOpLogResponse: error_info, and extra_info with the
+// progress and the part the operation names its ids in: the backup made and
+// its resource (backup, the default), the backup restored from and its
+// target (restore), or the copy made (replication).
 func (v jobView) cbrBody() object {
 	s := &v.job.spec
+	log := object{{"status", v.say(v.state)}, {"error_info", object{{"message", v.reason}, {"code", v.errorCode}}},
+		{"created_at", cbrTime(v.tl.begin)}, {"started_at", cbrTime(v.tl.begin)}, {"ended_at", v.endTime(cbrTime, "")},
+		{"updated_at", v.updated(cbrTime)}, {"id", s.JobID}, {"operation_type", s.JobType},
+		{"extra_info", v.cbrExtraInfo()}, {"project_id", s.ProjectID}}
+	return object{{"operation_log", log}}
+}
+
+func (v jobView) cbrExtraInfo() object {
+	s := &v.job.spec
 	r := s.Resources
-	extra := object{
+	common := object{{"common", object{{"progress", v.percent()}, {"request_id", "req-" + s.JobID}}}}
+	switch s.JobType {
+	case "restore":
+		return append(object{{"restore", object{{"backup_id", r.BackupID}, {"target_resource_id", r.ResourceID},
+			{"target_resource_name", r.ResourceName}}}}, common...)
+	case "replication", "copy":
+		return append(object{{"replication", object{{"destination_backup_id", r.BackupID}}}}, common...)
+	}
+	return append(object{
 		{"resource", object{{"type", r.ResourceType}, {"id", r.ResourceID}, {"name", r.ResourceName}}},
 		{"backup", object{{"backup_id", r.BackupID}}},
-		{"common", object{{"progress", v.percent()}, {"request_id", "req-" + s.JobID}}},
-	}
-	log := object{{"status", v.say(v.state)}, {"error_info", object{{"message", v.reason}, {"code", v.errorCode}}},
-		{"started_at", cbrTime(v.tl.begin)}, {"ended_at", v.endTime(cbrTime, "")}, {"id", s.JobID},
-		{"operation_type", s.JobType}, {"extra_info", extra}, {"project_id", s.ProjectID}}
-	return object{{"operation_log", log}}
+	}, common...)
 }
 
 // geipBody is the SDK's ShowJobsResponse: the job wrapped beside the request

@@ -167,3 +167,30 @@ func TestRequestIDsAreUniqueAndSeeded(t *testing.T) {
 		t.Errorf("request ids %v", a)
 	}
 }
+
+// TestCBRExtraInfoFollowsTheOperation: a restore names its backup and target
+// in extra_info.restore, a replication its copy in extra_info.replication,
+// as cbr/v1 OpExtraInfo has them; a backup names both in backup and resource.
+func TestCBRExtraInfoFollowsTheOperation(t *testing.T) {
+	h := newHarness(t, Config{})
+	r := Resources{BackupID: "b-1", ResourceID: "srv-1", ResourceName: "web", ResourceType: "OS::Nova::Server"}
+	h.add(
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "bk", JobType: "backup", Resources: r},
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "rs", JobType: "restore", Resources: r},
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "rp", JobType: "replication", Resources: r},
+	)
+	extra := func(id string) map[string]any {
+		return h.get("/v3/p/operation-logs/" + id).body["operation_log"].(map[string]any)["extra_info"].(map[string]any)
+	}
+	wantKeys(t, "backup extra_info", extra("bk"), "resource", "backup", "common")
+	e := extra("rs")
+	wantKeys(t, "restore extra_info", e, "restore", "common")
+	if rs := e["restore"].(map[string]any); rs["backup_id"] != "b-1" || rs["target_resource_id"] != "srv-1" || rs["target_resource_name"] != "web" {
+		t.Errorf("restore: %v", rs)
+	}
+	e = extra("rp")
+	wantKeys(t, "replication extra_info", e, "replication", "common")
+	if rp := e["replication"].(map[string]any); rp["destination_backup_id"] != "b-1" {
+		t.Errorf("replication: %v", rp)
+	}
+}
