@@ -110,7 +110,8 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 	"opengauss":    dbCase,
 	"dds":          dbCase,
 	"geminidb":     dbCase,
-	"ddm":          dbCase,
+	// DDM's job (ddm/v1 JobInfo) has no fail_reason.
+	"ddm": {success: "Completed", failure: "Failed", progress: true, noReason: true, script: withDBInstance, check: wantDBInstance},
 	"kafka": {success: "SUCCESS", failure: "FAILED", noReason: true, script: func(s *cloudsim.JobSpec) {
 		s.InstanceID = "kafka-1"
 		s.Entities = json.RawMessage(`{"public_ip_id":"ip-1"}`)

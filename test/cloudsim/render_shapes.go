@@ -98,30 +98,34 @@ func (v jobView) cceSubJob(sj subJobView) object {
 	}
 }
 
-// dbJob is the job object of the database family; RDS, TaurusDB and DDM call
-// the progress process, openGauss and DDS progress; DDM names its times
-// created_time and end_time. RDS clears process once the job ended.
+// dbJob is the job object of the database family as each SDK model has it:
+// RDS, TaurusDB and DDM call the progress process, openGauss, DDS and
+// GeminiDB progress, and RDS, TaurusDB, DDM and GeminiDB show it only while
+// the job runs ("" after). DDM names its times created_time and end_time and
+// has no fail_reason; only RDS and TaurusDB have entities.
 func (v jobView) dbJob(beginKey, endKey string) object {
 	s := &v.job.spec
 	job := object{{"id", s.JobID}, {"name", s.JobType}, {"status", v.say(v.state)},
 		{beginKey, dbTime(v.tl.begin)}, {endKey, v.endTime(dbTime, nil)}}
+	progressKey := "process"
 	switch s.Service {
 	case ServiceOpenGauss, ServiceDDS, ServiceGeminiDB:
-		job.set("progress", v.percentText())
-	default:
-		process := v.percentText()
-		if v.ended && s.Service == ServiceRDS {
-			process = ""
-		}
-		job.set("process", process)
+		progressKey = "progress"
 	}
+	progress := v.percentText()
+	if v.ended && s.Service != ServiceOpenGauss && s.Service != ServiceDDS {
+		progress = ""
+	}
+	job.set(progressKey, progress)
 	if r := s.Resources; r.InstanceID != "" {
 		job.set("instance", object{{"id", r.InstanceID}, {"name", r.ResourceName}})
 	}
-	if entities := rawFields(s.Entities); entities != nil {
+	if entities := rawFields(s.Entities); entities != nil && (s.Service == ServiceRDS || s.Service == ServiceTaurusDB) {
 		job.set("entities", entities)
 	}
-	job.set("fail_reason", nullable(v.reason))
+	if s.Service != ServiceDDM {
+		job.set("fail_reason", nullable(v.reason))
+	}
 	return job
 }
 

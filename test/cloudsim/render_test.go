@@ -194,3 +194,54 @@ func TestCBRExtraInfoFollowsTheOperation(t *testing.T) {
 		t.Errorf("replication: %v", rp)
 	}
 }
+
+// TestDatabaseJobsFollowTheirModels: RDS, TaurusDB, DDM and GeminiDB clear
+// their progress once the job stops running, openGauss and DDS keep it; DDM
+// has no fail_reason; only RDS and TaurusDB carry entities.
+func TestDatabaseJobsFollowTheirModels(t *testing.T) {
+	h := newHarness(t, Config{})
+	job := func(r response) map[string]any {
+		if jobs, ok := r.body["jobs"].([]any); ok {
+			return jobs[0].(map[string]any)
+		}
+		return r.body["job"].(map[string]any)
+	}
+	tests := []struct {
+		service           Service
+		progressKey       string
+		clearedWhenEnded  bool
+		failReason, hasEn bool
+	}{
+		{ServiceRDS, "process", true, true, true},
+		{ServiceTaurusDB, "process", true, true, true},
+		{ServiceDDM, "process", true, false, false},
+		{ServiceGeminiDB, "progress", true, true, false},
+		{ServiceOpenGauss, "progress", false, true, false},
+		{ServiceDDS, "progress", false, true, false},
+	}
+	for _, tt := range tests {
+		spec := JobSpec{Service: tt.service, ProjectID: "p", JobID: "db-" + string(tt.service), Running: dur(time.Minute), Outcome: OutcomeFail,
+			FailReason: "disk full", Resources: Resources{InstanceID: "in-1"}, Entities: json.RawMessage(`{"resource_ids":["in-1.vm"]}`)}
+		h.add(spec)
+		h.clock.Step(30 * time.Second)
+		running := job(h.getJob(spec))
+		if running[tt.progressKey] != "50%" {
+			t.Errorf("%s running: %s %v, want 50%%", tt.service, tt.progressKey, running[tt.progressKey])
+		}
+		h.clock.Step(time.Minute)
+		ended := job(h.getJob(spec))
+		want := "100%"
+		if tt.clearedWhenEnded {
+			want = ""
+		}
+		if ended[tt.progressKey] != want {
+			t.Errorf("%s ended: %s %q, want %q", tt.service, tt.progressKey, ended[tt.progressKey], want)
+		}
+		if _, ok := ended["fail_reason"]; ok != tt.failReason {
+			t.Errorf("%s: fail_reason present %v, want %v", tt.service, ok, tt.failReason)
+		}
+		if _, ok := ended["entities"]; ok != tt.hasEn {
+			t.Errorf("%s: entities present %v, want %v", tt.service, ok, tt.hasEn)
+		}
+	}
+}
