@@ -75,9 +75,19 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 			t.Errorf("ims image %q, sub-jobs %d %+v", st.ImageID, st.SubJobsTotal, st.SubJobs)
 		}
 	}},
-	"vpc":   {success: "SUCCESS", failure: "FAIL"},
-	"elb":   {success: "SUCCESS", failure: "FAIL"},
-	"elbv3": {success: "SUCCESS", failure: "FAIL"},
+	"vpc": {success: "SUCCESS", failure: "FAIL"},
+	"elb": {success: "SUCCESS", failure: "FAIL"},
+	"elbv3": {success: "SUCCESS", failure: "FAIL", script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{ResourceID: "lb-" + s.JobID[:8]}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CREATE_LISTENER", Running: secs(0.5),
+			Resources: cloudsim.Resources{ResourceID: "listener-1", ResourceType: "listener"}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// A sub-job's entities name its resource's kind.
+		if !strings.HasPrefix(st.ResourceID, "lb-") || len(st.SubJobs) != 1 || st.SubJobs[0].ResourceID != "listener-1" ||
+			st.SubJobs[0].ResourceType != "listener" {
+			t.Errorf("elbv3 load balancer %q, sub-jobs %+v", st.ResourceID, st.SubJobs)
+		}
+	}},
 	"sdrs": {success: "SUCCESS", failure: "FAIL", script: func(s *cloudsim.JobSpec) {
 		s.Entities = json.RawMessage(`{"server_group_id":"pg-` + s.JobID[:8] + `"}`)
 	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {

@@ -274,7 +274,7 @@ func TestGetJobPerService(t *testing.T) {
 					BeginTime: at("2022-11-08T09:20:01Z"), EndTime: at("2022-11-08T09:20:30Z"),
 					ErrorCode: "ELB.1001", FailReason: "Port 80 is in use.",
 					Entities:  raw(`[{"resource_id":"9d7c6b5a-0000-0000-0000-000000000001","resource_type":"listener"}]`),
-					Resources: ResourceIDs{ResourceID: "9d7c6b5a-0000-0000-0000-000000000001"},
+					Resources: ResourceIDs{ResourceID: "9d7c6b5a-0000-0000-0000-000000000001", ResourceType: "listener"},
 				}},
 			},
 			finished: true,
@@ -469,6 +469,34 @@ func TestIMSSubJobResults(t *testing.T) {
 			if len(job.SubJobs) != tt.wantSubJobs || job.SubJobsTotal != tt.wantTotal || string(job.Entities) != tt.wantEntities {
 				t.Errorf("sub-jobs %d of %d, entities %s; want %d of %d, %s", len(job.SubJobs), job.SubJobsTotal, job.Entities,
 					tt.wantSubJobs, tt.wantTotal, tt.wantEntities)
+			}
+		})
+	}
+}
+
+// TestELBv3ResourceTypes: the kind of an ELB v3 sub-job's resource is the
+// resource_type of the entity naming it (elb/v3 JobEntities).
+func TestELBv3ResourceTypes(t *testing.T) {
+	tests := []struct {
+		name, sub        string
+		wantID, wantType string
+	}{
+		{name: "the entity naming the sub-job's resource", wantID: "l-1", wantType: "listener",
+			sub: `{"status":"SUCCESS","resource_id":"l-1","entities":[{"resource_id":"lb-1","resource_type":"loadbalancer"},{"resource_id":"l-1","resource_type":"listener"}]}`},
+		{name: "the first entity when the sub-job names no resource", wantID: "lb-1", wantType: "loadbalancer",
+			sub: `{"status":"SUCCESS","entities":[{"resource_id":"lb-1","resource_type":"loadbalancer"},{"resource_id":"l-1","resource_type":"listener"}]}`},
+		{name: "no type given", wantID: "l-1", sub: `{"status":"SUCCESS","entities":[{"resource_id":"l-1"},"junk",{"resource_type":null},{"resource_type":{}}]}`},
+		{name: "a type without a resource is not recorded", sub: `{"status":"SUCCESS","entities":[{"resource_type":"listener"}]}`},
+		{name: "entities not a list", wantID: "l-1", sub: `{"status":"SUCCESS","resource_id":"l-1","entities":{"resource_type":"listener"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			job, err := elbv3Adapter.Decode([]byte(`{"job":{"status":"RUNNING","sub_jobs":[`+tt.sub+`]}}`), JobRef{JobID: "j"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := job.SubJobs[0].Resources; r.ResourceID != tt.wantID || r.ResourceType != tt.wantType {
+				t.Errorf("resource %q (%q), want %q (%q)", r.ResourceID, r.ResourceType, tt.wantID, tt.wantType)
 			}
 		})
 	}
