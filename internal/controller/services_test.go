@@ -63,16 +63,41 @@ var dbCase = serviceCase{success: "Completed", failure: "Failed", progress: true
 
 // serviceCases has a row for every service the operator knows.
 var serviceCases = map[huaweicloud.Service]serviceCase{
-	"bms":   {success: "SUCCESS", failure: "FAIL"},
-	"ecs":   {success: "SUCCESS", failure: "FAIL"},
-	"evs":   {success: "SUCCESS", failure: "FAIL"},
-	"ims":   {success: "SUCCESS", failure: "FAIL", progress: true},
-	"vpc":   {success: "SUCCESS", failure: "FAIL"},
-	"elb":   {success: "SUCCESS", failure: "FAIL"},
-	"elbv3": {success: "SUCCESS", failure: "FAIL"},
-	"sdrs":  {success: "SUCCESS", failure: "FAIL"},
-	"deh":   {success: "SUCCESS", failure: "FAIL"},
-	"dcs":   {success: "SUCCESS", failure: "FAIL"},
+	"bms": {success: "SUCCESS", failure: "FAIL"},
+	"ecs": {success: "SUCCESS", failure: "FAIL"},
+	"evs": {success: "SUCCESS", failure: "FAIL"},
+	"ims": {success: "SUCCESS", failure: "FAIL", progress: true, script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{ImageID: "img-" + s.JobID[:8], ImageName: "golden"}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "createImage", Running: secs(0.5), Resources: cloudsim.Resources{ImageID: "img-sub"}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// IMS's sub-jobs are entities.sub_jobs_result.
+		if !strings.HasPrefix(st.ImageID, "img-") || st.SubJobsTotal != 1 || len(st.SubJobs) != 1 || st.SubJobs[0].ImageID != "img-sub" {
+			t.Errorf("ims image %q, sub-jobs %d %+v", st.ImageID, st.SubJobsTotal, st.SubJobs)
+		}
+	}},
+	"vpc": {success: "SUCCESS", failure: "FAIL"},
+	"elb": {success: "SUCCESS", failure: "FAIL"},
+	"elbv3": {success: "SUCCESS", failure: "FAIL", script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{ResourceID: "lb-" + s.JobID[:8]}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CREATE_LISTENER", Running: secs(0.5),
+			Resources: cloudsim.Resources{ResourceID: "listener-1", ResourceType: "listener"}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// A sub-job's entities name its resource's kind.
+		if !strings.HasPrefix(st.ResourceID, "lb-") || len(st.SubJobs) != 1 || st.SubJobs[0].ResourceID != "listener-1" ||
+			st.SubJobs[0].ResourceType != "listener" {
+			t.Errorf("elbv3 load balancer %q, sub-jobs %+v", st.ResourceID, st.SubJobs)
+		}
+	}},
+	"sdrs": {success: "SUCCESS", failure: "FAIL", script: func(s *cloudsim.JobSpec) {
+		s.Entities = json.RawMessage(`{"server_group_id":"pg-` + s.JobID[:8] + `"}`)
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// The protection group the job created is its resource.
+		if !strings.HasPrefix(st.ResourceID, "pg-") || st.ResourceType != "protection_group" {
+			t.Errorf("sdrs resource %q (%q)", st.ResourceID, st.ResourceType)
+		}
+	}},
+	"deh": {success: "SUCCESS", failure: "FAIL"},
+	"dcs": {success: "SUCCESS", failure: "FAIL"},
 	"cce": {success: "Success", failure: "Failed", script: func(s *cloudsim.JobSpec) {
 		s.JobType = "CreateNodePool"
 		s.Resources = cloudsim.Resources{ClusterID: "cluster-" + s.JobID[:8], ResourceID: "pool-" + s.JobID[:8]}
@@ -95,7 +120,8 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 	"opengauss":    dbCase,
 	"dds":          dbCase,
 	"geminidb":     dbCase,
-	"ddm":          dbCase,
+	// DDM's job (ddm/v1 JobInfo) has no fail_reason.
+	"ddm": {success: "Completed", failure: "Failed", progress: true, noReason: true, script: withDBInstance, check: wantDBInstance},
 	"kafka": {success: "SUCCESS", failure: "FAILED", noReason: true, script: func(s *cloudsim.JobSpec) {
 		s.InstanceID = "kafka-1"
 		s.Entities = json.RawMessage(`{"public_ip_id":"ip-1"}`)
@@ -116,21 +142,37 @@ var serviceCases = map[huaweicloud.Service]serviceCase{
 		}
 	}},
 	"geip": {success: "FINISH_SUCC", failure: "FINISH_ROLLBACK_SUCC", script: func(s *cloudsim.JobSpec) {
-		s.Resources = cloudsim.Resources{ResourceID: "geip-1"}
+		s.JobType = "bindGeip"
 	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
-		if st.ResourceID != "geip-1" {
-			t.Errorf("geip resource %q", st.ResourceID)
+		// The job's action and start_time (the common checks want a begin time).
+		if st.JobType != "bindGeip" {
+			t.Errorf("geip job type %q, want the action bindGeip", st.JobType)
 		}
 	}},
 	"cfw": {success: "Success", failure: "Failed", noReason: true},
-	"swr": {success: "Success", failure: "Failed"},
+	"swr": {success: "Success", failure: "Failed", script: func(s *cloudsim.JobSpec) {
+		s.Resources = cloudsim.Resources{InstanceID: "swr-" + s.JobID[:8], ResourceID: "repo-1", ResourceName: "registry"}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		if !strings.HasPrefix(st.InstanceID, "swr-") || st.ResourceID != "repo-1" || st.ResourceName != "registry" {
+			t.Errorf("swr ids: instance %q resource %q (%q)", st.InstanceID, st.ResourceID, st.ResourceName)
+		}
+	}},
 	"cae": {success: "success", failure: "failed", script: func(s *cloudsim.JobSpec) {
 		s.EnvironmentID = "env-1"
 		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "Build", Running: secs(0.5)}}
 	}},
 	"cse": {success: "Finished", failure: "Error", noReason: true, script: func(s *cloudsim.JobSpec) {
 		s.InstanceID = "engine-1"
-		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: secs(0.5)}}
+		s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: secs(0.5),
+			SubJobs: []cloudsim.SubJobSpec{{JobType: "CreateECS", Running: secs(0.5)}}}}
+	}, check: func(t *testing.T, st *jobsv1alpha1.CloudJobStatus) {
+		// engineId is the engine; a stage's steps are its sub-jobs.
+		if st.InstanceID != "engine-1" {
+			t.Errorf("cse engine %q", st.InstanceID)
+		}
+		if st.SubJobsTotal != 2 || len(st.SubJobs) != 2 || st.SubJobs[0].JobType != "CreateVM" || st.SubJobs[1].JobType != "CreateECS" {
+			t.Errorf("cse stages and steps: total %d, %+v", st.SubJobsTotal, st.SubJobs)
+		}
 	}},
 	"bss": {success: "5", failure: "4", order: true, script: func(s *cloudsim.JobSpec) {
 		s.ResourcesAfter = secs(0.5)
@@ -197,7 +239,7 @@ func TestEveryServiceSucceedsAndFails(t *testing.T) {
 			if st.BeginTime == nil || st.EndTime == nil && !tc.order || st.StartTime == nil || st.CompletionTime == nil || st.EndTime != nil && st.EndTime.Before(st.BeginTime) {
 				t.Errorf("succeeded: times begin %v end %v start %v completion %v", st.BeginTime, st.EndTime, st.StartTime, st.CompletionTime)
 			}
-			if st.JobType == "" && service != huaweicloud.ServiceCFW {
+			if st.JobType == "" && service != huaweicloud.ServiceCFW && service != huaweicloud.ServiceCAE { // neither names its operation
 				t.Errorf("succeeded: no job type")
 			}
 			if tc.progress != (st.Progress != nil) || st.Progress != nil && *st.Progress != 100 {

@@ -161,6 +161,60 @@ func TestGetJobPerService(t *testing.T) {
 			finished: true,
 		},
 		{
+			// The SDK's sub-jobs of an IMS job are entities.sub_jobs_result;
+			// entities.error_code and error say why it failed.
+			name: "IMS batch with sub_jobs_result", service: ServiceIMS, fixture: "ims-batch-failed.json",
+			path: "/v1/" + project + "/jobs/4010b39b5281d3590152874bfa3b1700",
+			wantJob: Job{
+				JobID: "4010b39b5281d3590152874bfa3b1700", JobType: "batchAddMembers",
+				State: "FAIL", Phase: PhaseFailed,
+				BeginTime: at("2023-03-02T08:00:00Z"), EndTime: at("2023-03-02T08:00:40Z"),
+				ErrorCode: "IMG.0050", FailReason: "1 of 2 images could not be shared",
+				Entities:     raw(`{"current_task":"","error":"1 of 2 images could not be shared","error_code":"IMG.0050"}`),
+				SubJobsTotal: 2, RequestID: "req-4010b39b5281d3590152874bfa3b1700",
+				SubJobs: []Job{
+					{
+						JobID: "4010b39b5281d3590152874bfa3b1701", JobType: "addMember", State: "SUCCESS", Phase: PhaseSucceeded,
+						BeginTime: at("2023-03-02T08:00:01Z"), EndTime: at("2023-03-02T08:00:20Z"),
+						Entities:  raw(`{"image_id":"c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e11","image_name":"web-golden"}`),
+						Resources: ResourceIDs{ImageID: "c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e11"},
+					},
+					{
+						JobID: "4010b39b5281d3590152874bfa3b1702", JobType: "addMember", State: "FAIL", Phase: PhaseFailed,
+						BeginTime: at("2023-03-02T08:00:01Z"), EndTime: at("2023-03-02T08:00:39Z"),
+						ErrorCode: "IMG.0051", FailReason: "the member project does not exist",
+						Entities:  raw(`{"image_id":"c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e12","image_name":"db-golden"}`),
+						Resources: ResourceIDs{ImageID: "c4f9d4f1-0b6a-4f0e-9c1e-2b0a7f5d3e12"},
+					},
+				},
+			},
+			finished: true,
+		},
+		{
+			// SDRS names what a job acted on by kind: the protected instance
+			// before the group it is in; native_server_id is its server.
+			name: "SDRS protected instances", service: ServiceSDRS, fixture: "sdrs-protected-instance.json",
+			path: "/v1/" + project + "/jobs/0000000079c5b4b2017a0a8e9a0b0100",
+			wantJob: Job{
+				JobID: "0000000079c5b4b2017a0a8e9a0b0100", JobType: "batchCreateProtectedInstancesNoCG",
+				State: "SUCCESS", Phase: PhaseSucceeded,
+				BeginTime: at("2021-06-10T02:00:00Z"), EndTime: at("2021-06-10T02:03:05Z"),
+				Entities:     raw(`{"server_group_id":"a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21"}`),
+				Resources:    ResourceIDs{ResourceID: "a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21", ResourceType: "protection_group"},
+				SubJobsTotal: 1, RequestID: "req-0000000079c5b4b2017a0a8e9a0b0100",
+				SubJobs: []Job{{
+					JobID: "0000000079c5b4b2017a0a8e9a0b0101", JobType: "createProtectedInstanceNoCG",
+					State: "SUCCESS", Phase: PhaseSucceeded,
+					BeginTime: at("2021-06-10T02:00:01Z"), EndTime: at("2021-06-10T02:03:00Z"),
+					Entities: raw(`{"server_group_id":"a8d8f7c4-1d2e-4f3a-9b8c-7d6e5f4a3b21","protected_instance_id":"5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716",` +
+						`"native_server_id":"0f1e2d3c-4b5a-4968-8776-655443322110"}`),
+					Resources: ResourceIDs{ResourceID: "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", ResourceType: "protected_instance",
+						ServerID: "0f1e2d3c-4b5a-4968-8776-655443322110"},
+				}},
+			},
+			finished: true,
+		},
+		{
 			name: "VPC initializing", service: ServiceVPC, fixture: "vpc-init.json",
 			path: "/v1/" + project + "/jobs/ff8080826c9c4bd6016c9e8a6a5a0000",
 			wantJob: Job{
@@ -220,7 +274,7 @@ func TestGetJobPerService(t *testing.T) {
 					BeginTime: at("2022-11-08T09:20:01Z"), EndTime: at("2022-11-08T09:20:30Z"),
 					ErrorCode: "ELB.1001", FailReason: "Port 80 is in use.",
 					Entities:  raw(`[{"resource_id":"9d7c6b5a-0000-0000-0000-000000000001","resource_type":"listener"}]`),
-					Resources: ResourceIDs{ResourceID: "9d7c6b5a-0000-0000-0000-000000000001"},
+					Resources: ResourceIDs{ResourceID: "9d7c6b5a-0000-0000-0000-000000000001", ResourceType: "listener"},
 				}},
 			},
 			finished: true,
@@ -381,5 +435,69 @@ func TestGetJobRequestIDHeaderWins(t *testing.T) {
 	}
 	if job.SubJobs[0].RequestID != "" {
 		t.Errorf("sub-job RequestID = %q, want empty", job.SubJobs[0].RequestID)
+	}
+}
+
+// TestIMSSubJobResults: IMS's sub-jobs (entities.sub_jobs_result) and their
+// count (entities.sub_jobs_list) are read leniently, as other sub-job lists
+// are; a sub-job whose status is not a string makes the answer malformed.
+func TestIMSSubJobResults(t *testing.T) {
+	tests := []struct {
+		name         string
+		entities     string
+		wantErr      bool
+		wantSubJobs  int
+		wantTotal    int
+		wantEntities string
+	}{
+		{name: "more ids than results", entities: `{"sub_jobs_list":["a","b","c"],"sub_jobs_result":[{"status":"RUNNING","job_id":"a"}]}`,
+			wantSubJobs: 1, wantTotal: 3},
+		{name: "results not a list", entities: `{"sub_jobs_result":"none","image_id":"i"}`, wantEntities: `{"image_id":"i"}`},
+		{name: "list not a list", entities: `{"sub_jobs_list":3,"sub_jobs_result":[{"status":"INIT"},"x"]}`, wantSubJobs: 1, wantTotal: 1},
+		{name: "a result's status a number", entities: `{"sub_jobs_result":[{"status":1}]}`, wantErr: true},
+		{name: "no results", entities: `{"image_id":"i","error":""}`, wantEntities: `{"error":"","image_id":"i"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			job, err := imsAdapter.Decode([]byte(`{"status":"RUNNING","entities":`+tt.entities+`}`), JobRef{JobID: "j"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if len(job.SubJobs) != tt.wantSubJobs || job.SubJobsTotal != tt.wantTotal || string(job.Entities) != tt.wantEntities {
+				t.Errorf("sub-jobs %d of %d, entities %s; want %d of %d, %s", len(job.SubJobs), job.SubJobsTotal, job.Entities,
+					tt.wantSubJobs, tt.wantTotal, tt.wantEntities)
+			}
+		})
+	}
+}
+
+// TestELBv3ResourceTypes: the kind of an ELB v3 sub-job's resource is the
+// resource_type of the entity naming it (elb/v3 JobEntities).
+func TestELBv3ResourceTypes(t *testing.T) {
+	tests := []struct {
+		name, sub        string
+		wantID, wantType string
+	}{
+		{name: "the entity naming the sub-job's resource", wantID: "l-1", wantType: "listener",
+			sub: `{"status":"SUCCESS","resource_id":"l-1","entities":[{"resource_id":"lb-1","resource_type":"loadbalancer"},{"resource_id":"l-1","resource_type":"listener"}]}`},
+		{name: "the first entity when the sub-job names no resource", wantID: "lb-1", wantType: "loadbalancer",
+			sub: `{"status":"SUCCESS","entities":[{"resource_id":"lb-1","resource_type":"loadbalancer"},{"resource_id":"l-1","resource_type":"listener"}]}`},
+		{name: "no type given", wantID: "l-1", sub: `{"status":"SUCCESS","entities":[{"resource_id":"l-1"},"junk",{"resource_type":null},{"resource_type":{}}]}`},
+		{name: "a type without a resource is not recorded", sub: `{"status":"SUCCESS","entities":[{"resource_type":"listener"}]}`},
+		{name: "entities not a list", wantID: "l-1", sub: `{"status":"SUCCESS","resource_id":"l-1","entities":{"resource_type":"listener"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			job, err := elbv3Adapter.Decode([]byte(`{"job":{"status":"RUNNING","sub_jobs":[`+tt.sub+`]}}`), JobRef{JobID: "j"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := job.SubJobs[0].Resources; r.ResourceID != tt.wantID || r.ResourceType != tt.wantType {
+				t.Errorf("resource %q (%q), want %q (%q)", r.ResourceID, r.ResourceType, tt.wantID, tt.wantType)
+			}
+		})
 	}
 }

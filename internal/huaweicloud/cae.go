@@ -16,6 +16,10 @@ limitations under the License.
 
 package huaweicloud
 
+import (
+	"time"
+)
+
 // caeStates are the states of CAE jobs and their tasks. A skipped task was
 // not needed; terminated jobs were stopped before their end.
 var caeStates = map[string]Phase{
@@ -31,10 +35,14 @@ var caeStates = map[string]Phase{
 
 // caeAdapter reads Cloud Application Engine jobs, GET
 // /v1/{project_id}/cae/jobs/{job_id} on host cae, with the environment in the
-// X-Environment-ID header: {"metadata": {id}, "spec": {status, created_at,
-// tasks: [{index, name, status, detail}]}}. The tasks are the sub-jobs; a failed
-// task's detail is why the job failed.
-var caeAdapter = shapeAdapter{host: "cae", needs: Needs{Project: true, Environment: true},
+// X-Environment-ID header. The SDK (v0.1.224, cae/v1 ShowJobResponse) answers
+// {api_version, kind, spec: {progress, status, tasks: [{index, name, status,
+// detail, created_at, updated_at}]}}: the job has no id, type or times of its
+// own. The tasks are the sub-jobs, a failed task's detail is why the job
+// failed, and the job is dated by its tasks (see caeJobs.Decode).
+// spec.progress is a number whose scale the SDK and the API reference leave
+// open, so it is not read as a percentage.
+var caeAdapter = caeJobs{shapeAdapter{host: "cae", needs: Needs{Project: true, Environment: true},
 	locate: func(ref JobRef) Location {
 		return Location{
 			Path:   jobPath("/v1", ref.ProjectID, "/cae/jobs/", ref.JobID),
@@ -42,20 +50,47 @@ var caeAdapter = shapeAdapter{host: "cae", needs: Needs{Project: true, Environme
 		}
 	},
 	shape: &fieldShape{
-		id:      []string{"metadata.id", "id"},
-		jobType: []string{"metadata.name", "spec.type"},
-		state:   []string{"spec.status", "status"},
-		begin:   []string{"spec.created_at", "metadata.created_at"},
-		end:     []string{"spec.updated_at"},
-		// The end field is a last update.
-		endOnlyWhenFinished: true,
-		subJobs:             "spec.tasks",
+		state:   []string{"spec.status"},
+		subJobs: "spec.tasks",
 		sub: &fieldShape{
 			id:      []string{"index"},
 			jobType: []string{"name"},
 			state:   []string{"status"},
-			reason:  []string{"detail"},
-			states:  caeStates,
+			begin:   []string{"created_at"},
+			end:     []string{"updated_at"},
+			// updated_at is a last update: an end once the task finished.
+			endOnlyWhenFinished: true,
+			reason:              []string{"detail"},
+			states:              caeStates,
 		},
 		states: caeStates,
-	}}
+	}}}
+
+// caeJobs is the CAE adapter: the shape's decoding, then the job's times
+// taken from its tasks.
+type caeJobs struct{ shapeAdapter }
+
+// Decode reads a CAE job. A job begins when its first task was created and,
+// once finished, ends at its last task's end: the API dates only the tasks.
+func (a caeJobs) Decode(body []byte, ref JobRef) (*Job, error) {
+	job, err := a.shapeAdapter.Decode(body, ref)
+	if err != nil {
+		return nil, err
+	}
+	job.BeginTime, job.EndTime = tasksSpan(job.SubJobs, job.Phase.Finished())
+	return job, nil
+}
+
+// tasksSpan is the earliest begin of the tasks and, when the job finished,
+// the latest end; nil where no task has one.
+func tasksSpan(tasks []Job, finished bool) (begin, end *time.Time) {
+	for i := range tasks {
+		if b := tasks[i].BeginTime; b != nil && (begin == nil || b.Before(*begin)) {
+			begin = b
+		}
+		if e := tasks[i].EndTime; finished && e != nil && (end == nil || e.After(*end)) {
+			end = e
+		}
+	}
+	return begin, end
+}

@@ -28,12 +28,17 @@ var cbrStates = map[string]Phase{
 }
 
 // cbrAdapter reads Cloud Backup and Recovery operation logs, GET
-// /v3/{project_id}/operation-logs/{operation_log_id} on host cbr:
-// {"operation_log": {id, status, operation_type, started_at, ended_at,
-// error_info{code, message}, extra_info{common{progress}, resource{type, id,
-// name}, backup{backup_id}}}}. extra_info but its common part (the progress) is
-// kept as entities. An unknown id is
-// HTTP 404 BackupService.6500.
+// /v3/{project_id}/operation-logs/{operation_log_id} on host cbr. The SDK
+// (v0.1.224, cbr/v1 ShowOpLogResponse) answers {"operation_log": {id, status,
+// operation_type, created_at, started_at, ended_at, updated_at,
+// error_info{code, message}, extra_info{common{progress, request_id,
+// task_id}, resource{type, id, name}, backup{backup_id, ...}, restore{
+// backup_id, target_resource_id, target_resource_name, ...},
+// replication{destination_backup_id, ...}, delete{backup_id, ...}, ...},
+// vault_id, ...}}. The backup is the one made (backup), copied to
+// (replication), restored from (restore) or deleted (delete); the resource is
+// the one backed up or restored to. extra_info but its common part (the
+// progress) is kept as entities. An unknown id is HTTP 404 BackupService.6500.
 var cbrAdapter = shapeAdapter{host: "cbr", needs: projectJobs,
 	locate: func(ref JobRef) Location {
 		return Location{Path: jobPath("/v3", ref.ProjectID, "/operation-logs/", ref.JobID)}
@@ -50,11 +55,17 @@ var cbrAdapter = shapeAdapter{host: "cbr", needs: projectJobs,
 		progress:        []string{"extra_info.common.progress"},
 		entities:        "extra_info",
 		entitiesWithout: []string{"common"}, // progress and request id
+		// The first path holding an id wins.
 		resources: []resourceField{
 			{"extra_info.backup.backup_id", toBackup},
+			{"extra_info.replication.destination_backup_id", toBackup},
+			{"extra_info.restore.backup_id", toBackup},
+			{"extra_info.delete.backup_id", toBackup},
 			{"extra_info.resource.id", toResource},
 			{"extra_info.resource.type", toResourceType},
 			{"extra_info.resource.name", toResourceName},
+			{"extra_info.restore.target_resource_id", toResource},
+			{"extra_info.restore.target_resource_name", toResourceName},
 		},
 		states: cbrStates,
 	}}

@@ -42,11 +42,13 @@ var elbv3States = map[string]Phase{
 }
 
 // elbv3Adapter reads dedicated Elastic Load Balance jobs, GET
-// /v3/{project_id}/elb/jobs/{job_id} on host elb. The job comes wrapped:
+// /v3/{project_id}/elb/jobs/{job_id} on host elb (SDK v0.1.224: elb/v3
+// ShowJobResponse, MainJob, SubJob, JobEntities). The job comes wrapped:
 // {"job": {status, job_id, job_type, begin_time, end_time, error_code, error_msg,
 // project_id, resource_id, sub_jobs: [{..., entities: [{resource_id,
 // resource_type}]}]}, "request_id": ...}. The fail reason is error_msg, the
-// resource id is resource_id (of the job, else of its entities), and the body's
+// resource id is resource_id (of the job, else of its entities) and its kind
+// the matching entity's resource_type, and the body's
 // request_id stands in for a missing X-Request-Id header. States and their phases:
 // see elbv3States (ROLLBACKING is Running; COMPLETE is Succeeded; ROLLBACK_FAIL and
 // CANCEL are Failed).
@@ -84,5 +86,37 @@ func (elbv3) Decode(body []byte, _ JobRef) (*Job, error) {
 		return nil, err
 	}
 	job.RequestID = cleanID(looseString(wrapper.RequestID))
+	elbv3ResourceTypes(&job)
 	return &job, nil
+}
+
+// elbv3ResourceTypes records the kind of each job's resource: a sub-job's
+// entities (elb/v3 JobEntities) pair each resource_id with its resource_type
+// (loadbalancer, listener, ...). The entity naming the job's resource, or
+// else the first that names a type, gives it.
+func elbv3ResourceTypes(job *Job) {
+	r := &job.Resources
+	if r.ResourceID != "" && r.ResourceType == "" && firstByte(job.Entities) == '[' {
+		var items []json.RawMessage
+		_ = json.Unmarshal(job.Entities, &items) // compacted JSON: cannot fail
+		for _, item := range items {
+			var e struct {
+				ID   json.RawMessage `json:"resource_id"`
+				Type json.RawMessage `json:"resource_type"`
+			}
+			if firstByte(item) != '{' || json.Unmarshal(item, &e) != nil {
+				continue
+			}
+			kind := cleanID(looseString(e.Type))
+			if id := cleanID(looseString(e.ID)); kind != "" && (id == r.ResourceID || r.ResourceType == "") {
+				r.ResourceType = kind
+				if id == r.ResourceID {
+					break
+				}
+			}
+		}
+	}
+	for i := range job.SubJobs {
+		elbv3ResourceTypes(&job.SubJobs[i])
+	}
 }

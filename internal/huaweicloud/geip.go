@@ -29,21 +29,23 @@ var geipStates = map[string]Phase{
 
 // geipAdapter reads Global EIP jobs, GET /v3/{domain_id}/geip/jobs/{job_id} on
 // the global host geip (no region): the account's (domain's) jobs, not a
-// project's. {"job": {id, job_type, status, begin_time, end_time, resource_id,
-// error_code, error_message, error_task}}.
+// project's. The SDK (v0.1.224, geip/v3 ShowJobsResponse) answers {"job": {id,
+// action, status, error_task, error_code, error_message, start_time,
+// end_time}, "request_id"}: the operation is action and the begin start_time
+// ("2006-01-02T15:04:05Z"). The job names no resource. error_task, the step
+// that failed, stands in for a missing error_message.
 var geipAdapter = shapeAdapter{host: "geip", needs: Needs{Domain: true},
 	locate: func(ref JobRef) Location {
 		return Location{Path: jobPath("/v3", ref.DomainID, "/geip/jobs/", ref.JobID)}
 	},
 	shape: &fieldShape{
-		wrapper:   "job",
-		id:        []string{"id", "job_id"},
-		jobType:   []string{"job_type", "action"},
-		state:     []string{"status"},
-		begin:     []string{"begin_time", "created_at"},
-		end:       []string{"end_time", "finished_at"},
-		code:      []string{"error_code"},
-		reason:    []string{"error_message", "error_task"},
-		resources: []resourceField{{"resource_id", toResource}},
-		states:    geipStates,
+		wrapper: "job",
+		id:      []string{"id"},
+		jobType: []string{"action"},
+		state:   []string{"status"},
+		begin:   []string{"start_time"},
+		end:     []string{"end_time"},
+		code:    []string{"error_code"},
+		reason:  []string{"error_message", "error_task"},
+		states:  geipStates,
 	}}

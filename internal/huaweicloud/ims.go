@@ -16,8 +16,71 @@ limitations under the License.
 
 package huaweicloud
 
+import (
+	"encoding/json"
+)
+
 // imsAdapter reads Image Management Service jobs, GET
-// /v1/{project_id}/jobs/{job_id} on host ims. Entities hold image_id, image_name,
-// process_percent, current_task and results; times may come as
-// "04-Jun-2015 18:11:06:586" rather than ISO 8601 (see parseTime).
-var imsAdapter = v1Jobs("ims", "v1")
+// /v1/{project_id}/jobs/{job_id} on host ims: the v1 fields, times that may
+// come as "04-Jun-2015 18:11:06:586" rather than ISO 8601 (see parseTime).
+// The SDK (v0.1.224, ims/v2 ShowJobResponse) models entities as {image_id,
+// image_name, current_task, process_percent, results, error_code, error,
+// addition_error_code, addition_error_msg, alarm_code, sub_jobs_result,
+// sub_jobs_list}: the sub-jobs are sub_jobs_result (v1 jobs whose entities
+// name image_id), sub_jobs_list their ids, and entities.error_code and
+// entities.error explain a failure the job's own fields leave empty.
+var imsAdapter = imsJobs{v1Jobs("ims", "v1")}
+
+// imsJobs is the v1 decoding plus what IMS keeps in its entities.
+type imsJobs struct{ v1Adapter }
+
+func (a imsJobs) Decode(body []byte, ref JobRef) (*Job, error) {
+	job, err := a.v1Adapter.Decode(body, ref)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if firstByte(job.Entities) != '{' || json.Unmarshal(job.Entities, &fields) != nil {
+		return job, nil
+	}
+	if err := imsSubJobs(job, fields); err != nil {
+		return nil, err
+	}
+	if job.ErrorCode == "" && job.FailReason == "" {
+		job.ErrorCode = cleanID(looseString(fields["error_code"]))
+		job.FailReason = cleanMessage(looseString(fields["error"]))
+	}
+	return job, nil
+}
+
+// imsSubJobs moves entities.sub_jobs_result into the job's sub-jobs, and
+// counts entities.sub_jobs_list (their ids) in SubJobsTotal. Both leave the
+// kept entities, as sub_jobs does for the other v1 services.
+func imsSubJobs(job *Job, fields map[string]json.RawMessage) error {
+	results, hasResults := fields["sub_jobs_result"]
+	list, hasList := fields["sub_jobs_list"]
+	if !hasResults && !hasList {
+		return nil
+	}
+	if len(job.SubJobs) == 0 {
+		subs, err := decodeList(results, "sub_jobs_result", func(item json.RawMessage) (Job, error) {
+			return decodeJob(item, jobShape{states: v1States}, 1)
+		})
+		if err != nil {
+			return err
+		}
+		job.SubJobs = subs
+	}
+	var ids []json.RawMessage
+	if firstByte(list) == '[' && json.Unmarshal(list, &ids) == nil {
+		job.SubJobsTotal = max(job.SubJobsTotal, len(ids))
+	}
+	job.SubJobsTotal = max(job.SubJobsTotal, len(job.SubJobs))
+	delete(fields, "sub_jobs_result")
+	delete(fields, "sub_jobs_list")
+	job.Entities = nil
+	if len(fields) > 0 {
+		job.Entities, _ = json.Marshal(fields) // sorted keys, compacted values
+	}
+	return nil
+}

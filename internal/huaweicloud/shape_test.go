@@ -21,7 +21,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestReferenceExamples fetches each service's example answer from the API
@@ -205,14 +207,26 @@ func TestReferenceExamples(t *testing.T) {
 			},
 		},
 		{
+			// A restore names its backup and its target in extra_info.restore.
+			service: ServiceCBR, fixture: "cbr-restore.json", ref: JobRef{JobID: "4827f2da-b008-4507-ab7d-42d0df5ed913"},
+			path: "/v3/" + project + "/operation-logs/4827f2da-b008-4507-ab7d-42d0df5ed913",
+			want: Job{
+				JobID: "4827f2da-b008-4507-ab7d-42d0df5ed913", JobType: "restore", State: "success", Phase: PhaseSucceeded, Progress: pct(100),
+				BeginTime: at("2020-02-23T01:00:32Z"), EndTime: at("2020-02-23T01:10:32Z"),
+				Resources: ResourceIDs{BackupID: "6df2b54c-dd62-4059-a07c-1b8f24f2725d", ResourceID: "94eba8b2-acc9-4d82-badc-127144cc5526",
+					ResourceName: "ecs-restored"},
+				Entities: raw(`{"restore":{"backup_id":"6df2b54c-dd62-4059-a07c-1b8f24f2725d","backup_name":"manualbk_1234",` +
+					`"target_resource_id":"94eba8b2-acc9-4d82-badc-127144cc5526","target_resource_name":"ecs-restored"}}`),
+			},
+		},
+		{
 			service: ServiceGEIP, fixture: "geip-rollback.json", ref: JobRef{ProjectID: "-", DomainID: "0970dd7a1300f5672ff2c003c60ae115", JobID: "5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a"},
 			path:   "/v3/0970dd7a1300f5672ff2c003c60ae115/geip/jobs/5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a",
 			header: map[string]string{"X-Domain-Id": "0970dd7a1300f5672ff2c003c60ae115"},
 			want: Job{
 				JobID: "5e3c2b1a-9f8e-4d7c-b6a5-0f1e2d3c4b5a", JobType: "bindGeip", State: "FINISH_ROLLBACK_SUCC", Phase: PhaseFailed,
 				ErrorCode: "GEIP.1002", FailReason: "the instance is in another region",
-				BeginTime: at("2025-02-03T04:05:06Z"), EndTime: at("2025-02-03T04:06:07Z"),
-				Resources: ResourceIDs{ResourceID: "geip-2a3b"},
+				BeginTime: at("2025-02-03T04:05:06Z"), EndTime: at("2025-02-03T04:06:07Z"), // start_time, end_time
 			},
 		},
 		{
@@ -232,17 +246,33 @@ func TestReferenceExamples(t *testing.T) {
 			},
 		},
 		{
+			// The created instance is instance_id.
+			service: ServiceSWR, fixture: "swr-success.json", ref: JobRef{JobID: "b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e"},
+			path: "/v2/" + project + "/jobs/b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e",
+			want: Job{
+				JobID: "b7e4c1d2-5a6f-4b3c-9d8e-7f6a5b4c3d2e", JobType: "CreateInstance", State: "Success", Phase: PhaseSucceeded,
+				BeginTime: at("2025-03-01T08:00:00Z"), EndTime: at("2025-03-01T08:12:00Z"),
+				Resources: ResourceIDs{InstanceID: "4f1d8a3c-2b7e-4e5f-9a1b-6c8d0e2f4a6b", ResourceID: "4f1d8a3c-2b7e-4e5f-9a1b-6c8d0e2f4a6b",
+					ResourceName: "registry-prod"},
+			},
+		},
+		{
 			service: ServiceCAE, fixture: "cae-failed.json", ref: JobRef{EnvironmentID: "env-42", JobID: "e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b"},
 			path:   "/v1/" + project + "/cae/jobs/e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b",
 			header: map[string]string{"X-Environment-Id": "env-42"},
 			want: Job{
-				JobID: "e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed,
+				// No id, type or times of its own: the id asked for, and the
+				// tasks' first creation and last end.
+				JobID: "e1d2c3b4-a5f6-4e7d-8c9b-0a1f2e3d4c5b", State: "failed", Phase: PhaseFailed,
 				FailReason: "image pull failed: manifest unknown", // the failed task's detail
-				BeginTime:  at("2025-04-02T10:00:00Z"), EndTime: at("2025-04-02T10:02:30Z"),
-				SubJobsTotal: 2,
+				BeginTime:  at("2025-04-02T10:00:00.125Z"), EndTime: at("2025-04-02T10:02:30.950175Z"),
+				SubJobsTotal: 3,
 				SubJobs: []Job{
-					{JobID: "1", JobType: "BuildImage", State: "success", Phase: PhaseSucceeded},
-					{JobID: "2", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed, FailReason: "image pull failed: manifest unknown"},
+					{JobID: "1", JobType: "BuildImage", State: "success", Phase: PhaseSucceeded,
+						BeginTime: at("2025-04-02T10:00:00.125Z"), EndTime: at("2025-04-02T10:01:10Z")},
+					{JobID: "2", JobType: "DeployComponent", State: "failed", Phase: PhaseFailed, FailReason: "image pull failed: manifest unknown",
+						BeginTime: at("2025-04-02T10:00:00.5Z"), EndTime: at("2025-04-02T10:02:30.950175Z")},
+					{JobID: "3", JobType: "CheckHealth", State: "init", Phase: PhasePending, BeginTime: at("2025-04-02T10:00:01Z")},
 				},
 			},
 		},
@@ -252,9 +282,17 @@ func TestReferenceExamples(t *testing.T) {
 			want: Job{
 				JobID: "1742", JobType: "Create", State: "Executing", Phase: PhaseRunning,
 				BeginTime: at("2024-06-01T10:40:00Z"), SubJobsTotal: 2,
+				Resources: ResourceIDs{InstanceID: "engine-7"}, // engineId
 				SubJobs: []Job{
-					{JobType: "CreateVM", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z")},
-					{JobType: "InstallEngine", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z")},
+					{JobType: "CreateVM", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z"),
+						SubJobsTotal: 1, SubJobs: []Job{
+							{JobID: "90001", JobType: "CreateECS", State: "Finished", Phase: PhaseSucceeded, BeginTime: at("2024-06-01T10:40:00Z"), EndTime: at("2024-06-01T10:41:00Z")},
+						}},
+					{JobType: "InstallEngine", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z"),
+						SubJobsTotal: 2, SubJobs: []Job{
+							{JobID: "90002", JobType: "InstallServiceComb", State: "Executing", Phase: PhaseRunning, BeginTime: at("2024-06-01T10:41:00Z")},
+							{JobID: "90003", JobType: "CheckHealth", State: "Init", Phase: PhasePending},
+						}},
 				},
 			},
 		},
@@ -483,6 +521,85 @@ func TestParseProgress(t *testing.T) {
 		got, _ := parseProgress(json.RawMessage(in))
 		if fmtProgress(got) != want {
 			t.Errorf("parseProgress(%s) = %s, want %s", in, fmtProgress(got), want)
+		}
+	}
+}
+
+// TestCAEJobIsDatedByItsTasks: a CAE job has no times of its own; it begins
+// with its first task and, once finished, ends with its last.
+func TestCAEJobIsDatedByItsTasks(t *testing.T) {
+	task := func(status, created, updated string) string {
+		return `{"index":1,"name":"t","status":"` + status + `","created_at":"` + created + `","updated_at":"` + updated + `"}`
+	}
+	tests := []struct {
+		name       string
+		status     string
+		tasks      []string
+		begin, end string // "" for none
+	}{
+		{name: "running: no end though a task ended", status: "running",
+			tasks: []string{task("success", "2025-04-02T10:00:05Z", "2025-04-02T10:01:00Z"), task("running", "2025-04-02T10:00:01Z", "2025-04-02T10:01:00Z")},
+			begin: "2025-04-02T10:00:01Z"},
+		{name: "succeeded: the last task's end", status: "success",
+			tasks: []string{task("success", "2025-04-02T10:00:00Z", "2025-04-02T10:03:00Z"), task("skip", "2025-04-02T10:00:00Z", "2025-04-02T10:02:00Z")},
+			begin: "2025-04-02T10:00:00Z", end: "2025-04-02T10:03:00Z"},
+		{name: "failed before a task ran: no end", status: "failed",
+			tasks: []string{task("init", "2025-04-02T10:00:00Z", "2025-04-02T10:00:00Z")},
+			begin: "2025-04-02T10:00:00Z"},
+		{name: "no tasks: no times", status: "success"},
+		{name: "unreadable task times are left out", status: "success",
+			tasks: []string{task("success", "soon", "later"), task("success", "2025-04-02T10:00:00Z", "2025-04-02T10:00:30Z")},
+			begin: "2025-04-02T10:00:00Z", end: "2025-04-02T10:00:30Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"api_version":"v1","kind":"Job","spec":{"status":"` + tt.status + `","tasks":[` + strings.Join(tt.tasks, ",") + `]}}`
+			job, err := caeAdapter.Decode([]byte(body), JobRef{JobID: "j"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			atOrNil := func(s string) *time.Time {
+				if s == "" {
+					return nil
+				}
+				return at(s)
+			}
+			if got, want := fmtTime(job.BeginTime), fmtTime(atOrNil(tt.begin)); got != want {
+				t.Errorf("begin %s, want %s", got, want)
+			}
+			if got, want := fmtTime(job.EndTime), fmtTime(atOrNil(tt.end)); got != want {
+				t.Errorf("end %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestCBRIdsOfEachOperation: each operation names its backup and resource in
+// its own part of extra_info (cbr/v1 OpExtraInfo).
+func TestCBRIdsOfEachOperation(t *testing.T) {
+	tests := []struct {
+		operation, extra     string
+		backup, resource     string
+		resourceName, rsType string
+	}{
+		{operation: "backup", extra: `{"backup":{"backup_id":"b1"},"resource":{"id":"r1","type":"OS::Nova::Server","name":"web"}}`,
+			backup: "b1", resource: "r1", resourceName: "web", rsType: "OS::Nova::Server"},
+		{operation: "replication", extra: `{"replication":{"source_backup_id":"b1","destination_backup_id":"b2","destination_region":"eu-west-101"}}`,
+			backup: "b2"},
+		{operation: "restore", extra: `{"restore":{"backup_id":"b1","target_resource_id":"r2","target_resource_name":"web-2"}}`,
+			backup: "b1", resource: "r2", resourceName: "web-2"},
+		{operation: "delete", extra: `{"delete":{"backup_id":"b3","backup_name":"old"}}`, backup: "b3"},
+		{operation: "sync", extra: `{"sync":{"sync_backup_num":2}}`},
+	}
+	for _, tt := range tests {
+		body := `{"operation_log":{"status":"success","operation_type":"` + tt.operation + `","extra_info":` + tt.extra + `}}`
+		job, err := cbrAdapter.Decode([]byte(body), JobRef{JobID: "j"})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.operation, err)
+		}
+		want := ResourceIDs{BackupID: tt.backup, ResourceID: tt.resource, ResourceName: tt.resourceName, ResourceType: tt.rsType}
+		if job.Resources != want {
+			t.Errorf("%s: ids %+v, want %+v", tt.operation, job.Resources, want)
 		}
 	}
 }

@@ -26,19 +26,28 @@ var swrStates = map[string]Phase{
 }
 
 // swrAdapter reads SoftWare Repository (Enterprise) jobs, GET
-// /v2/{project_id}/jobs/{job_id} on host swr: {id, type, status, reason,
-// created_at, updated_at}; updated_at is the end of a finished job.
+// /v2/{project_id}/jobs/{job_id} on host swr. The SDK (v0.1.224, swr/v2
+// ShowInstanceJobResponse) answers {id, instance_id, resource_id,
+// resource_name, type, status, reason, created_at, updated_at}: instance_id is
+// the Enterprise instance the job created or acted on, recorded as the
+// instance like the database services' ids; resource_id and resource_name
+// name the resource inside it. updated_at is the end of a finished job.
 var swrAdapter = shapeAdapter{host: "swr", needs: projectJobs,
 	locate: func(ref JobRef) Location {
 		return Location{Path: jobPath("/v2", ref.ProjectID, "/jobs/", ref.JobID)}
 	},
 	shape: &fieldShape{
-		id:                  []string{"id", "job_id"},
-		jobType:             []string{"type", "job_type", "name"},
+		id:                  []string{"id"},
+		jobType:             []string{"type"},
 		state:               []string{"status"},
 		begin:               []string{"created_at"},
 		end:                 []string{"updated_at"},
 		endOnlyWhenFinished: true,
 		reason:              []string{"reason"},
-		states:              swrStates,
+		resources: []resourceField{
+			{"instance_id", toInstance},
+			{"resource_id", toResource},
+			{"resource_name", toResourceName},
+		},
+		states: swrStates,
 	}}

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -445,7 +446,7 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 		{service: cloudsim.ServiceOpenGauss, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
 		{service: cloudsim.ServiceDDS, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
 		{service: cloudsim.ServiceGeminiDB, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
-		{service: cloudsim.ServiceDDM, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
+		{service: cloudsim.ServiceDDM, noReason: true, pending: huaweicloud.PhaseRunning, progress: true, spec: withInstance, check: wantInstance},
 		{service: cloudsim.ServiceDCS, pending: huaweicloud.PhasePending},
 		{service: cloudsim.ServiceKafka, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
 			s.InstanceID = "kafka-instance"
@@ -472,22 +473,32 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 				t.Errorf("cbr ids %+v", r)
 			}
 		}},
-		{service: cloudsim.ServiceGEIP, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
-			s.Resources = cloudsim.Resources{ResourceID: "geip-1"}
-		}, check: func(t *testing.T, job *huaweicloud.Job) {
-			if job.Resources.ResourceID != "geip-1" {
-				t.Errorf("geip ids %+v", job.Resources)
+		{service: cloudsim.ServiceGEIP, pending: huaweicloud.PhasePending, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.JobType != "bindGeip" {
+				t.Errorf("geip action %q", job.JobType)
 			}
 		}},
 		{service: cloudsim.ServiceCFW, noReason: true, pending: huaweicloud.PhaseRunning},
-		{service: cloudsim.ServiceSWR, pending: huaweicloud.PhasePending},
+		{service: cloudsim.ServiceSWR, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
+			s.Resources = cloudsim.Resources{InstanceID: "swr-instance", ResourceID: "repo-1", ResourceName: "registry"}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if r := job.Resources; r.InstanceID != "swr-instance" || r.ResourceID != "repo-1" || r.ResourceName != "registry" {
+				t.Errorf("swr ids %+v", r)
+			}
+		}},
 		{service: cloudsim.ServiceCAE, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
 			s.EnvironmentID = "env-1"
 			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "Build", Running: d(time.Minute), FailReason: "build failed"}}
 		}},
 		{service: cloudsim.ServiceCSE, noReason: true, pending: huaweicloud.PhasePending, spec: func(s *cloudsim.JobSpec) {
 			s.InstanceID = "engine-1"
-			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: d(time.Minute)}}
+			s.SubJobs = []cloudsim.SubJobSpec{{JobType: "CreateVM", Running: d(time.Minute),
+				SubJobs: []cloudsim.SubJobSpec{{JobType: "CreateECS", Running: d(time.Minute)}}}}
+		}, check: func(t *testing.T, job *huaweicloud.Job) {
+			if job.Resources.InstanceID != "engine-1" || len(job.SubJobs) != 1 || len(job.SubJobs[0].SubJobs) != 1 ||
+				job.SubJobs[0].SubJobs[0].JobType != "CreateECS" {
+				t.Errorf("cse engine %q, stages %+v", job.Resources.InstanceID, job.SubJobs)
+			}
 		}},
 	}
 	refOf := func(s cloudsim.JobSpec) huaweicloud.JobRef {
@@ -546,10 +557,11 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 		pr := specs[tt.service]
 		ok, failed := get(pr.ok), get(pr.fail)
 		if ok.Phase != huaweicloud.PhaseSucceeded || ok.EndTime == nil || ok.JobID != pr.ok.JobID && tt.service != cloudsim.ServiceCSE ||
-			ok.JobType == "" && tt.service != cloudsim.ServiceCFW {
+			ok.JobType == "" && tt.service != cloudsim.ServiceCFW && tt.service != cloudsim.ServiceCAE {
 			t.Errorf("%s ended: %+v", tt.service, ok)
 		}
-		if tt.progress && (ok.Progress == nil || *ok.Progress != 100) && tt.service != cloudsim.ServiceRDS {
+		// RDS, TaurusDB, DDM and GeminiDB give a progress only while the job runs.
+		if tt.progress && (ok.Progress == nil || *ok.Progress != 100) && !slices.Contains(progressOnlyWhileRunning, tt.service) {
 			t.Errorf("%s ended: progress %v, want 100", tt.service, ok.Progress)
 		}
 		wantReason := failed.FailReason == "it broke" || failed.FailReason == "build failed" || tt.noReason
@@ -561,6 +573,10 @@ func TestClientReadsTheServicesBeyondV1(t *testing.T) {
 		}
 	}
 }
+
+// progressOnlyWhileRunning are the services whose models document the
+// progress as "" once the job no longer runs.
+var progressOnlyWhileRunning = []cloudsim.Service{cloudsim.ServiceRDS, cloudsim.ServiceTaurusDB, cloudsim.ServiceDDM, cloudsim.ServiceGeminiDB}
 
 func withInstance(s *cloudsim.JobSpec) {
 	s.Resources = cloudsim.Resources{InstanceID: "instance-of-" + s.JobID, ResourceName: "db"}

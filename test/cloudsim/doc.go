@@ -60,21 +60,28 @@ limitations under the License.
 // (CCE Initializing/Running/Success/Failed, the database family
 // Running/Completed/Failed, SFS Turbo and CBR in lower case, ...).
 //
-// BMS, ECS and VPC answer {status, entities{sub_jobs_total, sub_jobs[...]},
-// job_id, job_type, begin_time, end_time, error_code, fail_reason} with null
-// error fields and a null end_time until the job ends; ECS and VPC add
-// server_id/nic_id to entities, ECS sub-jobs add errorcode_message. EVS has
-// flat entities {volume_id, ..., sub_jobs} and an end_time of "" while
-// running. IMS has entities {image_id, image_name, process_percent (0 to 1)}
-// and times like 04-Jun-2015 18:11:06:586. Classic ELB has free-form
-// entities and sub_jobs at the top level. ELB v3 answers {"job":{status,
-// job_id, job_type, begin_time, end_time, error_code, error_msg, project_id,
-// resource_id, sub_jobs[{..., entities:[{resource_id, resource_type}]}]},
-// "request_id"}. The other services answer in the shapes of their API
-// references: CCE as nested Kubernetes-like job objects, the database family
-// as {"job": {...}} with a progress percentage (GeminiDB as a list), DMS as a
+// Each answer follows the service's response model in Huawei's Go SDK
+// (v0.1.224; docs/service-models.md names them, and
+// TestAnswersFollowTheSDKModels holds the simulator to them). BMS, ECS, VPC,
+// SDRS and DEH answer {status, entities{..., sub_jobs[...]}, job_id,
+// job_type, begin_time, end_time, error_code, fail_reason} with null error
+// fields and a null end_time until the job ends; BMS, ECS and DEH add
+// sub_jobs_total and server_id/nic_id to entities and errorcode_message to a
+// failed sub-job's, VPC's entities hold sub_jobs only. EVS has flat entities
+// {volume_id, ..., sub_jobs} and an end_time of "" while running. IMS has
+// entities {image_id, image_name, process_percent (0 to 1), sub_jobs_result,
+// sub_jobs_list} and times like 04-Jun-2015 18:11:06:586. Classic ELB has
+// free-form entities and sub_jobs at the top level. ELB v3 answers
+// {"job":{status, job_id, job_type, begin_time, end_time, error_code,
+// error_msg, project_id, resource_id, sub_jobs[{..., entities:[{resource_id,
+// resource_type}]}]}, "request_id"}. The other services: CCE as nested
+// Kubernetes-like job objects, the database family as {"job": {...}} with a
+// progress percentage (GeminiDB as a list; DDM without fail_reason), DMS as a
 // task list with params as a JSON string, DCS with epoch-millisecond times,
-// CBR as {"operation_log": {...}}, CAE and CSE with tasks. Every answer carries
+// CBR as {"operation_log": {...}}, GEIP as {"job": {id, action, status,
+// start_time, ...}}, SWR with the instance_id, resource_id and resource_name
+// of its job, CAE as {"spec": {progress, status, tasks}} dated only by its
+// tasks, and CSE with its engineId and stages holding steps. Every answer carries
 // an X-Request-Id header.
 //
 // Requests go through what the API gateway does, in this order:

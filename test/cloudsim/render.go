@@ -216,21 +216,49 @@ func (v jobView) endTime(format func(time.Time) string, running any) any {
 	return format(v.end)
 }
 
-// ecsBody is the BMS/ECS/VPC shape of the BMS seed document.
+// ecsBody is the shape of the BMS seed document, which BMS, ECS, VPC, SDRS
+// and DEH share but for what their entities hold (see v1EntityShapes).
 func (v jobView) ecsBody() object {
 	s := &v.job.spec
+	shape := v1EntityShapes[s.Service]
 	entities := object{}
-	if s.Service == ServiceECS || s.Service == ServiceVPC {
+	if shape.ids {
 		addResourceIDs(&entities, s.Resources)
 	}
 	subs := make([]object, len(v.subJobs))
 	for i, sj := range v.subJobs {
 		subs[i] = v.ecsSubJob(sj)
 	}
-	entities.set("sub_jobs_total", len(subs))
+	if shape.total {
+		entities.set("sub_jobs_total", len(subs))
+	}
 	entities.set("sub_jobs", subs)
 	mergeFields(&entities, s.Entities)
 	return v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, nil), v.errorCode, v.reason)
+}
+
+// v1Entities is what the entities of a service of the BMS shape hold besides
+// the sub-jobs and the scripted fields, as its SDK model has them.
+type v1Entities struct {
+	// total: sub_jobs_total beside sub_jobs.
+	total bool
+	// ids: server_id and nic_id, of the job and of each sub-job.
+	ids bool
+	// errorMessage: a failed sub-job repeats its reason in
+	// entities.errorcode_message.
+	errorMessage bool
+}
+
+// v1EntityShapes follow bms/v1 ShowJobInfosResponse, ecs/v2 ShowJobResponse,
+// eip/v2 ShowResourcesJobDetailResponse (VPC: sub_jobs only) and sdrs/v1
+// ShowJobStatusResponse (its ids are scripted entities); DEH has no model in
+// the SDK and answers as ECS.
+var v1EntityShapes = map[Service]v1Entities{
+	ServiceBMS:  {total: true, ids: true, errorMessage: true},
+	ServiceECS:  {total: true, ids: true, errorMessage: true},
+	ServiceDEH:  {total: true, ids: true, errorMessage: true},
+	ServiceVPC:  {},
+	ServiceSDRS: {},
 }
 
 func addResourceIDs(o *object, r Resources) {
@@ -264,10 +292,13 @@ func subJobErrors(sj subJobView) (code, reason string) {
 }
 
 func (v jobView) ecsSubJob(sj subJobView) object {
+	shape := v1EntityShapes[v.job.spec.Service]
 	entities := object{}
-	addResourceIDs(&entities, sj.spec.Resources)
+	if shape.ids {
+		addResourceIDs(&entities, sj.spec.Resources)
+	}
 	code, reason := subJobErrors(sj)
-	if v.job.spec.Service == ServiceECS && reason != "" {
+	if shape.errorMessage && reason != "" {
 		entities.set("errorcode_message", reason)
 	}
 	mergeFields(&entities, sj.spec.Entities)
@@ -319,19 +350,39 @@ func (v jobView) evsBody() object {
 	return v1Job(v.state, entities, s.JobID, s.JobType, isoTime(v.tl.begin), v.endTime(isoTime, ""), v.errorCode, v.reason)
 }
 
-// imsBody: image entities with progress, and IMS's own time style.
+// imsBody: image entities with progress, IMS's own time style, and the
+// sub-jobs as the SDK models them: entities.sub_jobs_result, their ids in
+// entities.sub_jobs_list.
 func (v jobView) imsBody() object {
 	s := &v.job.spec
-	entities := object{}
-	if s.Resources.ImageID != "" {
-		entities.set("image_id", s.Resources.ImageID)
-	}
-	if s.Resources.ImageName != "" {
-		entities.set("image_name", s.Resources.ImageName)
-	}
+	entities := imsImage(s.Resources)
 	entities.set("process_percent", v.progress)
+	if len(s.SubJobs) > 0 {
+		ids := make([]string, len(v.subJobs))
+		results := make([]object, len(v.subJobs))
+		for i, sj := range v.subJobs {
+			code, reason := subJobErrors(sj)
+			ids[i] = sj.spec.JobID
+			results[i] = v1Job(sj.state, imsImage(sj.spec.Resources), sj.spec.JobID, sj.spec.JobType,
+				imsTime(sj.begin), subJobEnd(sj, imsTime, ""), code, reason)
+		}
+		entities.set("sub_jobs_list", ids)
+		entities.set("sub_jobs_result", results)
+	}
 	mergeFields(&entities, s.Entities)
 	return v1Job(v.state, entities, s.JobID, s.JobType, imsTime(v.tl.begin), v.endTime(imsTime, ""), v.errorCode, v.reason)
+}
+
+// imsImage is the image_id and image_name of IMS entities, where scripted.
+func imsImage(r Resources) object {
+	o := object{}
+	if r.ImageID != "" {
+		o.set("image_id", r.ImageID)
+	}
+	if r.ImageName != "" {
+		o.set("image_name", r.ImageName)
+	}
+	return o
 }
 
 // elbBody is the classic ELB shape of the ELB seed document: free-form

@@ -33,6 +33,8 @@ func dbTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04:05-
 func epochText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 func sfsTime(t time.Time) string   { return t.UTC().Format("2006-01-02 15:04:05") }
 func cbrTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000-07:00") }
+func geipTime(t time.Time) string  { return t.UTC().Format("2006-01-02T15:04:05Z") }
+func caeTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
 // percent is the progress as a whole percentage.
 func (v jobView) percent() int {
@@ -96,30 +98,34 @@ func (v jobView) cceSubJob(sj subJobView) object {
 	}
 }
 
-// dbJob is the job object of the database family; RDS, TaurusDB and DDM call
-// the progress process, openGauss and DDS progress; DDM names its times
-// created_time and end_time. RDS clears process once the job ended.
+// dbJob is the job object of the database family as each SDK model has it:
+// RDS, TaurusDB and DDM call the progress process, openGauss, DDS and
+// GeminiDB progress, and RDS, TaurusDB, DDM and GeminiDB show it only while
+// the job runs ("" after). DDM names its times created_time and end_time and
+// has no fail_reason; only RDS and TaurusDB have entities.
 func (v jobView) dbJob(beginKey, endKey string) object {
 	s := &v.job.spec
 	job := object{{"id", s.JobID}, {"name", s.JobType}, {"status", v.say(v.state)},
 		{beginKey, dbTime(v.tl.begin)}, {endKey, v.endTime(dbTime, nil)}}
+	progressKey := "process"
 	switch s.Service {
 	case ServiceOpenGauss, ServiceDDS, ServiceGeminiDB:
-		job.set("progress", v.percentText())
-	default:
-		process := v.percentText()
-		if v.ended && s.Service == ServiceRDS {
-			process = ""
-		}
-		job.set("process", process)
+		progressKey = "progress"
 	}
+	progress := v.percentText()
+	if v.ended && s.Service != ServiceOpenGauss && s.Service != ServiceDDS {
+		progress = ""
+	}
+	job.set(progressKey, progress)
 	if r := s.Resources; r.InstanceID != "" {
 		job.set("instance", object{{"id", r.InstanceID}, {"name", r.ResourceName}})
 	}
-	if entities := rawFields(s.Entities); entities != nil {
+	if entities := rawFields(s.Entities); entities != nil && (s.Service == ServiceRDS || s.Service == ServiceTaurusDB) {
 		job.set("entities", entities)
 	}
-	job.set("fail_reason", nullable(v.reason))
+	if s.Service != ServiceDDM {
+		job.set("fail_reason", nullable(v.reason))
+	}
 	return job
 }
 
@@ -190,29 +196,45 @@ func (v jobView) dwsBody() object {
 		{"failed_code", nullable(v.errorCode)}, {"failed_detail", nullable(v.reason)}}
 }
 
-// cbrBody is an operation log: error_info, and extra_info with the resource,
-// the backup and the progress.
+// cbrBody is the SDK's ShowOpLogResponse: error_info, and extra_info with the
+// progress and the part the operation names its ids in: the backup made and
+// its resource (backup, the default), the backup restored from and its
+// target (restore), or the copy made (replication).
 func (v jobView) cbrBody() object {
 	s := &v.job.spec
-	r := s.Resources
-	extra := object{
-		{"resource", object{{"type", r.ResourceType}, {"id", r.ResourceID}, {"name", r.ResourceName}}},
-		{"backup", object{{"backup_id", r.BackupID}}},
-		{"common", object{{"progress", v.percent()}, {"request_id", "req-" + s.JobID}}},
-	}
 	log := object{{"status", v.say(v.state)}, {"error_info", object{{"message", v.reason}, {"code", v.errorCode}}},
-		{"started_at", cbrTime(v.tl.begin)}, {"ended_at", v.endTime(cbrTime, "")}, {"id", s.JobID},
-		{"operation_type", s.JobType}, {"extra_info", extra}, {"project_id", s.ProjectID}}
+		{"created_at", cbrTime(v.tl.begin)}, {"started_at", cbrTime(v.tl.begin)}, {"ended_at", v.endTime(cbrTime, "")},
+		{"updated_at", v.updated(cbrTime)}, {"id", s.JobID}, {"operation_type", s.JobType},
+		{"extra_info", v.cbrExtraInfo()}, {"project_id", s.ProjectID}}
 	return object{{"operation_log", log}}
 }
 
-// geipBody wraps the job; errors are error_code and error_message.
+func (v jobView) cbrExtraInfo() object {
+	s := &v.job.spec
+	r := s.Resources
+	common := object{{"common", object{{"progress", v.percent()}, {"request_id", "req-" + s.JobID}}}}
+	switch s.JobType {
+	case "restore":
+		return append(object{{"restore", object{{"backup_id", r.BackupID}, {"target_resource_id", r.ResourceID},
+			{"target_resource_name", r.ResourceName}}}}, common...)
+	case "replication", "copy":
+		return append(object{{"replication", object{{"destination_backup_id", r.BackupID}}}}, common...)
+	}
+	return append(object{
+		{"resource", object{{"type", r.ResourceType}, {"id", r.ResourceID}, {"name", r.ResourceName}}},
+		{"backup", object{{"backup_id", r.BackupID}}},
+	}, common...)
+}
+
+// geipBody is the SDK's ShowJobsResponse: the job wrapped beside the request
+// id, its operation in action, its begin in start_time, times in the SDK's
+// "2006-01-02T15:04:05Z", and no resource id.
 func (v jobView) geipBody() object {
 	s := &v.job.spec
-	job := object{{"id", s.JobID}, {"job_type", s.JobType}, {"status", v.say(v.state)},
-		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}, {"resource_id", s.Resources.ResourceID},
-		{"error_code", nullable(v.errorCode)}, {"error_message", nullable(v.reason)}}
-	return object{{"job", job}, {"request_id", v.requestID}}
+	job := object{{"id", s.JobID}, {"action", s.JobType}, {"status", v.say(v.state)},
+		{"error_task", nil}, {"error_code", nullable(v.errorCode)}, {"error_message", nullable(v.reason)},
+		{"start_time", geipTime(v.tl.begin)}, {"end_time", v.endTime(geipTime, nil)}}
+	return object{{"request_id", v.requestID}, {"job", job}}
 }
 
 // cfwBody wraps the job in data.
@@ -222,49 +244,99 @@ func (v jobView) cfwBody() object {
 		{"begin_time", isoTime(v.tl.begin)}, {"end_time", v.endTime(isoTime, nil)}}}}
 }
 
-// swrBody: reason, created_at and updated_at.
+// swrBody is the SDK's ShowInstanceJobResponse: the instance the job acts
+// on and the resource inside it, reason, created_at and updated_at.
 func (v jobView) swrBody() object {
 	s := &v.job.spec
-	return object{{"id", s.JobID}, {"type", s.JobType}, {"status", v.say(v.state)}, {"reason", v.reason},
+	r := s.Resources
+	return object{{"id", s.JobID}, {"instance_id", r.InstanceID}, {"resource_id", r.ResourceID}, {"resource_name", r.ResourceName},
+		{"type", s.JobType}, {"status", v.say(v.state)}, {"reason", v.reason},
 		{"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}}
 }
 
-// caeBody: the sub-jobs are tasks; a failed task's detail says why.
+// caeBody is the SDK's ShowJobResponse: no id, type or times of the job's
+// own, its progress, and the sub-jobs as tasks, each with its times; a failed
+// task's detail says why. The tasks exist from the job's creation, waiting in
+// init until the job runs.
 func (v jobView) caeBody() object {
 	s := &v.job.spec
-	tasks := make([]object, len(v.subJobs))
-	for i, sj := range v.subJobs {
+	subs := v.subJobs
+	if subs == nil && v.tl.resolved && !v.tl.cancelled {
+		subs = subJobViews(s.SubJobs, v.tl.runStart, v.at)
+	}
+	tasks := make([]object, len(subs))
+	for i, sj := range subs {
 		_, reason := subJobErrors(sj)
-		tasks[i] = object{{"index", i + 1}, {"name", sj.spec.JobType}, {"status", v.say(sj.state)}, {"detail", reason}}
+		updated := v.tl.begin
+		if sj.state != StateInit {
+			updated = sj.begin
+		}
+		if !sj.end.IsZero() {
+			updated = sj.end
+		}
+		tasks[i] = object{{"index", i + 1}, {"name", sj.spec.JobType}, {"status", v.say(sj.state)}, {"detail", reason},
+			{"created_at", caeTime(v.tl.begin)}, {"updated_at", caeTime(updated)}}
 	}
 	return object{
 		{"api_version", "v1"},
 		{"kind", "Job"},
-		{"metadata", object{{"id", s.JobID}, {"name", s.JobType}}},
-		{"spec", object{{"status", v.say(v.state)}, {"created_at", isoTime(v.tl.begin)}, {"updated_at", v.updated(isoTime)}, {"tasks", tasks}}},
+		{"spec", object{{"progress", v.percent()}, {"status", v.say(v.state)}, {"tasks", tasks}}},
 	}
 }
 
-// cseBody: a numeric id where the job id is a number, epoch-millisecond
-// times (0 while running) and tasks.
+// cseBody is the SDK's ShowEngineJobResponse: a numeric id where the job id
+// is a number, the engine, epoch-millisecond times (0 while running), and
+// the sub-jobs as stages whose own sub-jobs are their steps.
 func (v jobView) cseBody() object {
 	s := &v.job.spec
-	millis := func(t time.Time) any { return t.UnixMilli() }
-	tasks := make([]object, len(v.subJobs))
+	stages := make([]object, len(v.subJobs))
 	for i, sj := range v.subJobs {
-		end := any(0)
-		if !sj.end.IsZero() {
-			end = sj.end.UnixMilli()
-		}
-		tasks[i] = object{{"taskName", sj.spec.JobType}, {"status", v.say(sj.state)}, {"startTime", sj.begin.UnixMilli()}, {"endTime", end}}
-	}
-	var id any = s.JobID
-	if n, err := strconv.ParseInt(s.JobID, 10, 64); err == nil {
-		id = n
+		stages[i] = v.cseStage(sj)
 	}
 	end := any(0)
 	if v.ended {
-		end = millis(v.end)
+		end = v.end.UnixMilli()
 	}
-	return object{{"id", id}, {"type", s.JobType}, {"status", v.say(v.state)}, {"startTime", millis(v.tl.begin)}, {"endTime", end}, {"tasks", tasks}}
+	scheduling := 0
+	if v.state == StateRunning {
+		scheduling = 1
+	}
+	return object{{"id", numericID(s.JobID, 0)}, {"engineId", s.InstanceID}, {"type", s.JobType}, {"description", ""},
+		{"status", v.say(v.state)}, {"scheduling", scheduling}, {"createUser", "cloudsim"},
+		{"startTime", v.tl.begin.UnixMilli()}, {"endTime", end}, {"context", ""}, {"tasks", stages}}
+}
+
+// cseStage is a stage of a CSE job (TaskSteps): its steps are the sub-job's
+// own sub-jobs.
+func (v jobView) cseStage(sj subJobView) object {
+	names := make([]string, len(sj.subs))
+	steps := make([]object, len(sj.subs))
+	for i, step := range sj.subs {
+		names[i] = step.spec.JobType
+		steps[i] = object{{"jobId", numericID(v.job.spec.JobID, 0)}, {"id", numericID(step.spec.JobID, int64(i+1))},
+			{"type", v.job.spec.JobType}, {"taskName", step.spec.JobType}, {"taskOrder", i + 1}, {"status", v.say(step.state)},
+			{"startTime", step.begin.UnixMilli()}, {"endTime", millisOrZero(step.end)}}
+	}
+	return object{{"taskName", sj.spec.JobType}, {"taskNames", names}, {"status", v.say(sj.state)},
+		{"startTime", sj.begin.UnixMilli()}, {"endTime", millisOrZero(sj.end)}, {"tasks", steps}}
+}
+
+// numericID is id as a number, as CSE's ids are, or fallback when id is not
+// one.
+func numericID(id string, fallback int64) any {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n
+	}
+	if fallback == 0 {
+		return id
+	}
+	return fallback
+}
+
+// millisOrZero is t in epoch milliseconds, 0 for the zero time (not ended).
+func millisOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }

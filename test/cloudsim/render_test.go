@@ -63,7 +63,8 @@ func TestECSAndVPCShapes(t *testing.T) {
 	}
 	r = h.get(path("p", "vpc"))
 	e = r.body["entities"].(map[string]any)
-	wantKeys(t, "vpc entities", e, "publicip_id", "sub_jobs_total", "sub_jobs")
+	// eip/v2's model: entities hold sub_jobs only (and here the scripted id).
+	wantKeys(t, "vpc entities", e, "publicip_id", "sub_jobs")
 	if r.body["end_time"] != nil {
 		t.Errorf("end_time of a running VPC job = %v, want null", r.body["end_time"])
 	}
@@ -164,5 +165,83 @@ func TestRequestIDsAreUniqueAndSeeded(t *testing.T) {
 	}
 	if len(a[0]) != 32 || a[0] == a[1] {
 		t.Errorf("request ids %v", a)
+	}
+}
+
+// TestCBRExtraInfoFollowsTheOperation: a restore names its backup and target
+// in extra_info.restore, a replication its copy in extra_info.replication,
+// as cbr/v1 OpExtraInfo has them; a backup names both in backup and resource.
+func TestCBRExtraInfoFollowsTheOperation(t *testing.T) {
+	h := newHarness(t, Config{})
+	r := Resources{BackupID: "b-1", ResourceID: "srv-1", ResourceName: "web", ResourceType: "OS::Nova::Server"}
+	h.add(
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "bk", JobType: "backup", Resources: r},
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "rs", JobType: "restore", Resources: r},
+		JobSpec{Service: ServiceCBR, ProjectID: "p", JobID: "rp", JobType: "replication", Resources: r},
+	)
+	extra := func(id string) map[string]any {
+		return h.get("/v3/p/operation-logs/" + id).body["operation_log"].(map[string]any)["extra_info"].(map[string]any)
+	}
+	wantKeys(t, "backup extra_info", extra("bk"), "resource", "backup", "common")
+	e := extra("rs")
+	wantKeys(t, "restore extra_info", e, "restore", "common")
+	if rs := e["restore"].(map[string]any); rs["backup_id"] != "b-1" || rs["target_resource_id"] != "srv-1" || rs["target_resource_name"] != "web" {
+		t.Errorf("restore: %v", rs)
+	}
+	e = extra("rp")
+	wantKeys(t, "replication extra_info", e, "replication", "common")
+	if rp := e["replication"].(map[string]any); rp["destination_backup_id"] != "b-1" {
+		t.Errorf("replication: %v", rp)
+	}
+}
+
+// TestDatabaseJobsFollowTheirModels: RDS, TaurusDB, DDM and GeminiDB clear
+// their progress once the job stops running, openGauss and DDS keep it; DDM
+// has no fail_reason; only RDS and TaurusDB carry entities.
+func TestDatabaseJobsFollowTheirModels(t *testing.T) {
+	h := newHarness(t, Config{})
+	job := func(r response) map[string]any {
+		if jobs, ok := r.body["jobs"].([]any); ok {
+			return jobs[0].(map[string]any)
+		}
+		return r.body["job"].(map[string]any)
+	}
+	tests := []struct {
+		service           Service
+		progressKey       string
+		clearedWhenEnded  bool
+		failReason, hasEn bool
+	}{
+		{ServiceRDS, "process", true, true, true},
+		{ServiceTaurusDB, "process", true, true, true},
+		{ServiceDDM, "process", true, false, false},
+		{ServiceGeminiDB, "progress", true, true, false},
+		{ServiceOpenGauss, "progress", false, true, false},
+		{ServiceDDS, "progress", false, true, false},
+	}
+	for _, tt := range tests {
+		spec := JobSpec{Service: tt.service, ProjectID: "p", JobID: "db-" + string(tt.service), Running: dur(time.Minute), Outcome: OutcomeFail,
+			FailReason: "disk full", Resources: Resources{InstanceID: "in-1"}, Entities: json.RawMessage(`{"resource_ids":["in-1.vm"]}`)}
+		h.add(spec)
+		h.clock.Step(30 * time.Second)
+		running := job(h.getJob(spec))
+		if running[tt.progressKey] != "50%" {
+			t.Errorf("%s running: %s %v, want 50%%", tt.service, tt.progressKey, running[tt.progressKey])
+		}
+		h.clock.Step(time.Minute)
+		ended := job(h.getJob(spec))
+		want := "100%"
+		if tt.clearedWhenEnded {
+			want = ""
+		}
+		if ended[tt.progressKey] != want {
+			t.Errorf("%s ended: %s %q, want %q", tt.service, tt.progressKey, ended[tt.progressKey], want)
+		}
+		if _, ok := ended["fail_reason"]; ok != tt.failReason {
+			t.Errorf("%s: fail_reason present %v, want %v", tt.service, ok, tt.failReason)
+		}
+		if _, ok := ended["entities"]; ok != tt.hasEn {
+			t.Errorf("%s: entities present %v, want %v", tt.service, ok, tt.hasEn)
+		}
 	}
 }

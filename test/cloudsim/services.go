@@ -224,7 +224,7 @@ var services = map[Service]serviceInfo{
 		notFound: notFoundWith("BackupService.6500", "Operation log does not exist.")},
 	ServiceGEIP: {style: styleGEIP,
 		defaultJobType: "bindGeip", render: jobView.geipBody, notFound: notFoundWith("GEIP.0404", "The job does not exist."),
-		flat: &flatJob{wrapper: "job", typeKey: "job_type", reasonKey: "error_message", beginKey: "begin_time"}},
+		flat: &flatJob{wrapper: "job", typeKey: "action", reasonKey: "error_message", beginKey: "start_time"}},
 	ServiceCFW: {style: styleV3, defaultJobType: "CreateFirewall", render: jobView.cfwBody,
 		notFound: notFoundWith("CFW.00100001", "The job does not exist.")},
 	ServiceSWR: {style: styleV2, defaultJobType: "CreateInstance",

@@ -135,7 +135,7 @@ type scriptedJob struct {
 var scriptedServices = slices.DeleteFunc(slices.Clone(cloudsim.Services), func(s cloudsim.Service) bool {
 	switch s {
 	case cloudsim.ServiceKafka, cloudsim.ServiceRabbitMQ, cloudsim.ServiceRocketMQ, cloudsim.ServiceCSE, cloudsim.ServiceCAE,
-		cloudsim.ServiceGEIP, cloudsim.ServiceCFW, cloudsim.ServiceBSS:
+		cloudsim.ServiceGEIP, cloudsim.ServiceCFW, cloudsim.ServiceDDM, cloudsim.ServiceBSS:
 		return true
 	}
 	return false
