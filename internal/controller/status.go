@@ -89,10 +89,11 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 		st.StartTime = timeOf(now)
 	}
 
+	unread := unreadSubJobsNote(job)
 	switch job.Phase {
 	case huaweicloud.PhaseSucceeded:
 		st.CompletionTime = completion(job, now)
-		setSucceeded(&st, generation, succeededMessage(&st, job, subs), now)
+		setSucceeded(&st, generation, succeededMessage(&st, job, subs)+unread, now)
 	case huaweicloud.PhaseFailed:
 		st.CompletionTime = completion(job, now)
 		if job.Cancelled {
@@ -100,29 +101,40 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 				fmt.Sprintf("the cloud reports %s: the order will not be carried out; place a new order and track its order id", job.Summary), now)
 			break
 		}
-		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs), now)
+		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs)+unread, now)
 	case huaweicloud.PhaseRunning:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, "the cloud reports "+stateText(job), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, "the cloud reports "+stateText(job)+unread, now)
 	case huaweicloud.PhasePending:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, "the cloud reports "+stateText(job), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, "the cloud reports "+stateText(job)+unread, now)
 	case huaweicloud.PhaseAwaitingPayment:
 		goesOn := "the job"
 		if job.Summary != "" {
 			goesOn = "it" // the order itself
 		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonAwaitingPayment,
-			fmt.Sprintf("the cloud reports %s: pay the yearly/monthly order in the cloud console; %s goes on once it is paid",
-				stateText(job), goesOn), now)
+			fmt.Sprintf("the cloud reports %s: pay the yearly/monthly order in the cloud console; %s goes on once it is paid%s",
+				stateText(job), goesOn, unread), now)
 	default:
 		what := fmt.Sprintf("state %q", job.State)
 		if job.Summary != "" {
 			what = job.Summary
 		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonUnknownState,
-			fmt.Sprintf("the cloud reports %s, which the operator does not know; it keeps polling", what), now)
+			fmt.Sprintf("the cloud reports %s, which the operator does not know; it keeps polling%s", what, unread), now)
 	}
 	holdSmallProgress(&old, &st)
 	return st
+}
+
+// unreadSubJobsNote says, for a condition message, how many sub-jobs the
+// answer listed past what the operator decodes of one answer: they are in
+// status.subJobsTotal and counted as running, but not read. "" when none.
+func unreadSubJobsNote(job *huaweicloud.Job) string {
+	if job.SubJobsUnread <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the answer lists %d more sub-jobs than the operator reads of one answer: they are counted in status.subJobsTotal and as running, but not read",
+		job.SubJobsUnread)
 }
 
 // stateText is where the job stands, for messages: the API's own summary

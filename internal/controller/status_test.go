@@ -462,3 +462,29 @@ func TestNestedSubJobsAreFlattened(t *testing.T) {
 		t.Errorf("Stalled does not name the failed step: %+v", c)
 	}
 }
+
+// TestUnreadSubJobsAreSaid: sub-jobs an answer lists past what the operator
+// decodes of one answer are counted in subJobsTotal and as running, and the
+// condition message says how many were not read.
+func TestUnreadSubJobsAreSaid(t *testing.T) {
+	const unread = 1_388_075
+	for _, phase := range []huaweicloud.Phase{huaweicloud.PhaseRunning, huaweicloud.PhaseSucceeded, huaweicloud.PhaseFailed, huaweicloud.PhaseUnknown} {
+		t.Run(string(phase), func(t *testing.T) {
+			job := cloudJob(phase, "SOME", subJobs(huaweicloud.PhaseSucceeded, huaweicloud.PhaseSucceeded), func(j *huaweicloud.Job) {
+				j.SubJobsTotal, j.SubJobsUnread = 2+unread, unread
+			})
+			st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, job, t0)
+			if st.SubJobsTotal != 2+unread || st.SubJobCounts.Running != unread || st.SubJobsProgress != fmt.Sprintf("2/%d", 2+unread) {
+				t.Errorf("total %d counts %+v progress %q", st.SubJobsTotal, st.SubJobCounts, st.SubJobsProgress)
+			}
+			want := fmt.Sprintf("the answer lists %d more sub-jobs than the operator reads of one answer", unread)
+			var said bool
+			for _, c := range st.Conditions {
+				said = said || strings.Contains(c.Message, want)
+			}
+			if !said {
+				t.Errorf("no condition says %q: %+v", want, st.Conditions)
+			}
+		})
+	}
+}
