@@ -19,6 +19,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -167,7 +168,7 @@ func continued(old, rec jobsv1alpha1.JobRecord) jobsv1alpha1.JobRecord {
 // setOrderResources records what an order produced: the exact total, and the
 // first MaxOrderResources (the adapter puts main resources first).
 func setOrderResources(st *jobsv1alpha1.CloudJobStatus, resources []huaweicloud.OrderResource, total int) {
-	st.ResourcesTotal = int32(total)
+	st.ResourcesTotal = saturated32(total)
 	st.Resources = nil
 	if len(resources) == 0 {
 		return
@@ -374,20 +375,28 @@ type subJob struct {
 
 // flattenSubJobs lists sub-jobs of every depth, each followed by its own, and
 // counts them: the listed ones, plus those a level's reported total names but
-// does not list.
+// does not list. The count saturates at math.MaxInt32, what status holds: the
+// totals the cloud reports are its own, and a few large ones must not wrap
+// around to a small or negative count.
 func flattenSubJobs(subs []huaweicloud.Job, reported int, parent string, out *[]subJob) (total int) {
-	total = max(reported, len(subs))
+	total = min(max(reported, len(subs)), math.MaxInt32)
 	for i := range subs {
 		*out = append(*out, subJob{job: &subs[i], parent: parent})
-		total += flattenSubJobs(subs[i].SubJobs, subs[i].SubJobsTotal, subs[i].JobID, out)
+		total = min(total+flattenSubJobs(subs[i].SubJobs, subs[i].SubJobsTotal, subs[i].JobID, out), math.MaxInt32)
 	}
 	return total
+}
+
+// saturated32 is n as an int32, math.MaxInt32 for more.
+func saturated32(n int) int32 {
+	return int32(min(n, math.MaxInt32))
 }
 
 // setSubJobs records the sub-jobs of every depth (flattenSubJobs' list and
 // total): exact counts, and a list bounded by MaxSubJobs that keeps failed
 // sub-jobs first when it has to cut.
 func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []subJob, total int) {
+	total = min(total, math.MaxInt32)
 	st.SubJobsTotal = int32(total)
 	st.SubJobs = nil
 	st.SubJobCounts = nil
@@ -407,7 +416,7 @@ func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []subJob, total int) {
 		}
 	}
 	// Sub-jobs the cloud counts but does not list are not finished as far as we know.
-	counts.Running += int32(total - len(subs))
+	counts.Running = saturated32(int(counts.Running) + total - len(subs))
 	st.SubJobCounts = &counts
 	st.SubJobsProgress = fmt.Sprintf("%d/%d", counts.Succeeded, total)
 
