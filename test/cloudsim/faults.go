@@ -62,7 +62,7 @@ const (
 	// string.
 	FaultWrongType FaultKind = "wrongType"
 	// FaultUnreadableTime answers the job with its begin time in words no
-	// client can parse.
+	// client can parse, or with the rule's TimeText.
 	FaultUnreadableTime FaultKind = "unreadableTime"
 )
 
@@ -113,6 +113,9 @@ type FaultRule struct {
 	Size    int64 `json:"size,omitempty"`
 	Depth   int   `json:"depth,omitempty"`
 	Entries int   `json:"entries,omitempty"`
+	// TimeText is the begin time FaultUnreadableTime answers with, for
+	// example a time past the year 9999; words by default.
+	TimeText string `json:"timeText,omitempty"`
 }
 
 func (f *FaultRule) validate() error {

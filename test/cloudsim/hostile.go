@@ -19,6 +19,7 @@ package cloudsim
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -141,7 +142,7 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) bool {
 		writeJSON(w, http.StatusOK, body)
 	case FaultUnreadableTime:
 		top := topObject(flat, body)
-		top.set(flat.beginKey, "sometime on Tuesday")
+		top.set(flat.beginKey, cmp.Or(rule.TimeText, "sometime on Tuesday"))
 		setTop(flat, &body, top)
 		writeJSON(w, http.StatusOK, body)
 	case FaultInvalidUTF8:
