@@ -186,6 +186,10 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, flat *f
 	}
 	b, _ := marshalNoEscape(body)
 	prefix, suffix, _ := bytes.Cut(b, []byte(subJobsPlaceholder))
+	if rule.EmptyEntries {
+		writeEmptyEntries(w, prefix, suffix, n)
+		return
+	}
 	render := v.subJobRenderer()
 	var entry bytes.Buffer
 	enc := json.NewEncoder(&entry)
@@ -213,6 +217,19 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, flat *f
 		}
 	}
 	_ = bw.WriteByte(']')
+	_, _ = bw.Write(suffix)
+	_ = bw.Flush()
+}
+
+// writeEmptyEntries streams prefix, a list of n empty objects and suffix.
+func writeEmptyEntries(w http.ResponseWriter, prefix, suffix []byte, n int) {
+	bw := startStream(w)
+	_, _ = bw.Write(prefix)
+	_ = bw.WriteByte('[')
+	if repeatWrite(bw, []byte("{},"), int64(n-1)) != nil {
+		return
+	}
+	_, _ = bw.WriteString("{}]")
 	_, _ = bw.Write(suffix)
 	_ = bw.Flush()
 }
