@@ -19,6 +19,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -89,10 +90,11 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 		st.StartTime = timeOf(now)
 	}
 
+	unread := unreadSubJobsNote(job)
 	switch job.Phase {
 	case huaweicloud.PhaseSucceeded:
 		st.CompletionTime = completion(job, now)
-		setSucceeded(&st, generation, succeededMessage(&st, job, subs), now)
+		setSucceeded(&st, generation, succeededMessage(&st, job, subs)+unread, now)
 	case huaweicloud.PhaseFailed:
 		st.CompletionTime = completion(job, now)
 		if job.Cancelled {
@@ -100,29 +102,40 @@ func statusFromJob(old jobsv1alpha1.CloudJobStatus, generation int64, job *huawe
 				fmt.Sprintf("the cloud reports %s: the order will not be carried out; place a new order and track its order id", job.Summary), now)
 			break
 		}
-		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs), now)
+		setFailed(&st, generation, jobsv1alpha1.ReasonJobFailed, failedMessage(&st, subs)+unread, now)
 	case huaweicloud.PhaseRunning:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, "the cloud reports "+stateText(job), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonRunning, "the cloud reports "+stateText(job)+unread, now)
 	case huaweicloud.PhasePending:
-		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, "the cloud reports "+stateText(job), now)
+		setProgressing(&st, generation, jobsv1alpha1.ReasonInitializing, "the cloud reports "+stateText(job)+unread, now)
 	case huaweicloud.PhaseAwaitingPayment:
 		goesOn := "the job"
 		if job.Summary != "" {
 			goesOn = "it" // the order itself
 		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonAwaitingPayment,
-			fmt.Sprintf("the cloud reports %s: pay the yearly/monthly order in the cloud console; %s goes on once it is paid",
-				stateText(job), goesOn), now)
+			fmt.Sprintf("the cloud reports %s: pay the yearly/monthly order in the cloud console; %s goes on once it is paid%s",
+				stateText(job), goesOn, unread), now)
 	default:
 		what := fmt.Sprintf("state %q", job.State)
 		if job.Summary != "" {
 			what = job.Summary
 		}
 		setProgressing(&st, generation, jobsv1alpha1.ReasonUnknownState,
-			fmt.Sprintf("the cloud reports %s, which the operator does not know; it keeps polling", what), now)
+			fmt.Sprintf("the cloud reports %s, which the operator does not know; it keeps polling%s", what, unread), now)
 	}
 	holdSmallProgress(&old, &st)
 	return st
+}
+
+// unreadSubJobsNote says, for a condition message, how many sub-jobs the
+// answer listed past what the operator decodes of one answer: they are in
+// status.subJobsTotal and counted as running, but not read. "" when none.
+func unreadSubJobsNote(job *huaweicloud.Job) string {
+	if job.SubJobsUnread <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the answer lists %d more sub-jobs than the operator reads of one answer: they are counted in status.subJobsTotal and as running, but not read",
+		job.SubJobsUnread)
 }
 
 // stateText is where the job stands, for messages: the API's own summary
@@ -155,7 +168,7 @@ func continued(old, rec jobsv1alpha1.JobRecord) jobsv1alpha1.JobRecord {
 // setOrderResources records what an order produced: the exact total, and the
 // first MaxOrderResources (the adapter puts main resources first).
 func setOrderResources(st *jobsv1alpha1.CloudJobStatus, resources []huaweicloud.OrderResource, total int) {
-	st.ResourcesTotal = int32(total)
+	st.ResourcesTotal = saturated32(total)
 	st.Resources = nil
 	if len(resources) == 0 {
 		return
@@ -362,20 +375,28 @@ type subJob struct {
 
 // flattenSubJobs lists sub-jobs of every depth, each followed by its own, and
 // counts them: the listed ones, plus those a level's reported total names but
-// does not list.
+// does not list. The count saturates at math.MaxInt32, what status holds: the
+// totals the cloud reports are its own, and a few large ones must not wrap
+// around to a small or negative count.
 func flattenSubJobs(subs []huaweicloud.Job, reported int, parent string, out *[]subJob) (total int) {
-	total = max(reported, len(subs))
+	total = min(max(reported, len(subs)), math.MaxInt32)
 	for i := range subs {
 		*out = append(*out, subJob{job: &subs[i], parent: parent})
-		total += flattenSubJobs(subs[i].SubJobs, subs[i].SubJobsTotal, subs[i].JobID, out)
+		total = min(total+flattenSubJobs(subs[i].SubJobs, subs[i].SubJobsTotal, subs[i].JobID, out), math.MaxInt32)
 	}
 	return total
+}
+
+// saturated32 is n as an int32, math.MaxInt32 for more.
+func saturated32(n int) int32 {
+	return int32(min(n, math.MaxInt32))
 }
 
 // setSubJobs records the sub-jobs of every depth (flattenSubJobs' list and
 // total): exact counts, and a list bounded by MaxSubJobs that keeps failed
 // sub-jobs first when it has to cut.
 func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []subJob, total int) {
+	total = min(total, math.MaxInt32)
 	st.SubJobsTotal = int32(total)
 	st.SubJobs = nil
 	st.SubJobCounts = nil
@@ -395,7 +416,7 @@ func setSubJobs(st *jobsv1alpha1.CloudJobStatus, subs []subJob, total int) {
 		}
 	}
 	// Sub-jobs the cloud counts but does not list are not finished as far as we know.
-	counts.Running += int32(total - len(subs))
+	counts.Running = saturated32(int(counts.Running) + total - len(subs))
 	st.SubJobCounts = &counts
 	st.SubJobsProgress = fmt.Sprintf("%d/%d", counts.Succeeded, total)
 

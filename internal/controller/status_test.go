@@ -19,6 +19,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -460,5 +461,74 @@ func TestNestedSubJobsAreFlattened(t *testing.T) {
 	}
 	if c := meta.FindStatusCondition(st.Conditions, jobsv1alpha1.ConditionStalled); c == nil || !strings.Contains(c.Message, "59-install (node-59-install)") {
 		t.Errorf("Stalled does not name the failed step: %+v", c)
+	}
+}
+
+// TestSubJobTotalsSaturate: totals the cloud reports are summed over sub-jobs
+// and levels; past math.MaxInt32, what status holds, they stay at it rather
+// than wrap around to a small or negative count.
+func TestSubJobTotalsSaturate(t *testing.T) {
+	const max32 = math.MaxInt32
+	withTotals := func(top int, subTotals ...int) *huaweicloud.Job {
+		return cloudJob(huaweicloud.PhaseRunning, "RUNNING", func(j *huaweicloud.Job) {
+			for i, n := range subTotals {
+				j.SubJobs = append(j.SubJobs, huaweicloud.Job{JobID: fmt.Sprintf("sub%d", i), State: "RUNNING", Phase: huaweicloud.PhaseRunning, SubJobsTotal: n})
+			}
+			j.SubJobsTotal = max(top, len(subTotals))
+		})
+	}
+	tests := []struct {
+		name         string
+		job          *huaweicloud.Job
+		wantTotal    int32
+		wantRunning  int32
+		wantProgress string
+	}{
+		{"small totals add up", withTotals(0, 3, 4), 9, 9, "0/9"},
+		{"one level at the limit", withTotals(max32), max32, max32, "0/2147483647"},
+		{"two sub-jobs at the limit", withTotals(0, max32, max32), max32, max32, "0/2147483647"},
+		{"just past the limit", withTotals(max32-1, 1, 1), max32, max32, "0/2147483647"},
+		{"just below the limit", withTotals(max32-4, 1, 1), max32 - 2, max32 - 2, "0/2147483645"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, tt.job, t0)
+			if st.SubJobsTotal != tt.wantTotal || st.SubJobCounts == nil || st.SubJobCounts.Running != tt.wantRunning || st.SubJobsProgress != tt.wantProgress {
+				t.Errorf("total %d counts %+v progress %q; want %d, %d running, %q",
+					st.SubJobsTotal, st.SubJobCounts, st.SubJobsProgress, tt.wantTotal, tt.wantRunning, tt.wantProgress)
+			}
+		})
+	}
+
+	order := &huaweicloud.Job{State: "5", Phase: huaweicloud.PhaseSucceeded, Summary: "order status 5 (completed)",
+		OrderResources: []huaweicloud.OrderResource{{ID: "r", Main: true}}, OrderResourcesTotal: max32 + 10}
+	if st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, order, t0); st.ResourcesTotal != max32 {
+		t.Errorf("resourcesTotal %d, want %d", st.ResourcesTotal, max32)
+	}
+}
+
+// TestUnreadSubJobsAreSaid: sub-jobs an answer lists past what the operator
+// decodes of one answer are counted in subJobsTotal and as running, and the
+// condition message says how many were not read.
+func TestUnreadSubJobsAreSaid(t *testing.T) {
+	const unread = 1_388_075
+	for _, phase := range []huaweicloud.Phase{huaweicloud.PhaseRunning, huaweicloud.PhaseSucceeded, huaweicloud.PhaseFailed, huaweicloud.PhaseUnknown} {
+		t.Run(string(phase), func(t *testing.T) {
+			job := cloudJob(phase, "SOME", subJobs(huaweicloud.PhaseSucceeded, huaweicloud.PhaseSucceeded), func(j *huaweicloud.Job) {
+				j.SubJobsTotal, j.SubJobsUnread = 2+unread, unread
+			})
+			st := statusFromJob(jobsv1alpha1.CloudJobStatus{}, 1, job, t0)
+			if st.SubJobsTotal != 2+unread || st.SubJobCounts.Running != unread || st.SubJobsProgress != fmt.Sprintf("2/%d", 2+unread) {
+				t.Errorf("total %d counts %+v progress %q", st.SubJobsTotal, st.SubJobCounts, st.SubJobsProgress)
+			}
+			want := fmt.Sprintf("the answer lists %d more sub-jobs than the operator reads of one answer", unread)
+			var said bool
+			for _, c := range st.Conditions {
+				said = said || strings.Contains(c.Message, want)
+			}
+			if !said {
+				t.Errorf("no condition says %q: %+v", want, st.Conditions)
+			}
+		})
 	}
 }

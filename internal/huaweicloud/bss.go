@@ -178,39 +178,25 @@ func decodeOrder(body []byte) (*Job, error) {
 }
 
 // decodeOrderResources reads the resource query's answer about a completed
-// order: Succeeded once it lists a resource, Running before.
+// order: Succeeded once it lists a resource, Running before. It decodes the
+// resources one answer may decode (maxDecodedEntries, far above the 500 asked
+// for) and counts the rest.
 func decodeOrderResources(body []byte) (*Job, error) {
 	var answer struct {
-		TotalCount json.RawMessage   `json:"total_count"`
-		Data       []json.RawMessage `json:"data"`
+		TotalCount json.RawMessage `json:"total_count"`
+		Data       json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil {
 		return nil, fmt.Errorf("not a resource list: %w", err)
 	}
 	total, counted := looseInt(answer.TotalCount)
-	if !counted && answer.Data == nil {
+	if !counted && isNull(answer.Data) {
 		return nil, errors.New("neither total_count nor data: not an answer of the resource query")
 	}
 	job := &Job{State: completedOrderState, Phase: PhaseRunning, FollowUp: true}
-	for i, raw := range answer.Data {
-		var item struct {
-			ID       json.RawMessage `json:"resource_id"`
-			Type     json.RawMessage `json:"resource_type_code"`
-			Name     json.RawMessage `json:"resource_name"`
-			Main     json.RawMessage `json:"is_main_resource"`
-			ParentID json.RawMessage `json:"parent_resource_id"`
-		}
-		if err := json.Unmarshal(raw, &item); err != nil {
-			return nil, fmt.Errorf("data[%d]: %w", i, err)
-		}
-		main, _ := looseInt(item.Main)
-		job.OrderResources = append(job.OrderResources, OrderResource{
-			ID:       cleanID(looseString(item.ID)),
-			Type:     cleanID(looseString(item.Type)),
-			Name:     cleanID(looseString(item.Name)),
-			Main:     main == 1,
-			ParentID: cleanID(looseString(item.ParentID)),
-		})
+	listed, err := job.decodeOrderResourceList(answer.Data)
+	if err != nil {
+		return nil, err
 	}
 	// Main resources first, each kind in the cloud's order.
 	slices.SortStableFunc(job.OrderResources, func(a, b OrderResource) int {
@@ -223,7 +209,7 @@ func decodeOrderResources(body []byte) (*Job, error) {
 			return 1
 		}
 	})
-	job.OrderResourcesTotal = max(total, len(job.OrderResources))
+	job.OrderResourcesTotal = max(total, listed)
 	if job.OrderResourcesTotal == 0 {
 		job.Summary = "order status 5 (completed); its resources are not listed yet"
 		return job, nil
@@ -234,4 +220,47 @@ func decodeOrderResources(body []byte) (*Job, error) {
 		job.Summary = fmt.Sprintf("order status 5 (completed) with %d resources", job.OrderResourcesTotal)
 	}
 	return job, nil
+}
+
+// decodeOrderResourceList sets the order's resources from the list data while
+// the answer's budget lasts, and returns how many it lists, decoded or not. An
+// entry that is not an object (null aside) is an error, as is data that is
+// neither an array nor null.
+func (job *Job) decodeOrderResourceList(data json.RawMessage) (listed int, err error) {
+	if isNull(data) {
+		return 0, nil
+	}
+	b := newEntryBudget()
+	isArray, err := eachEntry(data, func(i int, raw json.RawMessage) error {
+		listed++
+		if !b.take() {
+			return nil
+		}
+		var item struct {
+			ID       json.RawMessage `json:"resource_id"`
+			Type     json.RawMessage `json:"resource_type_code"`
+			Name     json.RawMessage `json:"resource_name"`
+			Main     json.RawMessage `json:"is_main_resource"`
+			ParentID json.RawMessage `json:"parent_resource_id"`
+		}
+		if err := json.Unmarshal(raw, &item); err != nil {
+			return fmt.Errorf("data[%d]: %w", i, err)
+		}
+		main, _ := looseInt(item.Main)
+		job.OrderResources = append(job.OrderResources, OrderResource{
+			ID:       cleanID(looseString(item.ID)),
+			Type:     cleanID(looseString(item.Type)),
+			Name:     cleanID(looseString(item.Name)),
+			Main:     main == 1,
+			ParentID: cleanID(looseString(item.ParentID)),
+		})
+		return nil
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case !isArray:
+		return 0, fmt.Errorf("not a resource list: data is %s, want an array", jsonKind(data))
+	}
+	return listed, nil
 }

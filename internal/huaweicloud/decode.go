@@ -31,6 +31,57 @@ import (
 // (node pool, node, install step); deeper levels are not read.
 const maxSubJobDepth = 16
 
+// maxDecodedEntries bounds how many list entries one answer has decoded, over
+// all its lists and depths: sub-jobs, the entries of entities given as an
+// array, the jobs of a list answer and an order's resources. Job APIs list
+// tens of sub-jobs and an order's resource query at most 500; at a few hundred
+// bytes per real entry the body cap (DefaultMaxBodyBytes) holds about ten
+// thousand. The cap alone does not bound the work: it holds 1.4 million empty
+// entries, which took gigabytes to decode. Entries past the bound are counted,
+// not decoded.
+const maxDecodedEntries = 10_000
+
+// entryBudget is what one answer may still decode of maxDecodedEntries. It is
+// shared by every list of the answer, so that many lists (or nested ones) do
+// not multiply the bound.
+type entryBudget struct{ left int }
+
+func newEntryBudget() *entryBudget { return &entryBudget{left: maxDecodedEntries} }
+
+// take reports whether one more entry may be decoded, counting it if so.
+func (b *entryBudget) take() bool {
+	if b.left <= 0 {
+		return false
+	}
+	b.left--
+	return true
+}
+
+// eachEntry calls fn with each entry of the JSON array raw, in order, and
+// reports false when raw is not an array. It reads one entry at a time into a
+// buffer it reuses, so a list of millions of entries costs the memory of its
+// largest entry: item is valid only during the call, and fn copies what it
+// keeps (json.Unmarshal does).
+func eachEntry(raw json.RawMessage, fn func(i int, item json.RawMessage) error) (bool, error) {
+	if firstByte(raw) != '[' {
+		return false, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return false, err
+	}
+	var item json.RawMessage
+	for i := 0; dec.More(); i++ {
+		if err := dec.Decode(&item); err != nil {
+			return true, err
+		}
+		if err := fn(i, item); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
 // errNoStatus: a 2xx body without a status is not a job answer.
 var errNoStatus = errors.New("response has no status")
 
@@ -61,6 +112,9 @@ type jobShape struct {
 	// reasonFromErrorMsg: the failure reason is error_msg (ELB v3) rather than
 	// fail_reason.
 	reasonFromErrorMsg bool
+	// budget is the answer's entry budget, shared by its sub-jobs at every
+	// depth; decodeJob starts one when it is nil.
+	budget *entryBudget
 }
 
 // phase normalizes a state. Case and surrounding spaces are forgiven; the raw
@@ -76,6 +130,9 @@ func (s jobShape) phase(state string) Phase {
 // error unless the body carries the API's own code or message, which is then
 // reported as such; a status that is not a string is always an error.
 func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
+	if shape.budget == nil {
+		shape.budget = newEntryBudget()
+	}
 	var w wireJob
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Job{}, fmt.Errorf("job is not a JSON object: %w", err)
@@ -104,7 +161,7 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 		reason = firstNonEmpty(looseString(w.ErrorMsg), reason)
 	}
 
-	ent := splitEntities(w.Entities)
+	ent := splitEntities(w.Entities, shape.budget)
 	job.Entities = ent.rest
 	job.Resources = ent.ids
 	job.Progress = ent.progress
@@ -117,11 +174,13 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 		subJobs = w.SubJobs // classic ELB and ELB v3 keep them beside entities
 	}
 	if depth < maxSubJobDepth {
-		if job.SubJobs, err = decodeSubJobs(subJobs, shape, depth+1); err != nil {
+		err = job.decodeSubJobs(subJobs, "sub_jobs", shape.budget, func(item json.RawMessage) (Job, error) {
+			return decodeJob(item, shape, depth+1)
+		})
+		if err != nil {
 			return Job{}, err
 		}
 	}
-	job.SubJobsTotal = len(job.SubJobs)
 	total := ent.subJobsTotal
 	if isNull(total) {
 		total = w.SubJobsTotal
@@ -132,32 +191,50 @@ func decodeJob(raw json.RawMessage, shape jobShape, depth int) (Job, error) {
 	return job, nil
 }
 
-// decodeSubJobs decodes a sub-job list of the v1 shape (see decodeList).
-func decodeSubJobs(raw json.RawMessage, shape jobShape, depth int) ([]Job, error) {
-	return decodeList(raw, "sub_jobs", func(item json.RawMessage) (Job, error) { return decodeJob(item, shape, depth) })
+// decodeSubJobs sets the job's sub-jobs from the list raw (see decodeList),
+// its SubJobsTotal to the sub-jobs listed, decoded or not, and its
+// SubJobsUnread to those of any depth below it that were counted but not
+// decoded.
+func (job *Job) decodeSubJobs(raw json.RawMessage, name string, b *entryBudget, decodeOne func(item json.RawMessage) (Job, error)) error {
+	subJobs, skipped, err := decodeList(raw, name, b, decodeOne)
+	if err != nil {
+		return err
+	}
+	job.SubJobs = subJobs
+	job.SubJobsTotal = len(subJobs) + skipped
+	job.SubJobsUnread = skipped
+	for i := range subJobs {
+		job.SubJobsUnread += subJobs[i].SubJobsUnread
+	}
+	return nil
 }
 
 // decodeList decodes a sub-job list named name with decodeOne, for every
-// shape. A list that is not an array (one document types it as a string)
-// carries no sub-jobs we can read, and entries that are not objects are
-// skipped: neither makes the parent job unreadable.
-func decodeList(raw json.RawMessage, name string, decodeOne func(item json.RawMessage) (Job, error)) ([]Job, error) {
-	var items []json.RawMessage
-	if firstByte(raw) != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, nil
-	}
-	var jobs []Job
-	for i, item := range items {
-		if firstByte(item) != '{' {
-			continue
+// shape, while the answer's budget lasts; it counts the sub-jobs past it
+// (skipped) without decoding them. A list that is not an array (one document
+// types it as a string) carries no sub-jobs we can read, and entries that are
+// not objects are neither sub-jobs nor counted: neither makes the parent job
+// unreadable.
+func decodeList(raw json.RawMessage, name string, b *entryBudget, decodeOne func(item json.RawMessage) (Job, error)) (jobs []Job, skipped int, err error) {
+	_, err = eachEntry(raw, func(i int, item json.RawMessage) error {
+		switch {
+		case firstByte(item) != '{':
+			return nil
+		case !b.take():
+			skipped++
+			return nil
 		}
 		job, err := decodeOne(item)
 		if err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", name, i, err)
+			return fmt.Errorf("%s[%d]: %w", name, i, err)
 		}
 		jobs = append(jobs, job)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return jobs, nil
+	return jobs, skipped, nil
 }
 
 // entities is what a job's entities field yields.
@@ -172,8 +249,9 @@ type entities struct {
 
 // splitEntities takes the sub-job list and the resource ids out of entities. An
 // object is the documented form; an array (which one table documents for sub-jobs)
-// gives its ids from the objects in it, the first one to name an id winning.
-func splitEntities(raw json.RawMessage) entities {
+// gives its ids from the objects in it, the first one to name an id winning,
+// as far as the answer's budget b lets them be decoded.
+func splitEntities(raw json.RawMessage, b *entryBudget) entities {
 	var out entities
 	switch firstByte(raw) {
 	case '{':
@@ -203,15 +281,14 @@ func splitEntities(raw json.RawMessage) entities {
 			out.rest, _ = json.Marshal(fields) // sorted keys, compacted values
 		}
 	case '[':
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return out
-		}
-		for _, item := range items {
+		if _, err := eachEntry(raw, func(_ int, item json.RawMessage) error {
 			var fields map[string]json.RawMessage
-			if firstByte(item) == '{' && json.Unmarshal(item, &fields) == nil {
+			if firstByte(item) == '{' && b.take() && json.Unmarshal(item, &fields) == nil {
 				fillIDs(&out.ids, fields)
 			}
+			return nil
+		}); err != nil {
+			return out
 		}
 		out.rest = compact(raw)
 	case 0, 'n': // absent or null

@@ -125,8 +125,13 @@ type Job struct {
 	// field="text": the job is decoded without them.
 	UnreadTimes []string
 	// SubJobsTotal is how many sub-jobs the cloud reports: sub_jobs_total where
-	// given (BMS), never less than len(SubJobs).
+	// given (BMS), never less than the sub-jobs listed, decoded or not.
 	SubJobsTotal int
+	// SubJobsUnread is how many sub-jobs of any depth below this job the answer
+	// listed past what one answer has decoded (maxDecodedEntries): each is
+	// counted in its level's SubJobsTotal but not in SubJobs, and the sub-jobs
+	// it holds are not counted.
+	SubJobsUnread int
 	// SubJobs are the sub-jobs, normalized the same way; a sub-job's own
 	// sub-jobs (CCE nests them) are in its SubJobs.
 	SubJobs []Job

@@ -114,12 +114,13 @@ func (a shapeAdapter) Decode(body []byte, ref JobRef) (*Job, error) {
 			}
 		}
 	}
+	b := newEntryBudget()
 	if s.list != "" {
-		if top, err = s.pick(top, ref.JobID); err != nil {
+		if top, err = s.pick(top, ref.JobID, b); err != nil {
 			return nil, err
 		}
 	}
-	job, err := s.decode(top, 0)
+	job, err := s.decode(top, 0, b)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +128,10 @@ func (a shapeAdapter) Decode(body []byte, ref JobRef) (*Job, error) {
 }
 
 // pick finds the job in a list answer: the entry whose id is jobID, or the
-// only entry when entries carry no id.
-func (s *fieldShape) pick(top *node, jobID string) (*node, error) {
+// only entry when entries carry no id. It reads the entries the answer's
+// budget b allows; a job not among them, in a list longer than that, is an
+// error rather than NotFound, since the list may hold it.
+func (s *fieldShape) pick(top *node, jobID string, b *entryBudget) (*node, error) {
 	raw := top.get(s.list)
 	if isNull(raw) {
 		if firstByte(top.get(s.state[0])) != 0 {
@@ -136,35 +139,47 @@ func (s *fieldShape) pick(top *node, jobID string) (*node, error) {
 		}
 		return nil, errJobNotListed
 	}
-	var items []json.RawMessage
-	if firstByte(raw) != '[' || json.Unmarshal(raw, &items) != nil {
-		return nil, fmt.Errorf("%s: got %s, want an array", s.list, jsonKind(raw))
-	}
-	var only *node
-	for _, item := range items {
-		if firstByte(item) != '{' {
-			continue
+	var found, only *node
+	entries, unread := 0, 0
+	isArray, err := eachEntry(raw, func(_ int, item json.RawMessage) error {
+		entries++
+		switch {
+		case found != nil:
+			return nil
+		case firstByte(item) != '{':
+			return nil
+		case !b.take():
+			unread++
+			return nil
 		}
 		n, err := parseNode(item)
 		if err != nil {
-			continue
+			return nil
 		}
-		id := cleanID(s.first(n, s.id))
-		if id == jobID {
-			return n, nil
-		}
-		if id == "" && len(items) == 1 {
+		switch id := cleanID(s.first(n, s.id)); {
+		case id == jobID:
+			found = n
+		case id == "" && entries == 1:
 			only = n
 		}
-	}
-	if only != nil {
+		return nil
+	})
+	switch {
+	case !isArray || err != nil:
+		return nil, fmt.Errorf("%s: got %s, want an array", s.list, jsonKind(raw))
+	case found != nil:
+		return found, nil
+	case only != nil && entries == 1:
 		return only, nil
+	case unread > 0:
+		return nil, fmt.Errorf("%s: the answer lists %d entries, of which the operator reads the first %d, and the job is not among them",
+			s.list, entries, maxDecodedEntries)
 	}
 	return nil, errJobNotListed
 }
 
-// decode reads one job object.
-func (s *fieldShape) decode(n *node, depth int) (Job, error) {
+// decode reads one job object, its sub-jobs within the answer's budget b.
+func (s *fieldShape) decode(n *node, depth int, b *entryBudget) (Job, error) {
 	state, hasState, path, err := s.stateOf(n)
 	if err != nil {
 		return Job{}, fmt.Errorf("%s: %w", path, err)
@@ -202,18 +217,17 @@ func (s *fieldShape) decode(n *node, depth int) (Job, error) {
 		if sub == nil {
 			sub = s
 		}
-		job.SubJobs, err = decodeList(n.get(s.subJobs), s.subJobs, func(item json.RawMessage) (Job, error) {
+		err = job.decodeSubJobs(n.get(s.subJobs), s.subJobs, b, func(item json.RawMessage) (Job, error) {
 			n, err := parseNode(item)
 			if err != nil {
 				return Job{}, err
 			}
-			return sub.decode(n, depth+1)
+			return sub.decode(n, depth+1, b)
 		})
 		if err != nil {
 			return Job{}, err
 		}
 	}
-	job.SubJobsTotal = len(job.SubJobs)
 	if job.Phase == PhaseFailed && job.FailReason == "" && job.ErrorCode == "" {
 		// CAE and CCE tell why a job failed in the failed task or sub-job.
 		if f := firstFailed(job.SubJobs); f != nil {

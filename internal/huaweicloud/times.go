@@ -44,18 +44,26 @@ const imsLayout = "02-Jan-2006 15:04:05"
 
 // parseTime reads a job time leniently. It returns nil for "", for the zero time
 // and for anything it cannot read: a time is useful detail, never a reason to
-// reject the whole answer.
+// reject the whole answer. A time outside the years 2 to 9999 (in UTC) is not
+// read either: status times are written as RFC 3339, whose year has four
+// digits, and the API server refuses a status holding another, so one such
+// time would keep every status write of the job failing.
 func parseTime(s string) *time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 64 {
 		return nil
 	}
-	if t, ok := parseTimeText(s); ok && !t.IsZero() && t.Year() > 1 {
+	if t, ok := parseTimeText(s); ok {
 		t = t.UTC()
-		return &t
+		if y := t.Year(); y > 1 && y <= maxTimeYear {
+			return &t
+		}
 	}
 	return nil
 }
+
+// maxTimeYear is the last year a status time can hold (RFC 3339).
+const maxTimeYear = 9999
 
 func parseTimeText(s string) (time.Time, bool) {
 	for _, layout := range timeLayouts {

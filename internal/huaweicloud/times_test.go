@@ -50,6 +50,16 @@ func TestParseTime(t *testing.T) {
 		{"04-Foo-2015 18:11:06:586", nil},
 		{"2019-13-45T99:00:00Z", nil},
 		{"soon", nil},
+		// Status times are RFC 3339, years 0001-9999: times outside (in UTC)
+		// are not read, or every status write of the job would be refused.
+		{"253402300799999", at("9999-12-31T23:59:59.999Z")},
+		{"253402300800000", nil},  // 10000-01-01 in epoch milliseconds
+		{"1000000000000000", nil}, // the year 33658
+		{"9999-12-31T23:59:59Z", at("9999-12-31T23:59:59Z")},
+		{"9999-12-31T23:30:00-01:00", nil}, // 10000-01-01T00:30Z
+		{"9999-12-31 23:30:00 -0100 -01", nil},
+		{"0002-01-01T00:30:00+01:00", nil}, // 0001-12-31T23:30Z
+		{"0002-01-01T00:00:00Z", at("0002-01-01T00:00:00Z")},
 	}
 	for _, tt := range tests {
 		got := parseTime(tt.in)

@@ -53,7 +53,8 @@ const (
 	// deep (100,000 when zero).
 	FaultDeepNesting FaultKind = "deepNesting"
 	// FaultManySubJobs answers the job with Entries generated sub-jobs
-	// (100,000 when zero), streamed in the service's shape.
+	// (100,000 when zero), streamed in the service's shape, or empty objects
+	// with EmptyEntries.
 	FaultManySubJobs FaultKind = "manySubJobs"
 	// FaultInvalidUTF8 answers the job with invalid UTF-8 bytes inside
 	// job_type and the error text.
@@ -62,7 +63,7 @@ const (
 	// string.
 	FaultWrongType FaultKind = "wrongType"
 	// FaultUnreadableTime answers the job with its begin time in words no
-	// client can parse.
+	// client can parse, or with the rule's TimeText.
 	FaultUnreadableTime FaultKind = "unreadableTime"
 )
 
@@ -113,6 +114,12 @@ type FaultRule struct {
 	Size    int64 `json:"size,omitempty"`
 	Depth   int   `json:"depth,omitempty"`
 	Entries int   `json:"entries,omitempty"`
+	// EmptyEntries makes FaultManySubJobs list empty objects ({}), the
+	// most entries a body of a given size can hold.
+	EmptyEntries bool `json:"emptyEntries,omitempty"`
+	// TimeText is the begin time FaultUnreadableTime answers with, for
+	// example a time past the year 9999; words by default.
+	TimeText string `json:"timeText,omitempty"`
 }
 
 func (f *FaultRule) validate() error {

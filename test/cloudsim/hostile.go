@@ -19,6 +19,7 @@ package cloudsim
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -141,7 +142,7 @@ func writeHostileJob(w http.ResponseWriter, rule *FaultRule, v jobView) bool {
 		writeJSON(w, http.StatusOK, body)
 	case FaultUnreadableTime:
 		top := topObject(flat, body)
-		top.set(flat.beginKey, "sometime on Tuesday")
+		top.set(flat.beginKey, cmp.Or(rule.TimeText, "sometime on Tuesday"))
 		setTop(flat, &body, top)
 		writeJSON(w, http.StatusOK, body)
 	case FaultInvalidUTF8:
@@ -185,6 +186,10 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, flat *f
 	}
 	b, _ := marshalNoEscape(body)
 	prefix, suffix, _ := bytes.Cut(b, []byte(subJobsPlaceholder))
+	if rule.EmptyEntries {
+		writeEmptyEntries(w, prefix, suffix, n)
+		return
+	}
 	render := v.subJobRenderer()
 	var entry bytes.Buffer
 	enc := json.NewEncoder(&entry)
@@ -212,6 +217,19 @@ func writeManySubJobs(w http.ResponseWriter, rule *FaultRule, v jobView, flat *f
 		}
 	}
 	_ = bw.WriteByte(']')
+	_, _ = bw.Write(suffix)
+	_ = bw.Flush()
+}
+
+// writeEmptyEntries streams prefix, a list of n empty objects and suffix.
+func writeEmptyEntries(w http.ResponseWriter, prefix, suffix []byte, n int) {
+	bw := startStream(w)
+	_, _ = bw.Write(prefix)
+	_ = bw.WriteByte('[')
+	if repeatWrite(bw, []byte("{},"), int64(n-1)) != nil {
+		return
+	}
+	_, _ = bw.WriteString("{}]")
 	_, _ = bw.Write(suffix)
 	_ = bw.Flush()
 }

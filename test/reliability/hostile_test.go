@@ -124,13 +124,19 @@ func hostileManifests() []hostileManifest {
 // fault is lifted.
 type hostileAnswer struct {
 	fault cloudsim.FaultRule
-	// decodes: the answer is readable (invalid UTF-8 is cleaned); the job then
-	// reaches its outcome through the fault. Otherwise it shows
+	// decodes: the answer is readable (invalid UTF-8 is cleaned, sub-jobs
+	// past the decoding budget are counted); the job then reaches its outcome
+	// through the fault, and check judges its status. Otherwise it shows
 	// CloudAPIUnavailable, with msg in the message, until the fault is lifted.
 	decodes bool
+	check   func(t *testing.T, a hostileAnswer, j *jobsv1alpha1.CloudJob)
 	msg     string
 	job     scriptedJob
 }
+
+// emptySubJobs is how many empty sub-jobs ({}) fit a body under the
+// operator's 4 MiB cap, with room for the rest of the job.
+const emptySubJobs = (4<<20 - 8<<10) / len("{},")
 
 // TestHostileInput feeds the API server and the operator hostile input: at least
 // thirty manifests that must be rejected at admission or stalled with a clear
@@ -165,12 +171,16 @@ func TestHostileInput(t *testing.T) {
 		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultDeepNesting, Depth: 100_000}, msg: "exceeded max depth"},
 		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultManySubJobs, Entries: 100_000}, msg: "body is larger than"},
 		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultWrongType}, msg: "status: got a number"},
-		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultInvalidUTF8}, decodes: true},
+		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultInvalidUTF8}, decodes: true, check: checkInvalidUTF8},
+		{fault: cloudsim.FaultRule{Kind: cloudsim.FaultManySubJobs, Entries: emptySubJobs, EmptyEntries: true}, decodes: true, check: checkEmptySubJobs},
 	}
 	hostileJobs := scriptJobs(newRand(2), len(answers), 10*time.Second, 10*time.Second, 0)
 	for i := range answers {
 		hostileJobs[i].name = "answer-" + strings.ToLower(string(answers[i].fault.Kind))
-		if answers[i].decodes {
+		if answers[i].fault.EmptyEntries {
+			hostileJobs[i].name += "-empty"
+		}
+		if answers[i].fault.Kind == cloudsim.FaultInvalidUTF8 {
 			// A failed job, so that its fail reason also arrives as invalid UTF-8.
 			hostileJobs[i].fail = true
 			hostileJobs[i].spec.Outcome, hostileJobs[i].spec.FinalState = cloudsim.OutcomeFail, ""
@@ -275,7 +285,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	var servedText []string
 	for _, a := range answers {
-		servedText = append(servedText, fmt.Sprintf("%s=%d", a.fault.Kind, served(sim, a.job.spec.JobID)))
+		servedText = append(servedText, fmt.Sprintf("%s=%d", strings.TrimPrefix(a.job.name, "answer-"), served(sim, a.job.spec.JobID)))
 	}
 	t.Logf("hostile answers served: %s; operator peak RSS %d MiB (%d MiB at start)", strings.Join(servedText, " "), rssUnderFire>>20, rssStart>>20)
 
@@ -298,24 +308,15 @@ func TestHostileInput(t *testing.T) {
 		return nil
 	})
 	recovered := time.Since(lifted)
-	// The invalid-UTF-8 job's texts are the simulator's garbage, not the script's,
-	// so it is checked on its own.
+	// The readable hostile answers' texts and sub-jobs are the simulator's
+	// garbage, not the script's, so each is checked on its own.
 	checked := append([]scriptedJob(nil), control...)
 	for _, a := range answers {
 		if !a.decodes {
 			checked = append(checked, a.job)
 			continue
 		}
-		j := f.get(a.job.name)
-		if c := condition(j, jobsv1alpha1.ConditionSucceeded); c.Status != metav1.ConditionFalse || c.Reason != jobsv1alpha1.ReasonJobFailed || j.Status.State != cloudsim.StateFail {
-			t.Errorf("%s: Succeeded=%s/%s state %q, want False/JobFailed and FAIL", a.fault.Kind, c.Status, c.Reason, j.Status.State)
-		}
-		for field, v := range map[string]string{"jobType": j.Status.JobType, "failReason": j.Status.FailReason,
-			"Succeeded message": condition(j, jobsv1alpha1.ConditionSucceeded).Message} {
-			if !cleanText(v) || !strings.Contains(v, "\uFFFD") {
-				t.Errorf("%s: status %s = %q, want valid UTF-8 with the invalid bytes replaced by U+FFFD", a.fault.Kind, field, v)
-			}
-		}
+		a.check(t, a, f.get(a.job.name))
 	}
 	check := f.checkOutcomes(checked)
 	check.report(t)
@@ -332,6 +333,39 @@ func TestHostileInput(t *testing.T) {
 	summary(t, start, "manifests=%d rejected=%d stalled=%d hostile-answers=%s peak-rss=%dMiB (start %dMiB, limit %dMiB) recovered-after=%s alive=%v",
 		len(manifests), rejected, stalled, strings.Join(servedText, ","), rssEnd>>20, rssStart>>20, rssLimit>>20,
 		recovered.Round(time.Second), op.Alive())
+}
+
+// checkInvalidUTF8: the job failed as scripted, its texts arrived as valid
+// UTF-8 with the invalid bytes replaced.
+func checkInvalidUTF8(t *testing.T, a hostileAnswer, j *jobsv1alpha1.CloudJob) {
+	t.Helper()
+	if c := condition(j, jobsv1alpha1.ConditionSucceeded); c.Status != metav1.ConditionFalse || c.Reason != jobsv1alpha1.ReasonJobFailed || j.Status.State != cloudsim.StateFail {
+		t.Errorf("%s: Succeeded=%s/%s state %q, want False/JobFailed and FAIL", a.fault.Kind, c.Status, c.Reason, j.Status.State)
+	}
+	for field, v := range map[string]string{"jobType": j.Status.JobType, "failReason": j.Status.FailReason,
+		"Succeeded message": condition(j, jobsv1alpha1.ConditionSucceeded).Message} {
+		if !cleanText(v) || !strings.Contains(v, "\uFFFD") {
+			t.Errorf("%s: status %s = %q, want valid UTF-8 with the invalid bytes replaced by U+FFFD", a.fault.Kind, field, v)
+		}
+	}
+}
+
+// checkEmptySubJobs: the job succeeded as scripted, every empty sub-job is
+// counted, the list in status is bounded, and the message says how many
+// were not read.
+func checkEmptySubJobs(t *testing.T, a hostileAnswer, j *jobsv1alpha1.CloudJob) {
+	t.Helper()
+	c := condition(j, jobsv1alpha1.ConditionSucceeded)
+	if c.Status != metav1.ConditionTrue || c.Reason != jobsv1alpha1.ReasonSucceeded {
+		t.Errorf("empty sub-jobs: Succeeded=%s/%s, want True/Succeeded", c.Status, c.Reason)
+	}
+	if int(j.Status.SubJobsTotal) != a.fault.Entries || len(j.Status.SubJobs) != jobsv1alpha1.MaxSubJobs {
+		t.Errorf("empty sub-jobs: subJobsTotal %d with %d listed, want %d with %d", j.Status.SubJobsTotal, len(j.Status.SubJobs), a.fault.Entries, jobsv1alpha1.MaxSubJobs)
+	}
+	if !strings.Contains(c.Message, "more sub-jobs than the operator reads of one answer") {
+		t.Errorf("empty sub-jobs: the message does not say that sub-jobs were not read: %q", c.Message)
+	}
+	t.Logf("empty sub-jobs: %d counted, %d listed; %s", j.Status.SubJobsTotal, len(j.Status.SubJobs), truncate(c.Message, 240))
 }
 
 // served counts the simulator's answers for a job.
