@@ -63,17 +63,20 @@ func imsSubJobs(job *Job, fields map[string]json.RawMessage) error {
 		return nil
 	}
 	if len(job.SubJobs) == 0 {
-		subs, err := decodeList(results, "sub_jobs_result", func(item json.RawMessage) (Job, error) {
-			return decodeJob(item, jobShape{states: v1States}, 1)
+		// The v1 decoding left these in the entities: they get a budget of
+		// their own, as bounded as the answer's.
+		b := newEntryBudget()
+		err := job.decodeSubJobs(results, "sub_jobs_result", b, func(item json.RawMessage) (Job, error) {
+			return decodeJob(item, jobShape{states: v1States, budget: b}, 1)
 		})
 		if err != nil {
 			return err
 		}
-		job.SubJobs = subs
 	}
-	var ids []json.RawMessage
-	if firstByte(list) == '[' && json.Unmarshal(list, &ids) == nil {
-		job.SubJobsTotal = max(job.SubJobsTotal, len(ids))
+	// The ids are counted one at a time, never held.
+	ids := 0
+	if isList, err := eachEntry(list, func(int, json.RawMessage) error { ids++; return nil }); isList && err == nil {
+		job.SubJobsTotal = max(job.SubJobsTotal, ids)
 	}
 	job.SubJobsTotal = max(job.SubJobsTotal, len(job.SubJobs))
 	delete(fields, "sub_jobs_result")
