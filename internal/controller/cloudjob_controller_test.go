@@ -697,11 +697,18 @@ func TestUnknownJobStallsAfterGrace(t *testing.T) {
 func TestExpiredRecordKeepsResult(t *testing.T) {
 	f := newFixture(t)
 	startManager(t, managerOptions{shard: f.shard})
-	retention := secs(1)
+	// Long enough for the first poll on a busy machine: a job the cloud
+	// forgot before the operator saw it end stalls with JobNotFound instead.
+	retention := secs(5)
 	job := f.simJob(cloudsim.JobSpec{Service: "ims", Init: secs(0.2), Running: secs(0.5), Retention: &retention})
 	f.cloudJob("expiring", "ims", job.Spec.JobID)
 	f.waitFor("expiring", 15*time.Second, "succeeded", succeededIs(metav1.ConditionTrue))
-	time.Sleep(1500 * time.Millisecond) // the cloud forgets the job
+	eventually(t, 30*time.Second, func() error {
+		if _, err := sim.Job(f.project, job.Spec.JobID); err == nil {
+			return errors.New("the cloud still holds the job past its retention")
+		}
+		return nil
+	})
 	// A spec change makes the operator look again; the job is gone.
 	var cj jobsv1alpha1.CloudJob
 	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: "expiring"}, &cj); err != nil {
