@@ -444,22 +444,21 @@ func (f *fixture) terminalEvents() map[string]int {
 }
 
 // eventually calls check every 250 ms until it returns nil; once timeout has
-// passed it fails the test with check's last error. It tells whether check
-// passed. Events, metrics and the operator's cache follow a CloudJob's status
-// asynchronously (the recorder retries an Event for about half a minute):
-// read once right after the status, they may not show it yet on a busy
-// machine.
-func eventually(t *testing.T, timeout time.Duration, check func() error) bool {
+// passed it fails the test with check's last error. Events, metrics and the
+// operator's cache follow a CloudJob's status asynchronously (the recorder
+// retries an Event for about half a minute): read once right after the
+// status, they may not show it yet on a busy machine.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		err := check()
 		if err == nil {
-			return true
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Errorf("still after %s: %v", timeout, err)
-			return false
+			return
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
