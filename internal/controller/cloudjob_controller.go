@@ -165,6 +165,11 @@ type CloudJobReconciler struct {
 	// restart a job counts as unpolled since it began, which only brings its
 	// next poll forward.
 	lastPolls sync.Map
+	// firstSeen holds, per CloudJob still running, when this process first
+	// looked at it (time.Time): with lastPolls, the policy's hold under a
+	// quota price is measured on the operator's own clock, never on the
+	// cloud's begin time (poll.Input.Unpolled).
+	firstSeen sync.Map
 }
 
 // target is where and as whom a job is polled.
@@ -244,6 +249,7 @@ func (r *CloudJobReconciler) reconcileAnswer(ctx context.Context, job *jobsv1alp
 	if cj.Phase.Finished() {
 		r.Quota.Forget(key.String())
 		r.lastPolls.Delete(key)
+		r.firstSeen.Delete(key)
 		r.learn(job, cj, now)
 		return r.finish(ctx, job, st, r.ttlWait(job, &st, now))
 	}
@@ -555,6 +561,7 @@ func (r *CloudJobReconciler) forget(key types.NamespacedName) {
 	r.Quota.Forget(key.String())
 	r.unreadTimesReported.Delete(key)
 	r.lastPolls.Delete(key)
+	r.firstSeen.Delete(key)
 }
 
 // reportUnreadTimes tells, once per CloudJob, that the cloud gave times the
@@ -646,9 +653,14 @@ func (r *CloudJobReconciler) pollInput(job *jobsv1alpha1.CloudJob, st *jobsv1alp
 		Backlog: r.Quota.Backlog(bucket),
 		Price:   r.Quota.Price(bucket),
 	}
-	if at, ok := r.lastPolls.Load(client.ObjectKeyFromObject(job)); ok {
-		in.LastPoll = at.(time.Time).Sub(start)
+	key := client.ObjectKeyFromObject(job)
+	seen, _ := r.firstSeen.LoadOrStore(key, now)
+	anchor := seen.(time.Time)
+	if at, ok := r.lastPolls.Load(key); ok {
+		anchor = at.(time.Time)
+		in.LastPoll = anchor.Sub(start)
 	}
+	in.Unpolled = now.Sub(anchor)
 	return in
 }
 

@@ -63,9 +63,12 @@ func TestFirstPollWaitsForAQuotaBacklog(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if after := counterValue(t, "cloudjob_quota_deferrals_total", map[string]string{"service": "ims"}); after <= before {
-		t.Errorf("cloudjob_quota_deferrals_total{service=ims} did not grow (%v): the deferral is not counted", after)
-	}
+	eventually(t, eventTimeout, func() error {
+		if after := counterValue(t, "cloudjob_quota_deferrals_total", map[string]string{"service": "ims"}); after <= before {
+			return fmt.Errorf("cloudjob_quota_deferrals_total{service=ims} did not grow (%v): the deferral is not counted", after)
+		}
+		return nil
+	})
 	// With the quota free again, the job is polled and seen done.
 	for i := range 20 {
 		filler := &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: fmt.Sprintf("filler-%d", i)}}

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -351,6 +352,46 @@ func stalledWith(reason string) func(*jobsv1alpha1.CloudJob) bool {
 	}
 }
 
+// eventTimeout bounds the wait for an Event or a metric that follows a status
+// write: the recorder sends Events from its own workers, and retries them for
+// about half a minute while the API server is busy.
+const eventTimeout = 45 * time.Second
+
+// eventually calls check every 100 ms until it returns nil, and fails the test
+// with check's last error once timeout has passed; it tells whether check
+// passed. Events, some metrics and watches follow the change a test waits for
+// asynchronously: read once right after it, they may not show it yet on a busy
+// machine.
+func eventually(t *testing.T, timeout time.Duration, check func() error) bool {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("still after %s: %v", timeout, err)
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitForEvents waits until the CloudJob name has an Event of each reason.
+func (f *fixture) waitForEvents(name string, reasons ...string) bool {
+	f.t.Helper()
+	return eventually(f.t, eventTimeout, func() error {
+		got := f.events(name)
+		for _, reason := range reasons {
+			if !slices.Contains(got, reason) {
+				return fmt.Errorf("%.30s: no %s Event; events: %v", name, reason, got)
+			}
+		}
+		return nil
+	})
+}
+
 // events lists the reasons of the events about a CloudJob.
 func (f *fixture) events(name string) []string {
 	f.t.Helper()
@@ -374,7 +415,9 @@ type writeCounter struct {
 	mu     sync.Mutex
 	writes map[string]int
 	states map[string]map[string]bool
-	stop   func()
+	// versions are the resourceVersions seen per job.
+	versions map[string]map[string]bool
+	stop     func()
 }
 
 func (f *fixture) countWrites() *writeCounter {
@@ -387,7 +430,7 @@ func (f *fixture) countWrites() *writeCounter {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	c := &writeCounter{writes: map[string]int{}, states: map[string]map[string]bool{}, stop: w.Stop}
+	c := &writeCounter{writes: map[string]int{}, states: map[string]map[string]bool{}, versions: map[string]map[string]bool{}, stop: w.Stop}
 	go func() {
 		for ev := range w.ResultChan() {
 			j, ok := ev.Object.(*jobsv1alpha1.CloudJob)
@@ -402,11 +445,29 @@ func (f *fixture) countWrites() *writeCounter {
 				c.states[j.Name] = map[string]bool{}
 			}
 			c.states[j.Name][fmt.Sprintf("%s %+v", j.Status.State, j.Status.SubJobCounts)] = true
+			if c.versions[j.Name] == nil {
+				c.versions[j.Name] = map[string]bool{}
+			}
+			c.versions[j.Name][j.ResourceVersion] = true
 			c.mu.Unlock()
 		}
 	}()
 	f.t.Cleanup(w.Stop)
 	return c
+}
+
+// waitSeen waits until the watch delivered the version of j that the test
+// read: the watch runs behind the API server, by a moment on a busy machine.
+func (c *writeCounter) waitSeen(t *testing.T, j *jobsv1alpha1.CloudJob) bool {
+	t.Helper()
+	return eventually(t, eventTimeout, func() error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.versions[j.Name][j.ResourceVersion] {
+			return fmt.Errorf("%s: the watch has not delivered resourceVersion %s (%d versions so far)", j.Name, j.ResourceVersion, len(c.versions[j.Name]))
+		}
+		return nil
+	})
 }
 
 func (c *writeCounter) get(name string) (writes, states int) {

@@ -143,6 +143,15 @@ type Input struct {
 	// bottleneck. While it is positive, a job of a learned kind is polled only
 	// once its claim (Policy.Claim) reaches it.
 	Price time.Duration
+	// Unpolled is how long the job has gone without a poll on the operator's
+	// own clock: since its last poll, or since the operator first saw it. Age
+	// and LastPoll follow the cloud's begin time, which may be ahead of the
+	// operator's clock (a skewed cloud, a hostile answer): the age then stays
+	// at 0 and alone it would hold the job anew at every call. Unpolled
+	// bounds the price's hold whatever the begin time says. 0 when the job
+	// was polled just now, or when the caller does not know: then the age
+	// alone bounds the hold.
+	Unpolled time.Duration
 }
 
 // Next returns the delay until the job's next poll. It is at least MinInterval
@@ -274,10 +283,9 @@ func claim(m logNormal, last, age float64) float64 {
 }
 
 // untilPrice is the time in seconds, from now, until the job's claim reaches
-// in.Price: 0 if it has, and no later than priceHoldFactor times the cap before
-// the window after its last poll, or the CloudJob's own cap (spec.pollInterval)
-// if it has one. The claim grows with the job's age (both of its factors do),
-// so a bisection finds the moment.
+// in.Price: 0 if it has, and no later than the hold's end (holdLimit). The
+// claim grows with the job's age (both of its factors do), so a bisection
+// finds the moment.
 func (p Policy) untilPrice(in Input, b bounds) float64 {
 	models := p.models(in)
 	if len(models) == 0 || in.Price <= 0 {
@@ -285,11 +293,7 @@ func (p Policy) untilPrice(in Input, b bounds) float64 {
 	}
 	last, age := lastPoll(in), max(in.Age, 0).Seconds()
 	price := in.Price.Seconds()
-	hold := priceHoldFactor * b.early
-	if in.Cap > 0 {
-		hold = min(hold, max(in.Cap, p.MinInterval).Seconds())
-	}
-	limit := max(last+hold, age)
+	limit := p.holdLimit(in, b, last, age)
 	at := limit
 	for _, m := range models {
 		if claim(m, last, age) >= price {
@@ -310,6 +314,22 @@ func (p Policy) untilPrice(in Input, b bounds) float64 {
 		at = min(at, hi)
 	}
 	return at - age
+}
+
+// holdLimit is the age, in seconds, at which the price's hold on the job ends:
+// priceHoldFactor times the cap before the window after its last poll, or the
+// CloudJob's own cap (spec.pollInterval) if it has one, counted on the job's
+// age and on the operator's clock (in.Unpolled), whichever ends first. The
+// age follows the cloud's begin time; the operator's clock follows no answer,
+// so no answer can stretch the hold.
+func (p Policy) holdLimit(in Input, b bounds, last, age float64) float64 {
+	hold := priceHoldFactor * b.early
+	if in.Cap > 0 {
+		hold = min(hold, max(in.Cap, p.MinInterval).Seconds())
+	}
+	byAge := max(last+hold, age)
+	byClock := age + max(hold-max(in.Unpolled, 0).Seconds(), 0)
+	return min(byAge, byClock)
 }
 
 // lastPoll is in.LastPoll in seconds, within [0, in.Age].

@@ -472,3 +472,56 @@ func TestPolicyPrice(t *testing.T) {
 		t.Errorf("awaiting payment: Defer = %v, want 0", d)
 	}
 }
+
+// TestPolicyPriceHoldOnTheOperatorsClock: under a quota price, a job is held
+// no longer than the hold's bound after its last poll (or after the operator
+// first saw it), measured on the operator's own clock, wherever the cloud puts
+// its begin time. A begin time ahead of the operator's clock keeps the job's
+// age at 0, where its claim never grows: only the operator's clock ends the
+// hold then. Each case replays the reconciles of one job: at each, Defer's
+// answer is waited out, until it says to poll.
+func TestPolicyPriceHoldOnTheOperatorsClock(t *testing.T) {
+	p := Policy{Learner: learnedKind(10*time.Minute, 0.5), Rand: noJitter}
+	bound := priceHoldFactor * DefaultMaxIntervalBeforeWindow
+	for _, tt := range []struct {
+		name string
+		// begin is the cloud's begin time (for a job never polled, the
+		// CloudJob's creation), relative to the operator's clock when it last
+		// polled or first saw the job.
+		begin time.Duration
+		phase Phase
+		price time.Duration
+		cap   time.Duration
+		want  time.Duration // the hold on the operator's clock
+	}{
+		{"begin time on the operator's clock", 0, PhaseActive, time.Hour, 0, bound},
+		{"begin time 8 h behind", -8 * time.Hour, PhaseActive, time.Hour, 0, bound},
+		{"begin time 5 min ahead", 5 * time.Minute, PhaseActive, time.Hour, 0, bound},
+		{"begin time 8 h ahead, a price of 1 s", 8 * time.Hour, PhaseActive, time.Second, 0, bound},
+		{"begin time 8 h ahead", 8 * time.Hour, PhaseActive, time.Hour, 0, bound},
+		{"begin time 30 days ahead", 30 * 24 * time.Hour, PhaseActive, time.Hour, 0, bound},
+		{"begin time 8 h ahead, spec.pollInterval 1m", 8 * time.Hour, PhaseActive, time.Hour, time.Minute, time.Minute},
+		{"never polled, created 5 min before the operator saw it", -5 * time.Minute, PhaseNotPolled, time.Hour, 0, bound - 5*time.Minute},
+		{"never polled, created 1 h ahead of the operator's clock", time.Hour, PhaseNotPolled, time.Hour, 0, bound},
+	} {
+		held, calls := time.Duration(0), 0
+		for ; calls < 1000; calls++ {
+			in := Input{
+				Service: "svc", JobType: "job", Phase: tt.phase, Price: tt.price, Cap: tt.cap,
+				Age: held - tt.begin, Unpolled: held,
+			}
+			if tt.phase == PhaseActive {
+				in.LastPoll = -tt.begin
+			}
+			d := p.Defer(in)
+			if d == 0 {
+				break
+			}
+			held += d
+		}
+		t.Logf("%s: held %v by %d deferrals (bound %v)", tt.name, held, calls, tt.want)
+		if diff := held - tt.want; diff < -10*time.Millisecond || diff > 10*time.Millisecond {
+			t.Errorf("%s: held %v on the operator's clock, want %v", tt.name, held, tt.want)
+		}
+	}
+}

@@ -257,11 +257,21 @@ func TestImageRunsUnderTheDeploymentSecurityContext(t *testing.T) {
 	if err := waitHTTP(ctx, insecure, metricsURL, scraperToken, http.StatusOK, ctr); err != nil {
 		t.Errorf("scrape with the metrics-reader role: %v", err)
 	} else {
-		body := get(t, insecure, metricsURL, scraperToken)
-		for _, want := range []string{`cloudjob_cloud_requests_total{result="ok",service="ecs"}`, `cloudjob_jobs{phase="Succeeded",service="ecs",state="SUCCESS"} 1`} {
-			if !strings.Contains(body, want) {
-				t.Errorf("metrics lack %s", want)
+		// cloudjob_jobs counts the operator's cache, which follows the
+		// status the test saw by a moment.
+		wants := []string{`cloudjob_cloud_requests_total{result="ok",service="ecs"}`, `cloudjob_jobs{phase="Succeeded",service="ecs",state="SUCCESS"} 1`}
+		var lacking []string
+		if err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+			body := get(t, insecure, metricsURL, scraperToken)
+			lacking = nil
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					lacking = append(lacking, want)
+				}
 			}
+			return len(lacking) == 0, nil
+		}); err != nil {
+			t.Errorf("metrics lack %s: %v", strings.Join(lacking, ", "), err)
 		}
 	}
 

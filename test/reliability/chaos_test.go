@@ -17,6 +17,7 @@ limitations under the License.
 package reliability
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -131,11 +132,17 @@ func TestCloudChaos(t *testing.T) {
 	if ratio > 3 {
 		t.Errorf("the faulty run made %d cloud calls, %.1f× the calm run's %d", chaosCalls, ratio, calmCalls)
 	}
-	metrics, err := chaosOp.scrapeMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkJobGauge(t, chaosOp.Name, metrics, jobCount)
+	// cloudjob_jobs counts the operator's cache, which follows the statuses
+	// the test saw by a moment.
+	var metrics harness.Metrics
+	eventually(t, time.Minute, func() error {
+		m, err := chaosOp.scrapeMetrics()
+		if err != nil {
+			return err
+		}
+		metrics = m
+		return jobGaugeProblem(chaosOp.Name, m, jobCount)
+	})
 	byResult := map[string]float64{}
 	for _, r := range []string{"ok", "Unavailable", "MalformedResponse", "Throttled"} {
 		byResult[r] = metrics.Sum("cloudjob_cloud_requests_total", map[string]string{"result": r})
@@ -152,18 +159,20 @@ func TestCloudChaos(t *testing.T) {
 		wronglyFailed, len(calmFlips)+len(chaosFlips), calmDone.Round(time.Second), chaosDone.Round(time.Second))
 }
 
-// checkJobGauge checks cloudjob_jobs once every job has finished: it counts each
-// of the operator's jobs once, none of them in a state that is still running.
-func checkJobGauge(t *testing.T, operator string, metrics harness.Metrics, jobs int) {
-	t.Helper()
+// jobGaugeProblem checks cloudjob_jobs once every job has finished: it counts
+// each of the operator's jobs once, none of them in a state that is still
+// running.
+func jobGaugeProblem(operator string, metrics harness.Metrics, jobs int) error {
+	var problems []error
 	if n := metrics.Sum("cloudjob_jobs", nil); n != float64(jobs) {
-		t.Errorf("%s: cloudjob_jobs adds up to %v, want %d", operator, n, jobs)
+		problems = append(problems, fmt.Errorf("%s: cloudjob_jobs adds up to %v, want %d", operator, n, jobs))
 	}
 	for _, state := range []string{"", "INIT", "RUNNING"} {
 		if n := metrics.Sum("cloudjob_jobs", map[string]string{"state": state}); n != 0 {
-			t.Errorf("%s: cloudjob_jobs{state=%q} is %v after every job finished", operator, state, n)
+			problems = append(problems, fmt.Errorf("%s: cloudjob_jobs{state=%q} is %v after every job finished", operator, state, n))
 		}
 	}
+	return errors.Join(problems...)
 }
 
 func pct(n int, of int64) float64 { return 100 * float64(n) / float64(max(of, 1)) }

@@ -443,6 +443,38 @@ func (f *fixture) terminalEvents() map[string]int {
 	return out
 }
 
+// eventually calls check every 250 ms until it returns nil; once timeout has
+// passed it fails the test with check's last error. Events, metrics and the
+// operator's cache follow a CloudJob's status asynchronously (the recorder
+// retries an Event for about half a minute): read once right after the
+// status, they may not show it yet on a busy machine.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("still after %s: %v", timeout, err)
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// withoutTerminalEvent counts the jobs that have no terminal event.
+func withoutTerminalEvent(jobs []scriptedJob, events map[string]int) int {
+	n := 0
+	for _, j := range jobs {
+		if events[j.name] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // eventHistogram checks that no job has more than one extra terminal event and
 // returns how many jobs have 0, 1, 2 and more.
 func eventHistogram(t *testing.T, jobs []scriptedJob, events map[string]int) [4]int {
