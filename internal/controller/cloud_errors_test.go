@@ -105,7 +105,8 @@ func TestReactionTo(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			backedOff := false
-			re := reactionTo(cfg, failedPoll{err: c.err, job: c.job, now: t0, transientInARow: c.inARow,
+			origin := credentialsOrigin{secret: c.job.Namespace + "/creds", namedBy: "spec.credentialsSecretRef"}
+			re := reactionTo(cfg, failedPoll{err: c.err, job: c.job, now: t0, transientInARow: c.inARow, origin: origin,
 				backoff: func() time.Duration { backedOff = true; return backoff }})
 			if re.wait != c.wait {
 				t.Errorf("wait %s, want %s", re.wait, c.wait)

@@ -48,6 +48,20 @@ func (h *harness) postRequest(path, body string, header map[string]string, cred 
 	return req
 }
 
+// callerIdentity asks STS's GET /v5/caller-identity, signed with cred when it
+// is not nil.
+func (h *harness) callerIdentity(cred *Credential) response {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "http://sim.test/v5/caller-identity", nil)
+	if cred != nil {
+		c := signer.Credentials{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey, SecurityToken: cred.SecurityToken}
+		if err := (signer.Signer{Now: h.clock.Now}).Sign(req, nil, c); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return h.do(req)
+}
+
 // keysOf reads the temporary keys of an IAM or STS answer.
 func keysOf(t *testing.T, r response) Credential {
 	t.Helper()
@@ -167,7 +181,7 @@ func TestAgenciesCheckTrustAndExternalID(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.s.AddAgency(Agency{DomainID: "d1", DomainName: "tenant", Name: "ops", ExternalID: "ext", Trusted: []string{"key:" + testCred.AccessKey}})
-	iam := `{"auth":{"identity":{"methods":["assume_role"],"assume_role":{"agency_name":"ops","domain_name":"tenant","session_user":{"name":"cloudjob.ns.cc"}}}}}`
+	iam := `{"auth":{"identity":{"methods":["assume_role"],"assume_role":{"agency_name":"ops","domain_name":"tenant","session_user":{"name":"cloudjob_ns_cc"}}}}}`
 	if r := h.post("/v3.0/OS-CREDENTIAL/securitytokens", iam, nil, &other); r.code != http.StatusForbidden {
 		t.Errorf("an untrusted caller through IAM: %d %s", r.code, r.raw)
 	}
@@ -179,11 +193,66 @@ func TestAgenciesCheckTrustAndExternalID(t *testing.T) {
 		t.Errorf("a wrong external id: %d %s", r.code, r.raw)
 	}
 	keysOf(t, sts("ext"))
-	if names := h.s.SessionNames(); len(names) != 2 || names[0] != "cloudjob.ns.cc" {
+	if names := h.s.SessionNames(); len(names) != 2 || names[0] != "cloudjob_ns_cc" || names[1] != "cloudjob.ns.cc" {
 		t.Errorf("session names %v", names)
 	}
 	if r := h.post("/v5/agencies/assume", `{"agency_urn":"iam::d1:agency:ops","external_id":"ext"}`, nil, nil); r.code != http.StatusUnauthorized {
 		t.Errorf("an unsigned STS request: %d", r.code)
+	}
+}
+
+// TestSessionNamesFollowIAMAndSTS: IAM's assume_role takes session names of
+// 5-64 letters, digits, '-' and '_' starting with a letter (SDK model
+// AssumeroleSessionuser); STS's 2-128 of [A-Za-z0-9_+=,.@-] (model
+// AssumeAgencyReqBody), and external ids of 2-1224 of [A-Za-z0-9_+=,.@:/-].
+// Anything else is a 400 that names the field, and assumes nothing.
+func TestSessionNamesFollowIAMAndSTS(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.s.AddAgency(Agency{DomainID: "d1", DomainName: "tenant", Name: "ops", Trusted: []string{"key:" + testCred.AccessKey}})
+	iam := func(session string) response {
+		return h.post("/v3.0/OS-CREDENTIAL/securitytokens", `{"auth":{"identity":{"methods":["assume_role"],"assume_role":{"agency_name":"ops","domain_name":"tenant","session_user":{"name":"`+session+`"}}}}}`, nil, &testCred)
+	}
+	sts := func(session, ext string) response {
+		return h.post("/v5/agencies/assume", `{"agency_urn":"iam::d1:agency:ops","agency_session_name":"`+session+`","external_id":"`+ext+`"}`, nil, &testCred)
+	}
+	for _, bad := range []string{"cloudjob.ns.cc", "ab", "1cloudjob", strings.Repeat("a", 65), "cloud job"} {
+		if r := iam(bad); r.code != http.StatusBadRequest || !strings.Contains(string(r.raw), "session_user.name") {
+			t.Errorf("IAM session name %q: %d %s", bad, r.code, r.raw)
+		}
+	}
+	for _, bad := range []string{"a", strings.Repeat("a", 129), "cloud job", "ns/cc"} {
+		if r := sts(bad, ""); r.code != http.StatusBadRequest || !strings.Contains(string(r.raw), "agency_session_name") {
+			t.Errorf("STS session name %q: %d %s", bad, r.code, r.raw)
+		}
+	}
+	for _, bad := range []string{"x", strings.Repeat("a", 1225), "id with space"} {
+		if r := sts("cloudjob.ns.cc", bad); r.code != http.StatusBadRequest || !strings.Contains(string(r.raw), "external_id") {
+			t.Errorf("external id %q: %d %s", bad, r.code, r.raw)
+		}
+	}
+	if n := len(h.s.SessionNames()); n != 0 {
+		t.Errorf("%d agencies assumed with refused names", n)
+	}
+	keysOf(t, iam("cloudjob_ns_cc"))
+	keysOf(t, sts("cloudjob.ns.cc", "cloudjob-abc"))
+}
+
+// TestCallerIdentityNamesTheAccount: STS's caller-identity names the account
+// of the keys that sign it: an identity provider's for its federated users,
+// an agency's for its keys, the default account for static keys.
+func TestCallerIdentityNamesTheAccount(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.s.AddAgency(Agency{DomainID: "tenant-domain", Name: "ops", Trusted: []string{"key:" + testCred.AccessKey}})
+	r := h.callerIdentity(&testCred)
+	if r.code != http.StatusOK || !strings.Contains(string(r.raw), `"account_id":"`+DefaultDomainID+`"`) {
+		t.Errorf("static keys: %d %s", r.code, r.raw)
+	}
+	agencyKeys := keysOf(t, h.post("/v5/agencies/assume", `{"agency_urn":"iam::tenant-domain:agency:ops","agency_session_name":"s1"}`, nil, &testCred))
+	if r := h.callerIdentity(&agencyKeys); r.code != http.StatusOK || !strings.Contains(string(r.raw), `"account_id":"tenant-domain"`) {
+		t.Errorf("agency keys: %d %s", r.code, r.raw)
+	}
+	if r := h.callerIdentity(nil); r.code != http.StatusUnauthorized {
+		t.Errorf("unsigned: %d", r.code)
 	}
 }
 
