@@ -61,7 +61,7 @@ func TestReactionTo(t *testing.T) {
 			inMessage: []string{"retrying in 7s"}},
 		{name: "credentials rejected", err: cloudErr(huaweicloud.ErrAuthenticationFailed, "APIGW.0301"),
 			job: newJob("RUNNING", time.Minute), reason: jobsv1alpha1.ReasonAuthenticationFailed, stalled: true, wait: cfg.AuthRetryInterval,
-			inMessage: []string{"Secret creds", "APIGW.0301", "accessKey", "secretKey", "at most every 5m0s", "lock the access key"}},
+			inMessage: []string{"Secret team/creds named by spec.credentialsSecretRef", "APIGW.0301", "accessKey", "secretKey", "at most every 5m0s", "lock the access key"}},
 		{name: "unknown job within the grace period", err: cloudErr(huaweicloud.ErrNotFound, "BMS.0004"),
 			job: newJob("", 10*time.Second), reason: jobsv1alpha1.ReasonJobNotFound, wait: backoff, backedOff: true,
 			inMessage: []string{"does not know job job-1 in project proj-1 yet", "retrying until 2026-12-03T10:01:50Z"}},
@@ -105,7 +105,7 @@ func TestReactionTo(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			backedOff := false
-			origin := credentialsOrigin{secret: c.job.Namespace + "/creds", namedBy: "spec.credentialsSecretRef"}
+			origin := credentialsOrigin{secret: "team/creds", namedBy: "spec.credentialsSecretRef"}
 			re := reactionTo(cfg, failedPoll{err: c.err, job: c.job, now: t0, transientInARow: c.inARow, origin: origin,
 				backoff: func() time.Duration { backedOff = true; return backoff }})
 			if re.wait != c.wait {
