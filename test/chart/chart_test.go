@@ -161,6 +161,7 @@ func TestChartRendersEveryValue(t *testing.T) {
 		"--awaiting-payment-poll-interval=10m", "--poll-detection-lag=5s", "--job-not-found-grace=3m",
 		"--auth-retry-interval=10m", "--stalled-retry-interval=6m", "--cluster-credentials=platform-default",
 		"--operator-namespace=cloudjob-secrets", "--identity-requests-per-minute=30",
+		"--iam-endpoint=https://iam.eu-de.otc.t-systems.com", "--namespace-agencies=0a1b*/cloudjob-*,0c2d*/cloudjob",
 		"--federation-token-file=/var/run/secrets/cloudjob.io/federation/token", "--allow-node-metadata-credentials=true",
 		"--node-metadata-endpoint=http://169.254.169.254", "--zap-log-level=debug", "--zap-encoder=console",
 		"--cloud-request-timeout=25s", "--metrics-cert-dir=/etc/cloudjob-operator/metrics-tls",
@@ -257,6 +258,8 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"port out of range", "metrics: {port: 70000}", []string{"port"}},
 		{"federation without audience", "identity: {federation: {enabled: true}}", []string{"identity.federation.audience is required"}},
 		{"cluster default in namespaced mode", "watchNamespace: team-a\nidentity: {clusterCredentials: platform}", []string{"identity.clusterCredentials needs the cluster-wide mode"}},
+		{"agency pattern without a domain", "identity: {namespaceAgencies: [cloudjob]}", []string{"namespaceAgencies"}},
+		{"IAM endpoint with a path", "identity: {iamEndpoint: 'https://iam.example.com/collect'}", []string{"iamEndpoint"}},
 		{"both PDB bounds", "podDisruptionBudget: {enabled: true, minAvailable: 1, maxUnavailable: 1}", []string{"not both"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
