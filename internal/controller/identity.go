@@ -37,7 +37,7 @@ import (
 type Identities interface {
 	Credentials(ctx context.Context, src identity.Source) (signer.Credentials, error)
 	// Forget drops the keys of a source the cloud rejected.
-	Forget(key string)
+	Forget(key, rejectedAccessKey string)
 }
 
 // Default lifetimes of temporary keys, when the CloudCredentials gives none.
