@@ -411,19 +411,24 @@ func (b *Broker) signed(ctx context.Context, src Source, step, name string, f fu
 	return keys, nil
 }
 
-// gated makes a call signed with static keys once the Gate admits it. While
-// another call with the same keys is under way it waits (within ctx); while
-// the keys are held back after a rejection it gives up with a heldBack.
+// gated makes a call signed with static keys once the Gate admits it. It
+// waits for its turn at Limit first, so that an admitted call is sent at once
+// rather than keeping others with the same keys waiting. While another call
+// with the same keys is under way it waits (within ctx); while the keys are
+// held back after a rejection it gives up with a heldBack.
 func (b *Broker) gated(ctx context.Context, src Source, name string, f func() (huaweicloud.TemporaryKeys, error)) (huaweicloud.TemporaryKeys, error) {
+	if err := b.pace(ctx); err != nil {
+		return huaweicloud.TemporaryKeys{}, err
+	}
 	for {
 		adm := b.Gate.Admit(*src.Static)
 		if adm.Done != nil {
-			return b.admitted(ctx, adm.Done, name, f)
+			return admitted(b, adm.Done, name, f)
 		}
 		if adm.Rejected {
 			return huaweicloud.TemporaryKeys{}, heldBack{}
 		}
-		t := time.NewTimer(adm.Wait)
+		t := time.NewTimer(max(adm.Wait, minGateWait))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -433,12 +438,15 @@ func (b *Broker) gated(ctx context.Context, src Source, name string, f func() (h
 	}
 }
 
+// minGateWait keeps a Gate that asks for no wait from making a busy loop.
+const minGateWait = 10 * time.Millisecond
+
 // admitted makes an admitted call and reports its outcome to the Gate, even
 // if it panics.
-func (b *Broker) admitted(ctx context.Context, done func(error), name string, f func() (huaweicloud.TemporaryKeys, error)) (keys huaweicloud.TemporaryKeys, err error) {
+func admitted(b *Broker, done func(error), name string, f func() (huaweicloud.TemporaryKeys, error)) (keys huaweicloud.TemporaryKeys, err error) {
 	err = errors.New("the call did not return")
 	defer func() { done(err) }()
-	return call(ctx, b, name, f)
+	return observed(b, name, f)
 }
 
 // heldBack is a call the Gate held back after the cloud rejected its keys.
@@ -485,13 +493,25 @@ func (b *Broker) fail(src Source, step string, err error) *Error {
 	return &Error{Source: src.Name, Step: step, Err: err}
 }
 
+// call makes a call to the cloud in its turn at Limit, and counts it.
 func call[T any](ctx context.Context, b *Broker, name string, f func() (T, error)) (T, error) {
-	if b.Limit != nil {
-		if err := b.Limit.Wait(ctx); err != nil {
-			var zero T
-			return zero, err
-		}
+	if err := b.pace(ctx); err != nil {
+		var zero T
+		return zero, err
 	}
+	return observed(b, name, f)
+}
+
+// pace waits for a turn at Limit, if any.
+func (b *Broker) pace(ctx context.Context) error {
+	if b.Limit == nil {
+		return nil
+	}
+	return b.Limit.Wait(ctx)
+}
+
+// observed makes a call and counts it by its result.
+func observed[T any](b *Broker, name string, f func() (T, error)) (T, error) {
 	v, err := f()
 	if b.Observe != nil {
 		result := "ok"
