@@ -439,6 +439,7 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		Policy: policy,
 		Config: cfg,
 	}
+	broker.Gate = r.IdentityGate()
 	if err := r.SetupWithManager(mgr, opts.maxConcurrent); err != nil {
 		return err
 	}

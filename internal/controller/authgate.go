@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/cloudjob-operator/cloudjob-operator/internal/identity"
+	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 )
 
 // authGate keeps the operator from locking an access key. The gateway locks an
@@ -80,6 +83,18 @@ const (
 // set of credentials (access key, secret key, token), both as digests.
 type credentials struct {
 	accessKey, set string
+}
+
+// sourceCredentials is the gate's unit for the temporary keys of an identity
+// source: the source itself, not its keys. A rejection then holds back every
+// job of the source for the retry interval, including the keys obtained after
+// it; were the unit the access key, each new set of keys would be tried at
+// once, and a cloud that rejects them all would see one rejected poll and one
+// new set of keys per job. The source's key changes when what it is made of
+// changes (a Secret with static base keys edited), which is tried at once.
+func sourceCredentials(source string) credentials {
+	unit := digest("identity source", source)
+	return credentials{accessKey: unit, set: unit}
 }
 
 // ticket is an admitted request; settle it with its outcome.
@@ -239,4 +254,43 @@ func (g *authGate) sweepLocked(now time.Time) {
 			delete(g.keys, k)
 		}
 	}
+}
+
+// IdentityGate is the gate as the identity broker sees it: the agency calls it
+// signs with static keys go through the same per-access-key rules as the polls
+// signed with them, so that sources sharing a wrong key cannot lock it
+// between them. Set it as the broker's Gate.
+func (r *CloudJobReconciler) IdentityGate() identity.Gate {
+	return identityGate{r: r}
+}
+
+// identityGate adapts the reconciler's authentication gate to identity.Gate.
+type identityGate struct{ r *CloudJobReconciler }
+
+// Admit admits one identity call signed with static keys. The broker cannot
+// be woken, so a call held back by another under way asks again after
+// probeWait.
+func (g identityGate) Admit(creds signer.Credentials) identity.Admission {
+	r := g.r
+	gate := r.gate()
+	adm := gate.admit(credentialsOf(creds), r.now(), nobodyToWake)
+	if !adm.admitted() {
+		return identity.Admission{Wait: adm.wait, Rejected: adm.rejected}
+	}
+	return identity.Admission{Done: func(err error) {
+		gate.settle(adm.ticket, authOutcomeOf(err), r.now(), r.Config.AuthRetryInterval)
+	}}
+}
+
+// nobodyToWake asks the gate for a caller it cannot wake.
+var nobodyToWake types.NamespacedName
+
+// gate is the reconciler's authentication gate, made on first use.
+func (r *CloudJobReconciler) gate() *authGate {
+	r.authOnce.Do(func() {
+		if r.auth == nil {
+			r.auth = newAuthGate()
+		}
+	})
+	return r.auth
 }

@@ -204,3 +204,42 @@ func TestOrdersHaveAQuotaOfTheirOwn(t *testing.T) {
 		t.Error("the order's second request went through a spent bucket")
 	}
 }
+
+// TestIdentityCallsShareTheGateWithPolls: an agency call signed with static
+// keys counts toward the same access key as the polls signed with them: after
+// the cloud rejected it, neither another such call nor a poll with the same
+// keys goes until the retry interval passed; the key's right secret (another
+// set) is tried at once.
+func TestIdentityCallsShareTheGateWithPolls(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	cfg := DefaultConfig()
+	r := &CloudJobReconciler{Config: cfg, Now: func() time.Time { return now }}
+	gate := r.IdentityGate()
+	wrong := signer.Credentials{AccessKey: "AK", SecretKey: "wrong"}
+
+	first := gate.Admit(wrong)
+	if first.Done == nil {
+		t.Fatalf("the first call with the keys: %+v, want it let through", first)
+	}
+	if a := gate.Admit(wrong); a.Done != nil || a.Rejected || a.Wait != probeWait {
+		t.Errorf("a second call while the first is under way: %+v, want to wait %s", a, probeWait)
+	}
+	first.Done(&huaweicloud.Error{Class: huaweicloud.ErrAuthenticationFailed, HTTPStatus: 401})
+
+	now = now.Add(time.Minute)
+	if a := gate.Admit(wrong); a.Done != nil || !a.Rejected || a.Wait != cfg.AuthRetryInterval-time.Minute {
+		t.Errorf("a call a minute after the rejection: %+v, want held back for the rest of %s", a, cfg.AuthRetryInterval)
+	}
+	if a := r.gate().admit(credentialsOf(wrong), now, nobody); a.admitted() || !a.rejected {
+		t.Errorf("a poll with the rejected keys: %+v, want held back", a)
+	}
+	right := gate.Admit(signer.Credentials{AccessKey: "AK", SecretKey: "right"})
+	if right.Done == nil {
+		t.Fatalf("the key's right secret: %+v, want it tried at once", right)
+	}
+	right.Done(nil)
+	now = now.Add(cfg.AuthRetryInterval)
+	if a := gate.Admit(wrong); a.Done == nil {
+		t.Errorf("after the retry interval: %+v, want one more try", a)
+	}
+}

@@ -155,6 +155,7 @@ type CloudJobReconciler struct {
 
 	failures workqueue.TypedRateLimiter[types.NamespacedName]
 	auth     *authGate
+	authOnce sync.Once
 	secrets  *secretStore
 	// unreadTimesReported holds the CloudJobs whose unreadable times were
 	// reported, until they are deleted.
@@ -338,8 +339,9 @@ func (r *CloudJobReconciler) gatedGet(ctx context.Context, job *jobsv1alpha1.Clo
 	outcome = authOutcomeOf(err)
 	if outcome == authRejected && t.identity != "" {
 		// Temporary keys the cloud rejects (revoked, expired early) are
-		// dropped: the next poll asks the identity for new ones.
-		r.Identities.Forget(t.identity)
+		// dropped, unless others replaced them since: the next poll the gate
+		// lets through asks the identity for new ones.
+		r.Identities.Forget(t.identity, t.request.Credentials.AccessKey)
 	}
 	return answer{job: cj, err: err}, hold{}
 }
@@ -439,10 +441,14 @@ func (r *CloudJobReconciler) resolveTarget(ctx context.Context, job *jobsv1alpha
 	ref := JobRefOf(&job.Spec)
 	// An API read in steps (bss) picks its next request by what was recorded.
 	ref.LastState = job.Status.State
+	creds := credentialsOf(cred.creds)
+	if cred.identity != "" {
+		creds = sourceCredentials(cred.identity)
+	}
 	return target{
 		endpoint: endpoint,
 		bucket:   bucketKey(endpoint, cred.account),
-		creds:    credentialsOf(cred.creds),
+		creds:    creds,
 		identity: cred.identity,
 		origin:   cred.origin,
 		request: huaweicloud.Request{
@@ -686,9 +692,8 @@ func (r *CloudJobReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent in
 		r.failures = workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](r.Config.BackoffBase, r.Config.BackoffMax)
 	}
 	wakeups := make(chan event.GenericEvent, wakeupBuffer)
-	if r.auth == nil {
-		r.auth = newAuthGate()
-		r.auth.wake = func(key types.NamespacedName) {
+	if auth := r.gate(); auth.wake == nil {
+		auth.wake = func(key types.NamespacedName) {
 			ev := event.GenericEvent{Object: &jobsv1alpha1.CloudJob{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}
 			select {
 			case wakeups <- ev:

@@ -42,7 +42,7 @@ import (
 type Identities interface {
 	Credentials(ctx context.Context, src identity.Source) (signer.Credentials, error)
 	// Forget drops the keys of a source the cloud rejected.
-	Forget(key string)
+	Forget(key, rejectedAccessKey string)
 	// ForgetOwner drops the keys of every source made of a deleted object.
 	ForgetOwner(uid string)
 }

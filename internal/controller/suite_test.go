@@ -190,6 +190,7 @@ func startManager(t *testing.T, o managerOptions) (stop func()) {
 	if o.policy != nil {
 		r.Policy = *o.policy
 	}
+	broker.Gate = r.IdentityGate()
 	if err := r.SetupWithManager(mgr, 8); err != nil {
 		t.Fatal(err)
 	}

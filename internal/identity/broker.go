@@ -94,7 +94,36 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Gate keeps the calls signed with static keys within the gateway's lock
+// rules: the gateway locks an access key after more than five failed
+// authentications in a row, whatever the call, so the agency calls of many
+// sources that share one wrong key must not each try it. The controller's
+// authentication gate, which guards the polls signed with the same keys, is
+// one.
+type Gate interface {
+	// Admit asks to send one call signed with creds now.
+	Admit(creds signer.Credentials) Admission
+}
+
+// Admission is a Gate's answer.
+type Admission struct {
+	// Done, when set, lets the call go: call it with the call's error once the
+	// call is answered.
+	Done func(error)
+	// Wait is how long to hold the call back when Done is nil; Rejected says
+	// it is because the cloud rejected these keys lately (else another call
+	// with them is under way).
+	Wait     time.Duration
+	Rejected bool
+}
+
 // Broker obtains and keeps temporary keys. It is safe for concurrent use.
+//
+// Keys are obtained in the background, one attempt per source at a time: a
+// caller gets the kept keys at once while they are usable, even while they are
+// being renewed; a caller without usable keys waits, as long as its context
+// lets it, for the attempt under way instead of starting its own. No lock is
+// held across a call to the cloud.
 type Broker struct {
 	Cloud Cloud
 	// TokenFile is the operator's projected service-account token, read at
@@ -110,26 +139,46 @@ type Broker struct {
 	// Limit, when set, paces the calls to the cloud, as the quota paces polls:
 	// many sources renewing at once wait their turn.
 	Limit *rate.Limiter
+	// Gate, when set, admits the agency calls signed with static keys.
+	Gate Gate
+	// AttemptTimeout bounds one attempt to obtain keys, its waits for Limit
+	// and Gate included; 0 means DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu        sync.Mutex
+	mu        sync.Mutex // guards entries and what they hold; never held across a call
 	entries   map[string]*entry
 	lastSweep time.Time
 }
 
-// entry is one source's keys and its last failure.
+// DefaultAttemptTimeout bounds an attempt to obtain keys: two calls of at
+// most 30 s each (the client's timeout) and some waiting for the limiter.
+const DefaultAttemptTimeout = 2 * time.Minute
+
+// entry is one source's keys, its last failure and its attempt under way.
 type entry struct {
 	name   string
-	owners []string
-	mu     sync.Mutex // one attempt at a time
+	owners []string // UIDs of the objects the source is made of
 
 	keys     huaweicloud.TemporaryKeys
 	obtained time.Time
 
 	err      *Error
-	failedAt time.Time
+	retryAt  time.Time // no new attempt before, after err
 	lastUsed time.Time
+
+	// attempt is the attempt under way, nil when none.
+	attempt *attempt
+}
+
+// attempt is one background attempt to obtain a source's keys; done is
+// closed once keys or err is set.
+type attempt struct {
+	done    chan struct{}
+	started time.Time
+	keys    huaweicloud.TemporaryKeys
+	err     *Error
 }
 
 // expiryMargin: keys this close to their expiry (a tenth of their life for
@@ -151,35 +200,87 @@ func (e *entry) renewAt() time.Time {
 	return e.obtained.Add(e.keys.Expires.Sub(e.obtained) * 2 / 3)
 }
 
-// Credentials returns keys for src: the kept ones while they are fresh, else
-// new ones. A failed renewal keeps the old keys in use while they last; it is
-// retried after FailedRetry, or RejectedRetry when the cloud rejected the
-// identity, never sooner.
+// mayTry reports whether a new attempt may start now: none is under way, and
+// the last failure's retry time has come.
+func (e *entry) mayTry(now time.Time) bool {
+	return e.attempt == nil && (e.err == nil || !now.Before(e.retryAt))
+}
+
+// Credentials returns keys for src: the kept ones while they are usable, else
+// the ones the attempt under way (or one it starts) obtains. Keys due for
+// renewal are renewed in the background while the caller goes on with them. A
+// failed attempt is retried after FailedRetry, or RejectedRetry when the cloud
+// rejected the identity, never sooner; the old keys stay in use while they
+// last.
 func (b *Broker) Credentials(ctx context.Context, src Source) (signer.Credentials, error) {
-	e := b.entry(src)
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	b.mu.Lock()
 	now := b.now()
-	e.lastUsed = now
-	if e.usable(now) && now.Before(e.renewAt()) {
-		return e.keys.Credentials, nil
-	}
-	if e.err != nil && now.Before(e.failedAt.Add(b.retryAfter(e.err))) {
-		if e.usable(now) {
-			return e.keys.Credentials, nil
+	e := b.entryLocked(src, now)
+	if e.usable(now) {
+		if !now.Before(e.renewAt()) && e.mayTry(now) {
+			b.startLocked(ctx, src, e, now)
 		}
-		return signer.Credentials{}, e.err
+		keys := e.keys.Credentials
+		b.mu.Unlock()
+		return keys, nil
 	}
-	keys, err := b.obtain(ctx, src)
+	a := e.attempt
+	if a == nil {
+		if !e.mayTry(now) {
+			err := e.err
+			b.mu.Unlock()
+			return signer.Credentials{}, err
+		}
+		a = b.startLocked(ctx, src, e, now)
+	}
+	b.mu.Unlock()
+	return a.wait(ctx, src.Name)
+}
+
+// startLocked starts an attempt in the background. It outlives the caller's
+// context (other callers may wait for it) but not AttemptTimeout.
+func (b *Broker) startLocked(ctx context.Context, src Source, e *entry, now time.Time) *attempt {
+	a := &attempt{done: make(chan struct{}), started: now}
+	e.attempt = a
+	timeout := b.AttemptTimeout
+	if timeout <= 0 {
+		timeout = DefaultAttemptTimeout
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	go func() {
+		defer cancel()
+		keys, err := b.obtain(actx, src)
+		b.settle(e, a, keys, err)
+	}()
+	return a
+}
+
+// settle records an attempt's outcome in its entry, then releases the callers
+// waiting for it.
+func (b *Broker) settle(e *entry, a *attempt, keys huaweicloud.TemporaryKeys, err *Error) {
+	b.mu.Lock()
 	if err != nil {
-		e.err, e.failedAt = err, b.now()
-		if e.usable(now) {
-			return e.keys.Credentials, nil
-		}
-		return signer.Credentials{}, err
+		e.err, e.retryAt = err, b.now().Add(b.retryAfter(err))
+	} else {
+		e.keys, e.obtained, e.err = keys, a.started, nil
 	}
-	e.keys, e.obtained, e.err = keys, now, nil
-	return keys.Credentials, nil
+	e.attempt = nil
+	a.keys, a.err = keys, err
+	b.mu.Unlock()
+	close(a.done)
+}
+
+// wait waits for the attempt's keys, as long as ctx lets it.
+func (a *attempt) wait(ctx context.Context, source string) (signer.Credentials, error) {
+	select {
+	case <-a.done:
+		if a.err != nil {
+			return signer.Credentials{}, a.err
+		}
+		return a.keys.Credentials, nil
+	case <-ctx.Done():
+		return signer.Credentials{}, &Error{Source: source, Step: "waiting for the keys being obtained", Err: ctx.Err()}
+	}
 }
 
 func (b *Broker) retryAfter(err *Error) time.Duration {
@@ -189,30 +290,20 @@ func (b *Broker) retryAfter(err *Error) time.Duration {
 	return b.FailedRetry
 }
 
-func (b *Broker) entry(src Source) *entry {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// entryLocked returns src's entry, made if needed, marked as used now. At most
+// once a minute it drops the sources nothing asked for lately.
+func (b *Broker) entryLocked(src Source, now time.Time) *entry {
 	if b.entries == nil {
 		b.entries = map[string]*entry{}
 	}
-	now := b.now()
-	if now.Sub(b.lastSweep) > time.Minute {
-		// Sources nothing asks for any more (a deleted CloudCredentials) go,
-		// keys and all; busy ones are left for the next sweep.
-		b.lastSweep = now
-		for k, e := range b.entries {
-			if e.mu.TryLock() {
-				if now.Sub(e.lastUsed) > unusedAfter && k != src.Key {
-					delete(b.entries, k)
-				}
-				e.mu.Unlock()
-			}
-		}
-	}
 	e := b.entries[src.Key]
 	if e == nil {
-		e = &entry{name: src.Name, lastUsed: now, owners: src.Owners}
+		e = &entry{name: src.Name, owners: src.Owners}
 		b.entries[src.Key] = e
+	}
+	e.lastUsed = now
+	if now.Sub(b.lastSweep) > time.Minute {
+		b.sweepLocked(now)
 	}
 	return e
 }
@@ -230,33 +321,52 @@ func (b *Broker) ForgetOwner(uid string) {
 	}
 }
 
-// Forget drops a source's keys, which the cloud rejected (the identity was
-// revoked, for example): the next Credentials asks for new ones, within the
-// rules for retries.
-func (b *Broker) Forget(key string) {
-	b.mu.Lock()
-	e := b.entries[key]
-	b.mu.Unlock()
-	if e == nil {
-		return
+// sweepLocked drops the sources nothing asked for in unusedAfter (a deleted
+// CloudCredentials), keys and all, unless an attempt is under way or a failure
+// still holds new attempts back; and the keys that expired, which are never
+// handed out again.
+func (b *Broker) sweepLocked(now time.Time) {
+	b.lastSweep = now
+	for k, e := range b.entries {
+		switch {
+		case e.attempt == nil && now.Sub(e.lastUsed) > unusedAfter && !now.Before(e.retryAt):
+			delete(b.entries, k)
+		case e.keys.AccessKey != "" && !now.Before(e.keys.Expires):
+			e.keys = huaweicloud.TemporaryKeys{}
+		}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.keys = huaweicloud.TemporaryKeys{}
 }
 
-// Expiry lists when each kept source's keys expire, by source name, for the
-// expiry metric.
+// Forget drops a source's keys after the cloud rejected its access key (the
+// identity was revoked, for example), so that the next Credentials asks for
+// new ones, within the rules for retries. Keys obtained since the rejected
+// ones were handed out are kept: many jobs rejected with the same keys cause
+// one new attempt, not one each.
+func (b *Broker) Forget(key, rejectedAccessKey string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e := b.entries[key]; e != nil && e.keys.AccessKey == rejectedAccessKey {
+		e.keys = huaweicloud.TemporaryKeys{}
+	}
+}
+
+// Expiry lists, by source name, when the keys in use expire, for the expiry
+// metric: one value per name, the latest of its sources' usable keys, and
+// none for keys nobody asked for since they were due for renewal (those are
+// idle, not failing to renew). It sweeps first, so that the sources and keys
+// that are gone are not reported.
 func (b *Broker) Expiry() map[string]time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	now := b.now()
+	b.sweepLocked(now)
 	out := map[string]time.Time{}
 	for _, e := range b.entries {
-		if e.mu.TryLock() {
-			if e.keys.AccessKey != "" {
-				out[e.name] = e.keys.Expires
-			}
-			e.mu.Unlock()
+		if !e.usable(now) || e.lastUsed.Before(e.renewAt()) && !now.Before(e.renewAt()) {
+			continue
+		}
+		if at := e.keys.Expires; at.After(out[e.name]) {
+			out[e.name] = at
 		}
 	}
 	return out
@@ -298,19 +408,33 @@ func (b *Broker) obtain(ctx context.Context, src Source) (huaweicloud.TemporaryK
 			return huaweicloud.TemporaryKeys{}, &Error{Source: src.Name, Step: "reading the external id", Rejected: true, Err: err}
 		}
 		a.ExternalID = id
-		keys, err := call(ctx, b, "sts-assume-agency", func() (huaweicloud.TemporaryKeys, error) {
+		return b.signed(ctx, src, "assuming agency "+a.Name+" through STS", "sts-assume-agency", func() (huaweicloud.TemporaryKeys, error) {
 			return b.Cloud.AssumeAgencySTS(ctx, src.STSEndpoint, base.Credentials, a)
 		})
-		if err != nil {
-			return huaweicloud.TemporaryKeys{}, b.fail(src, "assuming agency "+a.Name+" through STS", err)
-		}
-		return keys, nil
 	}
-	keys, err := call(ctx, b, "iam-assume-agency", func() (huaweicloud.TemporaryKeys, error) {
+	return b.signed(ctx, src, "assuming agency "+a.Name+" through IAM", "iam-assume-agency", func() (huaweicloud.TemporaryKeys, error) {
 		return b.Cloud.AssumeAgencyIAM(ctx, src.IAMEndpoint, base.Credentials, a)
 	})
+}
+
+// signed makes an agency call signed with the source's base keys. Static base
+// keys pass the Gate first, and the Gate learns what the call proved about
+// them; temporary base keys are new at every attempt and need no gate.
+func (b *Broker) signed(ctx context.Context, src Source, step, name string, f func() (huaweicloud.TemporaryKeys, error)) (huaweicloud.TemporaryKeys, *Error) {
+	var (
+		keys huaweicloud.TemporaryKeys
+		err  error
+	)
+	if src.Static == nil || b.Gate == nil {
+		keys, err = call(ctx, b, name, f)
+	} else {
+		keys, err = b.gated(ctx, src, name, f)
+	}
 	if err != nil {
-		return huaweicloud.TemporaryKeys{}, b.fail(src, "assuming agency "+a.Name+" through IAM", err)
+		if errors.As(err, new(heldBack)) {
+			return huaweicloud.TemporaryKeys{}, &Error{Source: src.Name, Step: step, Rejected: true, Err: err}
+		}
+		return huaweicloud.TemporaryKeys{}, b.fail(src, step, err)
 	}
 	return keys, nil
 }
@@ -331,6 +455,51 @@ func (b *Broker) checkAccount(ctx context.Context, src Source, base signer.Crede
 			Err: fmt.Errorf("agency %s is in the operator's own account %s: a namespace may not assume the operator's agencies; name an agency in the namespace's own account", a.Name, account)}
 	}
 	return nil
+}
+
+// gated makes a call signed with static keys once the Gate admits it. It
+// waits for its turn at Limit first, so that an admitted call is sent at once
+// rather than keeping others with the same keys waiting. While another call
+// with the same keys is under way it waits (within ctx); while the keys are
+// held back after a rejection it gives up with a heldBack.
+func (b *Broker) gated(ctx context.Context, src Source, name string, f func() (huaweicloud.TemporaryKeys, error)) (huaweicloud.TemporaryKeys, error) {
+	if err := b.pace(ctx); err != nil {
+		return huaweicloud.TemporaryKeys{}, err
+	}
+	for {
+		adm := b.Gate.Admit(*src.Static)
+		if adm.Done != nil {
+			return admitted(b, adm.Done, name, f)
+		}
+		if adm.Rejected {
+			return huaweicloud.TemporaryKeys{}, heldBack{}
+		}
+		t := time.NewTimer(max(adm.Wait, minGateWait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return huaweicloud.TemporaryKeys{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// minGateWait keeps a Gate that asks for no wait from making a busy loop.
+const minGateWait = 10 * time.Millisecond
+
+// admitted makes an admitted call and reports its outcome to the Gate, even
+// if it panics.
+func admitted(b *Broker, done func(error), name string, f func() (huaweicloud.TemporaryKeys, error)) (keys huaweicloud.TemporaryKeys, err error) {
+	err = errors.New("the call did not return")
+	defer func() { done(err) }()
+	return observed(b, name, f)
+}
+
+// heldBack is a call the Gate held back after the cloud rejected its keys.
+type heldBack struct{}
+
+func (heldBack) Error() string {
+	return "not sent: the cloud rejected the same keys lately, and the gateway locks an access key after repeated failures; fix the keys in the Secret, or wait for the retry"
 }
 
 // federate exchanges the operator's service-account token for an IAM token,
@@ -370,13 +539,25 @@ func (b *Broker) fail(src Source, step string, err error) *Error {
 	return &Error{Source: src.Name, Step: step, Err: err}
 }
 
+// call makes a call to the cloud in its turn at Limit, and counts it.
 func call[T any](ctx context.Context, b *Broker, name string, f func() (T, error)) (T, error) {
-	if b.Limit != nil {
-		if err := b.Limit.Wait(ctx); err != nil {
-			var zero T
-			return zero, err
-		}
+	if err := b.pace(ctx); err != nil {
+		var zero T
+		return zero, err
 	}
+	return observed(b, name, f)
+}
+
+// pace waits for a turn at Limit, if any.
+func (b *Broker) pace(ctx context.Context) error {
+	if b.Limit == nil {
+		return nil
+	}
+	return b.Limit.Wait(ctx)
+}
+
+// observed makes a call and counts it by its result.
+func observed[T any](b *Broker, name string, f func() (T, error)) (T, error) {
 	v, err := f()
 	if b.Observe != nil {
 		result := "ok"

@@ -33,7 +33,7 @@ func TestIdentityExpiryGauge(t *testing.T) {
 	})
 	t.Cleanup(func() { SetIdentityExpiry(func() map[string]time.Time { return nil }) })
 	want := `
-# HELP cloudjob_identity_expiry_timestamp_seconds When the temporary keys kept for each credentials source expire (Unix time); they are renewed with a third of their life left, so a value that comes close to the present means renewals fail.
+# HELP cloudjob_identity_expiry_timestamp_seconds When the temporary keys each credentials source uses expire (Unix time): one value per source, its usable keys renewed last; sources idle since their renewal was due are left out. Keys are renewed with a third of their life left, so a value that comes close to the present means renewals fail.
 # TYPE cloudjob_identity_expiry_timestamp_seconds gauge
 cloudjob_identity_expiry_timestamp_seconds{source="CloudCredentials team-a/default"} 1.796e+09
 `

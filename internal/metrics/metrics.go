@@ -221,7 +221,7 @@ func ObserveIdentityRequest(call, result string) {
 }
 
 var identityExpiryDesc = prometheus.NewDesc(namespace+"_identity_expiry_timestamp_seconds",
-	"When the temporary keys kept for each credentials source expire (Unix time); they are renewed with a third of their life left, so a value that comes close to the present means renewals fail.",
+	"When the temporary keys each credentials source uses expire (Unix time): one value per source, its usable keys renewed last; sources idle since their renewal was due are left out. Keys are renewed with a third of their life left, so a value that comes close to the present means renewals fail.",
 	[]string{"source"}, nil)
 
 // IdentityExpiry lists when each source's temporary keys expire.
