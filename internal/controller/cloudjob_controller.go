@@ -42,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	jobsv1alpha1 "github.com/cloudjob-operator/cloudjob-operator/api/v1alpha1"
@@ -715,7 +716,15 @@ func (r *CloudJobReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent in
 		Watches(&jobsv1alpha1.CloudCredentials{}, handler.EnqueueRequestsFromMapFunc(r.credentialsEvents))
 	if r.Config.ClusterCredentials != "" {
 		// Only then: watching a cluster-scoped kind needs a ClusterRole.
-		b = b.Watches(&jobsv1alpha1.ClusterCloudCredentials{}, handler.EnqueueRequestsFromMapFunc(r.credentialsEvents))
+		b = b.Watches(&jobsv1alpha1.ClusterCloudCredentials{}, handler.EnqueueRequestsFromMapFunc(r.credentialsEvents)).
+			// A deleted cluster default's temporary keys go at once.
+			Watches(&jobsv1alpha1.ClusterCloudCredentials{}, handler.Funcs{
+				DeleteFunc: func(_ context.Context, e event.DeleteEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+					if r.Identities != nil {
+						r.Identities.ForgetOwner(string(e.Object.GetUID()))
+					}
+				},
+			})
 	}
 	return b.
 		WatchesRawSource(source.Channel(wakeups, &handler.EnqueueRequestForObject{})).
