@@ -18,6 +18,8 @@ package huaweicloud
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -170,5 +172,60 @@ func wantNoEntities(t *testing.T, job *Job) {
 	t.Helper()
 	if job.Entities != nil {
 		t.Errorf("kept %d bytes of entities, want them left out", len(job.Entities))
+	}
+}
+
+// TestEachMember: the member walker gives every member of a valid object, as
+// json.Unmarshal reads it, whatever the spacing, escapes and nesting, and
+// refuses what json.Unmarshal refuses.
+func TestEachMember(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string // key=value, in order; nil: not an object
+	}{
+		{`{}`, []string{}},
+		{` { } `, []string{}},
+		{`{"a":1}`, []string{"a=1"}},
+		{"{ \"a\" :\t-1.5e3 ,\n\"b\": true,\"c\":null }", []string{"a=-1.5e3", "b=true", "c=null"}},
+		{`{"a":"x\"}y","b":{"c":[1,{"d":"]"}]},"e":[]}`, []string{`a="x\"}y"`, `b={"c":[1,{"d":"]"}]}`, "e=[]"}},
+		{`{"st\u0061tus":"S","\\":"\\","a":1,"a":2}`, []string{`status="S"`, `\="\\"`, "a=1", "a=2"}},
+		{`{"a":1}x`, nil},
+		{`{"a":}`, nil},
+		{`{"a":1`, nil},
+		{`[{"a":1}]`, nil},
+		{``, nil},
+	}
+	for _, tt := range tests {
+		got := []string{}
+		ok := eachMember([]byte(tt.raw), func(key []byte, value json.RawMessage) {
+			got = append(got, string(key)+"="+string(value))
+		})
+		switch {
+		case ok != (tt.want != nil):
+			t.Errorf("%q: object %v, want %v", tt.raw, ok, tt.want != nil)
+		case ok && !slices.Equal(got, tt.want):
+			t.Errorf("%q: members %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
+// TestReadObjectBudget: past the answer's member budget only the members
+// wanted are kept, and the others are counted; a later value of a member
+// already kept replaces it, as json.Unmarshal does.
+func TestReadObjectBudget(t *testing.T) {
+	b := &entryBudget{members: 2}
+	wanted := func(key []byte) bool { return string(key) == "status" }
+	fields, skipped, ok := readObject([]byte(`{"a":1,"b":2,"c":3,"a":4,"status":"S","d":5}`), b, wanted)
+	if !ok {
+		t.Fatal("not read as an object")
+	}
+	want := map[string]string{"a": "4", "b": "2", "status": `"S"`}
+	if len(fields) != len(want) || skipped != 2 {
+		t.Errorf("kept %d members, skipped %d; want %d kept (%v), 2 skipped", len(fields), skipped, len(want), want)
+	}
+	for k, v := range want {
+		if string(fields[k]) != v {
+			t.Errorf("%s = %s, want %s", k, fields[k], v)
+		}
 	}
 }
