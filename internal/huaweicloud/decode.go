@@ -24,6 +24,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxSubJobDepth bounds how deep sub-jobs of sub-jobs are decoded, so that a
@@ -166,9 +167,10 @@ func skipValue(raw []byte, i int) int {
 }
 
 // unquoteKey appends the text of a valid JSON string's content (without its
-// quotes) to dst. Keys without escapes, the usual ones, are copied as they are.
+// quotes) to dst, as json.Unmarshal reads it (invalid UTF-8 becomes U+FFFD).
+// Keys of valid UTF-8 without escapes, the usual ones, are copied as they are.
 func unquoteKey(dst, quoted []byte) []byte {
-	if bytes.IndexByte(quoted, '\\') < 0 {
+	if bytes.IndexByte(quoted, '\\') < 0 && utf8.Valid(quoted) {
 		return append(dst, quoted...)
 	}
 	var s string

@@ -229,3 +229,31 @@ func TestReadObjectBudget(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEachMember: the member walker reads an object as json.Unmarshal does,
+// the last of a repeated member winning, and refuses the same inputs.
+func FuzzEachMember(f *testing.F) {
+	for _, seed := range []string{`{}`, `{"a":1,"a":[2]}`, `{"st\u0061tus":"x\"","b":{"c":"}"}}`, "{\"\xff\":1}", `{"a":1}]`, `{"a" 1}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var want map[string]json.RawMessage
+		wantErr := json.Unmarshal(raw, &want)
+		got := map[string]json.RawMessage{}
+		ok := eachMember(raw, func(key []byte, value json.RawMessage) { got[string(key)] = value })
+		if ok != (wantErr == nil && want != nil) {
+			t.Fatalf("%q: object %v, json.Unmarshal: %v", raw, ok, wantErr)
+		}
+		if !ok {
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d members, json.Unmarshal %d", raw, len(got), len(want))
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Fatalf("%q: %q = %s, json.Unmarshal %s", raw, k, got[k], v)
+			}
+		}
+	})
+}
