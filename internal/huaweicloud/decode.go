@@ -24,6 +24,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxSubJobDepth bounds how deep sub-jobs of sub-jobs are decoded, so that a
@@ -41,12 +42,23 @@ const maxSubJobDepth = 16
 // not decoded.
 const maxDecodedEntries = 10_000
 
-// entryBudget is what one answer may still decode of maxDecodedEntries. It is
-// shared by every list of the answer, so that many lists (or nested ones) do
-// not multiply the bound.
-type entryBudget struct{ left int }
+// maxDecodedMembers bounds how many object members one answer has decoded
+// into maps, over all its objects: a job's, its wrapper's, its entities', its
+// sub-jobs' and list entries'. Real answers hold tens to a few thousand. The
+// body cap alone holds 350,000 members in one object, which took 60 to 160 MiB
+// to decode. Members past the bound are skipped, not decoded, except those the
+// operator reads (wanted), which are always kept: a status or an id cannot be
+// hidden behind junk members.
+const maxDecodedMembers = 10_000
 
-func newEntryBudget() *entryBudget { return &entryBudget{left: maxDecodedEntries} }
+// entryBudget is what one answer may still decode of maxDecodedEntries and
+// maxDecodedMembers. It is shared by every list and object of the answer, so
+// that many of them (or nested ones) do not multiply the bounds.
+type entryBudget struct{ left, members int }
+
+func newEntryBudget() *entryBudget {
+	return &entryBudget{left: maxDecodedEntries, members: maxDecodedMembers}
+}
 
 // take reports whether one more entry may be decoded, counting it if so.
 func (b *entryBudget) take() bool {
@@ -55,6 +67,115 @@ func (b *entryBudget) take() bool {
 	}
 	b.left--
 	return true
+}
+
+// takeMember reports whether one more object member may be decoded, counting
+// it if so.
+func (b *entryBudget) takeMember() bool {
+	if b.members <= 0 {
+		return false
+	}
+	b.members--
+	return true
+}
+
+// readObject decodes the members of the JSON object raw into a map while the
+// answer's budget b lasts, and past it only the members wanted names (nil:
+// none). It reports whether raw is an object and how many members it skipped.
+// The values are slices of raw, not copies; a member given twice keeps its
+// last value, as json.Unmarshal does.
+func readObject(raw []byte, b *entryBudget, wanted func(key []byte) bool) (fields map[string]json.RawMessage, skipped int, ok bool) {
+	fields = map[string]json.RawMessage{}
+	isObject := eachMember(raw, func(key []byte, value json.RawMessage) {
+		if _, seen := fields[string(key)]; seen || (wanted != nil && wanted(key)) || b.takeMember() {
+			fields[string(key)] = value
+			return
+		}
+		skipped++
+	})
+	if !isObject {
+		return nil, 0, false
+	}
+	return fields, skipped, true
+}
+
+// eachMember calls fn with each member of the JSON object raw, in order, and
+// reports false when raw is not a valid JSON object. It walks the bytes once
+// validated, allocating nothing per member (json.Decoder allocates a few
+// hundred bytes per key): value is a slice of raw, key is unescaped into a
+// buffer reused for the next member.
+func eachMember(raw []byte, fn func(key []byte, value json.RawMessage)) bool {
+	if firstByte(raw) != '{' || !json.Valid(raw) {
+		return false
+	}
+	var keyBuf []byte
+	i := skipSpace(raw, 0) + 1 // past {
+	for {
+		i = skipSpace(raw, i)
+		switch raw[i] {
+		case '}':
+			return true
+		case ',':
+			i = skipSpace(raw, i+1)
+		}
+		keyEnd := skipValue(raw, i)
+		keyBuf = unquoteKey(keyBuf[:0], raw[i+1:keyEnd-1])
+		start := skipSpace(raw, skipSpace(raw, keyEnd)+1) // past :
+		i = skipValue(raw, start)
+		fn(keyBuf, raw[start:i])
+	}
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipValue is the end of the JSON value starting at raw[i], which is valid.
+func skipValue(raw []byte, i int) int {
+	depth := 0
+	for ; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case '"':
+			for i++; raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 { // the end of a number or literal closing its container
+				return i
+			}
+		case ',', ' ', '\t', '\r', '\n':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// unquoteKey appends the text of a valid JSON string's content (without its
+// quotes) to dst, as json.Unmarshal reads it (invalid UTF-8 becomes U+FFFD).
+// Keys of valid UTF-8 without escapes, the usual ones, are copied as they are.
+func unquoteKey(dst, quoted []byte) []byte {
+	if bytes.IndexByte(quoted, '\\') < 0 && utf8.Valid(quoted) {
+		return append(dst, quoted...)
+	}
+	var s string
+	_ = json.Unmarshal(append(append([]byte{'"'}, quoted...), '"'), &s) // valid: checked by eachMember
+	return append(dst, s...)
 }
 
 // eachEntry calls fn with each entry of the JSON array raw, in order, and
@@ -255,8 +376,8 @@ func splitEntities(raw json.RawMessage, b *entryBudget) entities {
 	var out entities
 	switch firstByte(raw) {
 	case '{':
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(raw, &fields) != nil {
+		fields, skipped, ok := readObject(raw, b, isEntityKey)
+		if !ok {
 			return out
 		}
 		out.subJobs, out.subJobsTotal = fields["sub_jobs"], fields["sub_jobs_total"]
@@ -274,16 +395,20 @@ func splitEntities(raw json.RawMessage, b *entryBudget) entities {
 		}
 		fillIDs(&out.ids, fields)
 		// The sub-jobs and their count are in Job.SubJobs and Job.SubJobsTotal; the
-		// rest is what the job acted on.
+		// rest is what the job acted on. Entities of more members than the
+		// answer may decode are left out rather than cut, as status leaves out
+		// entities too large to keep.
 		delete(fields, "sub_jobs")
 		delete(fields, "sub_jobs_total")
-		if len(fields) > 0 {
+		if len(fields) > 0 && skipped == 0 {
 			out.rest, _ = json.Marshal(fields) // sorted keys, compacted values
 		}
 	case '[':
 		if _, err := eachEntry(raw, func(_ int, item json.RawMessage) error {
-			var fields map[string]json.RawMessage
-			if firstByte(item) == '{' && b.take() && json.Unmarshal(item, &fields) == nil {
+			if firstByte(item) != '{' || !b.take() {
+				return nil
+			}
+			if fields, _, ok := readObject(item, b, isEntityKey); ok {
 				fillIDs(&out.ids, fields)
 			}
 			return nil
@@ -297,6 +422,15 @@ func splitEntities(raw json.RawMessage, b *entryBudget) entities {
 	}
 	return out
 }
+
+// entityKeys are the members of entities the decoding reads: they are kept
+// past the answer's member budget.
+var entityKeys = map[string]bool{
+	"sub_jobs": true, "sub_jobs_total": true, "errorcode_message": true, "process_percent": true,
+	"server_id": true, "nic_id": true, "volume_id": true, "image_id": true, "resource_id": true,
+}
+
+func isEntityKey(key []byte) bool { return entityKeys[string(key)] }
 
 // fillIDs sets the ids not set yet from an entities object.
 func fillIDs(ids *ResourceIDs, fields map[string]json.RawMessage) {

@@ -99,22 +99,22 @@ func (a shapeAdapter) Needs() Needs               { return a.needs }
 func (a shapeAdapter) Locate(ref JobRef) Location { return a.locate(ref) }
 
 func (a shapeAdapter) Decode(body []byte, ref JobRef) (*Job, error) {
-	top, err := parseNode(body)
+	s := a.shape
+	b := newEntryBudget()
+	top, err := parseNode(body, b, s.readsKey())
 	if err != nil {
 		return nil, err
 	}
-	s := a.shape
 	if s.wrapper != "" {
 		if raw := top.get(s.wrapper); !isNull(raw) {
 			if firstByte(raw) != '{' {
 				return nil, fmt.Errorf("%s: got %s, want an object", s.wrapper, jsonKind(raw))
 			}
-			if top, err = parseNode(raw); err != nil {
+			if top, err = parseNode(raw, b, top.wanted); err != nil {
 				return nil, err
 			}
 		}
 	}
-	b := newEntryBudget()
 	if s.list != "" {
 		if top, err = s.pick(top, ref.JobID, b); err != nil {
 			return nil, err
@@ -152,7 +152,7 @@ func (s *fieldShape) pick(top *node, jobID string, b *entryBudget) (*node, error
 			unread++
 			return nil
 		}
-		n, err := parseNode(item)
+		n, err := parseNode(item, b, top.wanted)
 		if err != nil {
 			return nil
 		}
@@ -210,7 +210,7 @@ func (s *fieldShape) decode(n *node, depth int, b *entryBudget) (Job, error) {
 		s.typedResource(job.JobType, cleanID(looseString(n.get(s.typedResourcePath))), &job.Resources)
 	}
 	if s.entities != "" {
-		job.Entities = entitiesAt(n.get(s.entities), s.entitiesWithout)
+		job.Entities = entitiesAt(n.get(s.entities), s.entitiesWithout, b)
 	}
 	if s.subJobs != "" && depth < maxSubJobDepth {
 		sub := s.sub
@@ -218,7 +218,7 @@ func (s *fieldShape) decode(n *node, depth int, b *entryBudget) (Job, error) {
 			sub = s
 		}
 		err = job.decodeSubJobs(n.get(s.subJobs), s.subJobs, b, func(item json.RawMessage) (Job, error) {
-			n, err := parseNode(item)
+			n, err := parseNode(item, b, n.wanted)
 			if err != nil {
 				return Job{}, err
 			}
@@ -348,9 +348,10 @@ func floatText(s string) (float64, bool) {
 }
 
 // entitiesAt keeps an object (or a JSON string holding one) as entities,
-// without the members named, compacted; nil for anything else and for an
-// empty object.
-func entitiesAt(raw json.RawMessage, without []string) json.RawMessage {
+// without the members named, compacted; nil for anything else, for an empty
+// object and for one of more members than the answer's budget b lets it decode
+// (left out rather than cut, as status leaves out entities too large to keep).
+func entitiesAt(raw json.RawMessage, without []string, b *entryBudget) json.RawMessage {
 	if firstByte(raw) == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
@@ -358,8 +359,8 @@ func entitiesAt(raw json.RawMessage, without []string) json.RawMessage {
 		}
 		raw = json.RawMessage(s)
 	}
-	var fields map[string]json.RawMessage
-	if firstByte(raw) != '{' || json.Unmarshal(raw, &fields) != nil {
+	fields, skipped, ok := readObject(raw, b, nil)
+	if !ok || skipped > 0 {
 		return nil
 	}
 	for _, k := range without {
@@ -375,18 +376,55 @@ func entitiesAt(raw json.RawMessage, without []string) json.RawMessage {
 	return out
 }
 
-// node is a JSON object whose members are parsed when first asked for.
+// node is a JSON object whose members are parsed when first asked for. It
+// holds the members the answer's budget lets it decode and, past the budget,
+// those the shape reads (wanted), so that junk members neither cost memory
+// nor hide a member the shape reads.
 type node struct {
 	fields map[string]json.RawMessage
 	kids   map[string]*node
+	budget *entryBudget
+	wanted func(key []byte) bool
 }
 
-func parseNode(raw []byte) (*node, error) {
-	var fields map[string]json.RawMessage
-	if firstByte(raw) != '{' || json.Unmarshal(raw, &fields) != nil {
+func parseNode(raw []byte, b *entryBudget, wanted func(key []byte) bool) (*node, error) {
+	fields, _, ok := readObject(raw, b, wanted)
+	if !ok {
 		return nil, errors.New("job is not a JSON object")
 	}
-	return &node{fields: fields}, nil
+	return &node{fields: fields, budget: b, wanted: wanted}, nil
+}
+
+// readsKey reports whether a key is a step of a path the shape (or a shape of
+// its sub-jobs) reads.
+func (s *fieldShape) readsKey() func(key []byte) bool {
+	keys := map[string]bool{}
+	s.addKeys(keys, map[*fieldShape]bool{})
+	return func(key []byte) bool { return keys[string(key)] }
+}
+
+func (s *fieldShape) addKeys(keys map[string]bool, seen map[*fieldShape]bool) {
+	if seen[s] {
+		return
+	}
+	seen[s] = true
+	paths := []string{s.wrapper, s.list, s.entities, s.typedResourcePath, s.subJobs}
+	for _, group := range [][]string{s.id, s.jobType, s.state, s.begin, s.end, s.code, s.reason, s.progress} {
+		paths = append(paths, group...)
+	}
+	for _, r := range s.resources {
+		paths = append(paths, r.path)
+	}
+	for _, p := range paths {
+		for _, key := range strings.Split(p, ".") {
+			if key != "" {
+				keys[key] = true
+			}
+		}
+	}
+	if s.sub != nil {
+		s.sub.addKeys(keys, seen)
+	}
 }
 
 // get is the raw value at a dotted path; nil when a step is missing or not an
@@ -412,7 +450,7 @@ func (n *node) child(key string) *node {
 	}
 	var k *node
 	if raw := n.fields[key]; firstByte(raw) == '{' {
-		k, _ = parseNode(raw)
+		k, _ = parseNode(raw, n.budget, n.wanted)
 	}
 	if n.kids == nil {
 		n.kids = map[string]*node{}
