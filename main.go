@@ -240,6 +240,18 @@ func bindFlags(fs *flag.FlagSet) (*options, *zap.Options) {
 	return opts, zapOpts
 }
 
+// domains are the cloud domains the operator may call: --cloud-domain first
+// (the default for spec.region), then --allowed-endpoint-domains.
+func (opts options) domains() []string {
+	domains := []string{opts.cloudDomain}
+	for _, d := range strings.Split(opts.allowedDomains, ",") {
+		if d = strings.TrimSpace(d); d != "" && d != opts.cloudDomain {
+			domains = append(domains, d)
+		}
+	}
+	return domains
+}
+
 // validate checks flag values that flag parsing cannot.
 func validate(opts options) error {
 	if opts.requestsPerMinute <= 0 {
@@ -252,7 +264,7 @@ func validate(opts options) error {
 		return errors.New("--cluster-credentials needs --operator-namespace (or $POD_NAMESPACE): the namespace of the Secrets it names")
 	}
 	if ep := opts.controller.IAMEndpoint; ep != "" {
-		if err := huaweicloud.HostAllowed(ep, opts.controller.Domains, opts.controller.AllowLoopback); err != nil {
+		if err := huaweicloud.HostAllowed(ep, opts.domains(), opts.controller.AllowLoopback); err != nil {
 			return fmt.Errorf("--iam-endpoint %s: %w; add its domain to --allowed-endpoint-domains", ep, err)
 		}
 	}
@@ -396,12 +408,7 @@ func setupController(mgr ctrl.Manager, opts options) error {
 		clientOpts.RootCAs = pool
 	}
 	cfg := opts.controller
-	cfg.Domains = []string{opts.cloudDomain}
-	for _, d := range strings.Split(opts.allowedDomains, ",") {
-		if d = strings.TrimSpace(d); d != "" && d != opts.cloudDomain {
-			cfg.Domains = append(cfg.Domains, d)
-		}
-	}
+	cfg.Domains = opts.domains()
 
 	policy := opts.policy
 	policy.Learner = poll.NewLearner()

@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -181,6 +182,9 @@ func TestFlagValidation(t *testing.T) {
 	}{
 		{nil, ""},
 		{[]string{"--min-poll-interval=30ms", "--auth-retry-interval=1s", "--job-not-found-grace=0s"}, ""},
+		{[]string{"--iam-endpoint=https://iam.attacker.example"}, "--iam-endpoint https://iam.attacker.example: endpoint not allowed"},
+		{[]string{"--iam-endpoint=https://iam.eu-de.otc.t-systems.com"}, ""},
+		{[]string{"--namespace-agencies=cloudjob"}, "is not a {domain id}/{agency name} glob pattern"},
 		{[]string{"--cloud-requests-per-minute=0"}, "--cloud-requests-per-minute must be more than 0"},
 		{[]string{"--min-poll-interval=10s", "--max-poll-interval=5s"}, "--min-poll-interval (10s) must be more than 0 and at most --max-poll-interval (5s)"},
 		{[]string{"--min-poll-interval=-1s"}, "--min-poll-interval (-1s) must be more than 0"},
@@ -197,11 +201,12 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration (15s) must exceed --leader-elect-renew-deadline (20s)"},
 	} {
 		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
 		opts, _ := bindFlags(fs)
-		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
+		err := fs.Parse(c.args)
+		if err == nil {
+			err = validate(*opts)
 		}
-		err := validate(*opts)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%v refused: %v", c.args, err)
