@@ -48,20 +48,6 @@ func (h *harness) postRequest(path, body string, header map[string]string, cred 
 	return req
 }
 
-// callerIdentity asks STS's GET /v5/caller-identity, signed with cred when it
-// is not nil.
-func (h *harness) callerIdentity(cred *Credential) response {
-	h.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "http://sim.test/v5/caller-identity", nil)
-	if cred != nil {
-		c := signer.Credentials{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey, SecurityToken: cred.SecurityToken}
-		if err := (signer.Signer{Now: h.clock.Now}).Sign(req, nil, c); err != nil {
-			h.t.Fatal(err)
-		}
-	}
-	return h.do(req)
-}
-
 // keysOf reads the temporary keys of an IAM or STS answer.
 func keysOf(t *testing.T, r response) Credential {
 	t.Helper()
@@ -243,15 +229,15 @@ func TestSessionNamesFollowIAMAndSTS(t *testing.T) {
 func TestCallerIdentityNamesTheAccount(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.s.AddAgency(Agency{DomainID: "tenant-domain", Name: "ops", Trusted: []string{"key:" + testCred.AccessKey}})
-	r := h.callerIdentity(&testCred)
+	r := h.do(h.signedRequest("/v5/caller-identity", testCred))
 	if r.code != http.StatusOK || !strings.Contains(string(r.raw), `"account_id":"`+DefaultDomainID+`"`) {
 		t.Errorf("static keys: %d %s", r.code, r.raw)
 	}
 	agencyKeys := keysOf(t, h.post("/v5/agencies/assume", `{"agency_urn":"iam::tenant-domain:agency:ops","agency_session_name":"s1"}`, nil, &testCred))
-	if r := h.callerIdentity(&agencyKeys); r.code != http.StatusOK || !strings.Contains(string(r.raw), `"account_id":"tenant-domain"`) {
+	if r := h.do(h.signedRequest("/v5/caller-identity", agencyKeys)); r.code != http.StatusOK || !strings.Contains(string(r.raw), `"account_id":"tenant-domain"`) {
 		t.Errorf("agency keys: %d %s", r.code, r.raw)
 	}
-	if r := h.callerIdentity(nil); r.code != http.StatusUnauthorized {
+	if r := h.do(httptest.NewRequest(http.MethodGet, "http://sim.test/v5/caller-identity", nil)); r.code != http.StatusUnauthorized {
 		t.Errorf("unsigned: %d", r.code)
 	}
 }
