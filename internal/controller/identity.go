@@ -238,7 +238,7 @@ func (r *CloudJobReconciler) namespaceMayNotAssume(ctx context.Context, a *jobsv
 		return ""
 	}
 	if c := ccc.Spec.AssumeAgency; c != nil && strings.EqualFold(c.AgencyName, a.AgencyName) &&
-		(c.DomainID != "" && c.DomainID == a.DomainID || c.DomainName != "" && strings.EqualFold(c.DomainName, a.DomainName)) {
+		(c.DomainID != "" && strings.EqualFold(c.DomainID, a.DomainID) || c.DomainName != "" && strings.EqualFold(c.DomainName, a.DomainName)) {
 		return fmt.Sprintf("agency %s is the one the cluster default ClusterCloudCredentials %s assumes: a namespace may not assume it on its own; an administrator lists the namespace in the ClusterCloudCredentials instead", name, ccc.Name)
 	}
 	return ""

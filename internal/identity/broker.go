@@ -450,7 +450,9 @@ func (b *Broker) checkAccount(ctx context.Context, src Source, base signer.Crede
 	if err != nil {
 		return b.fail(src, "asking STS which account the operator's identity is in", err)
 	}
-	if account == a.DomainID {
+	// Account ids are hex: a tenant that spells one in capitals names the
+	// same account.
+	if strings.EqualFold(account, a.DomainID) {
 		return &Error{Source: src.Name, Step: "checking the agency's account", Rejected: true,
 			Err: fmt.Errorf("agency %s is in the operator's own account %s: a namespace may not assume the operator's agencies; name an agency in the namespace's own account", a.Name, account)}
 	}

@@ -145,6 +145,11 @@ func TestAgencyInTheBaseAccountIsRefused(t *testing.T) {
 	if !errors.As(err, &ie) || !ie.Rejected || !strings.Contains(err.Error(), "operator's own account") {
 		t.Fatalf("agency in the operator's own account: %v, want a rejection naming the account", err)
 	}
+	capitals := own
+	capitals.Key, capitals.Agency = "capitals", &huaweicloud.Agency{Name: "platform", DomainID: strings.ToUpper(fakeAccount)}
+	if _, err := b.Credentials(context.Background(), capitals); err == nil || !strings.Contains(err.Error(), "operator's own account") {
+		t.Fatalf("the operator's own account spelled in capitals: %v, want the same refusal", err)
+	}
 	if cloud.calls["sts"] != 0 {
 		t.Errorf("the agency was assumed %d times before the refusal", cloud.calls["sts"])
 	}
@@ -153,8 +158,8 @@ func TestAgencyInTheBaseAccountIsRefused(t *testing.T) {
 	if _, err := b.Credentials(context.Background(), other); err != nil {
 		t.Fatalf("agency of another account: %v", err)
 	}
-	if cloud.calls["sts"] != 1 || cloud.calls["caller-identity"] != 2 {
-		t.Errorf("calls %v, want one assume and two caller-identity", cloud.calls)
+	if cloud.calls["sts"] != 1 || cloud.calls["caller-identity"] != 3 {
+		t.Errorf("calls %v, want one assume and three caller-identity", cloud.calls)
 	}
 }
 
