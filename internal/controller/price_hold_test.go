@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
+	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -71,8 +71,8 @@ func TestPriceHoldIsBoundedOnTheOperatorsClock(t *testing.T) {
 	}
 	jobID := infos[0].Spec.JobID
 
-	clock := &steppedClock{at: time.Now()}
-	start := clock.now()
+	clock := clocktesting.NewFakeClock(time.Now())
+	start := clock.Now()
 	learner := poll.NewLearner()
 	for i := range 20 {
 		learner.Observe("ecs", "createServer", time.Duration(9+i/10)*time.Minute)
@@ -92,12 +92,12 @@ func TestPriceHoldIsBoundedOnTheOperatorsClock(t *testing.T) {
 		WithStatusSubresource(&jobsv1alpha1.CloudJob{}).Build()
 	cfg := DefaultConfig()
 	cfg.AllowLoopback = true
-	quota := poll.NewQuota(60, poll.WithClock(clock.now))
+	quota := poll.NewQuota(60, poll.WithClock(clock.Now))
 	r := &CloudJobReconciler{
 		Client: c, Cloud: huaweicloud.NewClient(huaweicloud.Options{Timeout: 5 * time.Second}),
 		Recorder: events.NewFakeRecorder(100), Quota: quota,
 		Policy: poll.Policy{Learner: learner, Rand: func() float64 { return 0.5 }},
-		Config: cfg, Now: clock.now,
+		Config: cfg, Now: clock.Now,
 		failures: workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](time.Second, time.Minute),
 		auth:     newAuthGate(),
 		secrets:  newSecretStore(c),
@@ -126,7 +126,7 @@ func TestPriceHoldIsBoundedOnTheOperatorsClock(t *testing.T) {
 		t.Fatalf("first poll: %d requests, begin time %v; want 1 request and a begin time about %v ahead of %v",
 			requests(), got.Status.BeginTime, ahead, start)
 	}
-	polledAt := clock.now()
+	polledAt := clock.Now()
 
 	const bound = 10 * poll.DefaultMaxIntervalBeforeWindow
 	for range 1000 {
@@ -142,11 +142,11 @@ func TestPriceHoldIsBoundedOnTheOperatorsClock(t *testing.T) {
 			break
 		}
 		if res.RequeueAfter <= 0 {
-			t.Fatalf("held without a requeue after %v", clock.now().Sub(polledAt))
+			t.Fatalf("held without a requeue after %v", clock.Now().Sub(polledAt))
 		}
-		clock.step(res.RequeueAfter)
+		clock.Step(res.RequeueAfter)
 	}
-	held := clock.now().Sub(polledAt)
+	held := clock.Now().Sub(polledAt)
 	t.Logf("polled again %v after its last poll on the operator's clock (bound %v; begin time %v ahead)", held, bound, ahead)
 	// The quota's own reservation adds at most its horizon.
 	if requests() < 2 || held > bound+poll.DefaultHorizon {
@@ -166,22 +166,4 @@ func bookAhead(t *testing.T, q *poll.Quota, bucket string) {
 		}
 	}
 	t.Fatal("10 urgent polls did not book the bucket half a horizon ahead")
-}
-
-// steppedClock is a clock that moves only when stepped.
-type steppedClock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *steppedClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.at
-}
-
-func (c *steppedClock) step(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = c.at.Add(d)
 }

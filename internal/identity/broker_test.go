@@ -27,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	"github.com/cloudjob-operator/cloudjob-operator/internal/huaweicloud"
 	"github.com/cloudjob-operator/cloudjob-operator/internal/signer"
 )
@@ -37,7 +39,7 @@ import (
 // hold set, each call announces itself on started and waits for release.
 type fakeCloud struct {
 	mu       sync.Mutex
-	clock    *clock
+	clock    *clocktesting.FakeClock
 	lifetime time.Duration
 	calls    map[string]int
 	fail     error
@@ -64,7 +66,7 @@ func (c *fakeCloud) keys(call string) (huaweicloud.TemporaryKeys, error) {
 	}
 	return huaweicloud.TemporaryKeys{
 		Credentials: signer.Credentials{AccessKey: fmt.Sprintf("AK%d", n), SecretKey: "SK", SecurityToken: "T"},
-		Expires:     c.clock.now().Add(c.lifetime),
+		Expires:     c.clock.Now().Add(c.lifetime),
 	}, nil
 }
 
@@ -182,34 +184,16 @@ func TestForgetOwnerDropsTheKeys(t *testing.T) {
 	}
 }
 
-// clock is a settable clock, safe for the broker's background attempts.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newBroker(t *testing.T) (*Broker, *fakeCloud, *clock) {
+func newBroker(t *testing.T) (*Broker, *fakeCloud, *clocktesting.FakeClock) {
 	const lifetime = time.Hour
-	clk := &clock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
 	cloud := &fakeCloud{clock: clk, lifetime: lifetime}
 	file := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(file, []byte("id-token-1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b := &Broker{Cloud: cloud, TokenFile: file, RejectedRetry: 5 * time.Minute, FailedRetry: 30 * time.Second,
-		Now: clk.now}
+		Now: clk.Now}
 	return b, cloud, clk
 }
 
@@ -274,11 +258,11 @@ func TestKeysAreSharedAndRenewedEarly(t *testing.T) {
 			t.Fatalf("Credentials = %v, %v", c.AccessKey, err)
 		}
 	}
-	clk.add(39 * time.Minute)
+	clk.Step(39 * time.Minute)
 	if c, _ := b.Credentials(context.Background(), federated); c.AccessKey != "AK1" {
 		t.Errorf("renewed at 39 of 60 minutes: %s", c.AccessKey)
 	}
-	clk.add(2 * time.Minute) // 41: less than a third left
+	clk.Step(2 * time.Minute) // 41: less than a third left
 	if c, _ := b.Credentials(context.Background(), federated); c.AccessKey != "AK1" {
 		t.Errorf("at 41 of 60 minutes: %s, want the kept keys while they are renewed", c.AccessKey)
 	}
@@ -289,7 +273,7 @@ func TestKeysAreSharedAndRenewedEarly(t *testing.T) {
 	if n := cloud.count("token"); n != 2 {
 		t.Errorf("%d exchanges, want 2", n)
 	}
-	if exp := b.Expiry()[federated.Name]; !exp.Equal(clk.now().Add(time.Hour)) {
+	if exp := b.Expiry()[federated.Name]; !exp.Equal(clk.Now().Add(time.Hour)) {
 		t.Errorf("expiry %v, want the renewed keys'", exp)
 	}
 }
@@ -302,7 +286,7 @@ func TestFailedRenewalKeepsTheOldKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	cloud.setFail(&huaweicloud.Error{Class: huaweicloud.ErrUnavailable})
-	clk.add(45 * time.Minute)
+	clk.Step(45 * time.Minute)
 	for range 3 {
 		if c, err := b.Credentials(context.Background(), federated); err != nil || c.AccessKey != "AK1" {
 			t.Fatalf("during a failed renewal: %v, %v; want the old keys", c.AccessKey, err)
@@ -313,7 +297,7 @@ func TestFailedRenewalKeepsTheOldKeys(t *testing.T) {
 		t.Errorf("%d attempts within FailedRetry, want 2 (the first and one renewal)", n)
 	}
 	cloud.setFail(nil)
-	clk.add(31 * time.Second)
+	clk.Step(31 * time.Second)
 	_, _ = b.Credentials(context.Background(), federated)
 	settled(t, b, federated.Key)
 	if c, _ := b.Credentials(context.Background(), federated); c.AccessKey != "AK2" {
@@ -337,7 +321,7 @@ func TestRejectedIdentityIsNotAskedAgainSoon(t *testing.T) {
 		t.Errorf("%d attempts, want 1 within RejectedRetry", n)
 	}
 	cloud.setFail(nil)
-	clk.add(5 * time.Minute)
+	clk.Step(5 * time.Minute)
 	if c, err := b.Credentials(context.Background(), federated); err != nil || c.AccessKey != "AK1" {
 		t.Errorf("after RejectedRetry: %v, %v", c.AccessKey, err)
 	}
@@ -361,7 +345,7 @@ func TestTokenFileIsReadAtEachExchange(t *testing.T) {
 	if err := os.WriteFile(b.TokenFile, []byte("id-token-2"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(50 * time.Minute)
+	clk.Step(50 * time.Minute)
 	_, _ = b.Credentials(context.Background(), federated)
 	settled(t, b, federated.Key)
 	if got := cloud.exchanges(); len(got) != 2 || got[0] != "id-token-1" || got[1] != "id-token-2" {
@@ -400,7 +384,7 @@ func TestAgencyOnEachBase(t *testing.T) {
 func TestUnusedSourcesAreDropped(t *testing.T) {
 	b, _, clk := newBroker(t)
 	_, _ = b.Credentials(context.Background(), federated)
-	clk.add(unusedAfter + 2*time.Minute)
+	clk.Step(unusedAfter + 2*time.Minute)
 	other := Source{Key: "other", Name: "CloudCredentials ns/other", NodeMetadata: true}
 	_, _ = b.Credentials(context.Background(), other)
 	if exp := b.Expiry(); len(exp) != 1 || exp[other.Name].IsZero() {
@@ -416,7 +400,7 @@ func TestRenewalDoesNotHoldCallersBack(t *testing.T) {
 	if c, err := b.Credentials(context.Background(), federated); err != nil || c.AccessKey != "AK1" {
 		t.Fatalf("first keys: %v, %v", c.AccessKey, err)
 	}
-	clk.add(45 * time.Minute) // past the renewal time, the keys still usable
+	clk.Step(45 * time.Minute) // past the renewal time, the keys still usable
 	cloud.holdCalls()
 	for i := range 10 {
 		a := receive(t, credentialsAsync(context.Background(), b, federated), fmt.Sprintf("caller %d during the renewal", i+1))
@@ -600,7 +584,7 @@ func TestAGatedCallWaitsForTheOneUnderWay(t *testing.T) {
 // asked for since their renewal was due, and expired ones, are not reported.
 func TestExpiryReportsOneCurrentValuePerSource(t *testing.T) {
 	b, _, clk := newBroker(t)
-	t0 := clk.now()
+	t0 := clk.Now()
 	same := "CloudCredentials ns/rotated"
 	older := Source{Key: "before-the-secret-changed", Name: same, Federation: federated.Federation}
 	newer := Source{Key: "after-the-secret-changed", Name: same, Federation: federated.Federation}
@@ -610,7 +594,7 @@ func TestExpiryReportsOneCurrentValuePerSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clk.add(10 * time.Minute)
+	clk.Step(10 * time.Minute)
 	if _, err := b.Credentials(context.Background(), newer); err != nil {
 		t.Fatal(err)
 	}
@@ -622,7 +606,7 @@ func TestExpiryReportsOneCurrentValuePerSource(t *testing.T) {
 	}
 	// 45 minutes in: the older keys and the idle source's were due for
 	// renewal 5 minutes ago and nobody asked for them since.
-	clk.add(35 * time.Minute)
+	clk.Step(35 * time.Minute)
 	if _, err := b.Credentials(context.Background(), newer); err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +614,7 @@ func TestExpiryReportsOneCurrentValuePerSource(t *testing.T) {
 		t.Errorf("expiry at 45m %v; want only %s at +70m", exp, same)
 	}
 	// 75 minutes in: every key expired.
-	clk.add(30 * time.Minute)
+	clk.Step(30 * time.Minute)
 	if exp := b.Expiry(); len(exp) != 0 {
 		t.Errorf("expiry at 75m %v; want none, every key expired", exp)
 	}
